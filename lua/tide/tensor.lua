@@ -517,11 +517,6 @@ Tensor.__newindex = function(t, k, v)
   rawset(t, k, v)
 end
 
-Tensor.__len = function(t)
-  if t._c.ndim == 0 then return 0 end
-  return tonumber(t._c.shape[0])
-end
-
 -- ---------------------------------------------------------------- printing
 local function fmt_number(v, isfloat, isbool)
   if isbool then return v ~= 0 and "true" or "false" end
