@@ -12,7 +12,7 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 
 BUILD_DEPS=(build-essential cmake pkg-config luajit libluajit-5.1-dev libopenblas-dev libreadline-dev)
 TEST_DEPS=(lua-busted)
-BENCH_DEPS=(python3-numpy python3-torch time)
+BENCH_DEPS=(python3-numpy python3-torch bc)
 
 install_missing() {
   local missing=()
