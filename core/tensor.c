@@ -72,19 +72,29 @@ static tide_storage *storage_new(int64_t nbytes) {
 static void storage_release(tide_storage *s) {
     if (!s) return;
     if (__atomic_sub_fetch(&s->refcount, 1, __ATOMIC_ACQ_REL) != 0) return;
+    if (s->owns_data == 2) return; /* lives in a slot: its owner reclaims it */
     if (s->owns_data) account(-s->nbytes);
     free(s);
 }
 
+static _Thread_local tide_slot *offered_slot;
+
+void tide_slot_offer(tide_slot *slot) { offered_slot = slot; }
+
 static tide_tensor *tensor_struct(void) {
     tide_tensor *t = malloc(sizeof *t);
-    if (t) __atomic_add_fetch(&stats.live_tensors, 1, __ATOMIC_RELAXED);
+    if (t) {
+        __atomic_add_fetch(&stats.live_tensors, 1, __ATOMIC_RELAXED);
+        t->flags = 0;
+    }
     return t;
 }
 
 void tide_tensor_free(tide_tensor *t) {
     if (!t) return;
     storage_release(t->storage);
+    t->storage = NULL;
+    if (t->flags & TIDE_TENSOR_IN_SLOT) return;
     __atomic_sub_fetch(&stats.live_tensors, 1, __ATOMIC_RELAXED);
     free(t);
 }
@@ -192,13 +202,32 @@ tide_tensor *tide_alloc(const char *op, int ndim, const int64_t *shape, int dtyp
         }
         numel *= shape[i];
     }
-    tide_tensor *t = tensor_struct();
-    if (!t) goto oom;
-    t->storage = storage_new(numel * (int64_t)dtype_sizes[dtype]);
-    if (!t->storage) {
-        free(t);
-        __atomic_sub_fetch(&stats.live_tensors, 1, __ATOMIC_RELAXED);
-        goto oom;
+    int64_t nbytes = numel * (int64_t)dtype_sizes[dtype];
+    tide_tensor *t;
+    tide_slot *slot = offered_slot;
+    if (slot) {
+        /* the offered slot holds the struct, and the data when it fits */
+        offered_slot = NULL;
+        t = &slot->tensor;
+        t->flags = TIDE_TENSOR_IN_SLOT;
+        if (nbytes <= (int64_t)sizeof slot->data) {
+            tide_storage *s = &slot->storage;
+            s->data = slot->data;
+            s->nbytes = nbytes;
+            s->refcount = 1;
+            s->owns_data = 2;
+            t->storage = s;
+        } else if (!(t->storage = storage_new(nbytes)))
+            goto oom;
+    } else {
+        t = tensor_struct();
+        if (!t) goto oom;
+        t->storage = storage_new(nbytes);
+        if (!t->storage) {
+            free(t);
+            __atomic_sub_fetch(&stats.live_tensors, 1, __ATOMIC_RELAXED);
+            goto oom;
+        }
     }
     t->offset = 0;
     t->numel = numel;
@@ -369,6 +398,7 @@ tide_tensor *tide_share(const tide_tensor *t) {
         return NULL;
     }
     *v = *t;
+    v->flags = 0;
     __atomic_add_fetch(&t->storage->refcount, 1, __ATOMIC_RELAXED);
     return v;
 }

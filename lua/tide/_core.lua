@@ -75,17 +75,59 @@ core.Tensor = Tensor
 
 local free = C.tide_tensor_free
 local gc = ffi.gc
-local setmetatable = setmetatable
+local setmetatable, rawget = setmetatable, rawget
+local SLOT = ffi.typeof("tide_slot")
+local TPTR = ffi.typeof("tide_tensor*")
+local offer = C.tide_slot_offer
 
--- Wrap a freshly returned tide_tensor* in a Lua handle; NULL raises the C error.
--- `retry` (optional) re-runs the C call once after a collection when it failed for lack of memory.
-local function wrap(p)
+-- A result slot (see tide_slot in core/include/tide/tensor.h): offered to C before an op so a
+-- tiny result lives in Lua-collected memory with no finaliser. Pass it to wrap() afterwards,
+-- which always withdraws the offer.
+function core.slot()
+  local s = SLOT()
+  offer(s)
+  return s
+end
+
+-- Finaliser of a slot whose tensor's data did not fit and went to the heap.
+local function release_slot(s) free(ffi.cast(TPTR, s)) end
+
+-- Wrap a tide_tensor* returned by C in a Lua handle; NULL raises the C error.
+--   base: for views, the handle they view, whose memory they keep alive (slot or foreign data)
+--   s:    the slot offered before the call, if any
+-- A handle is {_c = tide_tensor*, _keep = what must outlive it (slot cdata or foreign owner)}.
+local function wrap(p, base, s)
+  if s ~= nil then offer(nil) end
   if p == nil then core.raise_c() end
+  if p.flags == 1 then -- the result lives in the offered slot
+    if p.storage.owns_data ~= 2 then
+      gc(s, release_slot)
+      if tonumber(stats.live_bytes) > soft_limit then collect() end
+    end
+    return setmetatable({ _c = p, _keep = s }, Tensor)
+  end
   gc(p, free)
+  local keep = base ~= nil and rawget(base, "_keep") or nil
+  if keep == nil and p.storage.owns_data ~= 1 and p.storage.owns_data ~= 0 then
+    error("tide internal error: a view of a slot tensor was wrapped without its base", 2)
+  end
   if tonumber(stats.live_bytes) > soft_limit then collect() end
-  return setmetatable({ _c = p }, Tensor)
+  return setmetatable({ _c = p, _keep = keep }, Tensor)
 end
 core.wrap = wrap
+
+-- Release a handle's C tensor now; the handle is unusable afterwards.
+function core.free(t)
+  local p = rawget(t, "_c")
+  if p == nil then return end
+  if p.flags == 1 then
+    gc(rawget(t, "_keep"), nil)
+  else
+    gc(p, nil)
+  end
+  free(p)
+  rawset(t, "_c", nil)
+end
 
 -- For calls that may fail on memory: returns p or, after one collection and retry, raises.
 function core.retry(fn, ...)

@@ -116,14 +116,7 @@ function methods.data_ptr(t) return ffi.cast(CPTR[t._c.dtype], C.tide_tensor_dat
 function methods.type(t) return dtype_name[t._c.dtype] end
 
 -- Detach the handle from its C tensor and free it now (the collector would do it later).
-function methods.free(t)
-  local c = rawget(t, "_c")
-  if c ~= nil then
-    ffi.gc(c, nil)
-    C.tide_tensor_free(c)
-    rawset(t, "_c", nil)
-  end
-end
+function methods.free(t) core.free(t) end
 
 -- ---------------------------------------------------------------- dims (1-based, negative from end)
 local function cdim(t, d, op, extra)
@@ -139,9 +132,10 @@ M.cdim = cdim
 local function new_filled(op, fill, ...)
   local nd, dtype = parse_shape(op, ...)
   local dt = to_dtype(dtype, op)
+  local s = core.slot()
   local p = C.tide_tensor_empty(nd, shape_buf, dt)
   if p == nil then p = retry(C.tide_tensor_empty, nd, shape_buf, dt) end
-  local t = wrap(p)
+  local t = wrap(p, nil, s)
   if fill then check(C.tide_fill_(p, fill)) end
   return t
 end
@@ -262,7 +256,7 @@ function M.from_ptr(ptr, shape, dtype, owner)
   if type(shape) ~= "table" then raise("from_ptr: shape must be a table of sizes") end
   local nd = parse_shape("from_ptr", shape)
   local t = wrap(C.tide_tensor_from_ptr(ffi.cast("void*", ptr), nd, shape_buf, nil, to_dtype(dtype, "from_ptr")))
-  rawset(t, "_owner", owner or ptr)
+  rawset(t, "_keep", owner or ptr)
   return t
 end
 
@@ -314,14 +308,14 @@ local function sizes_from(op, t, ...)
   return #dims
 end
 
-function methods.view(t, ...) return wrap(C.tide_view(t._c, sizes_from("view", t, ...), shape_buf)) end
+function methods.view(t, ...) return wrap(C.tide_view(t._c, sizes_from("view", t, ...), shape_buf), t) end
 function methods.reshape(t, ...)
   local nd = sizes_from("reshape", t, ...)
   local p = C.tide_reshape(t._c, nd, shape_buf)
   if p == nil then p = retry(C.tide_reshape, t._c, nd, shape_buf) end
-  return wrap(p)
+  return wrap(p, t)
 end
-function methods.expand(t, ...) return wrap(C.tide_expand(t._c, sizes_from("expand", t, ...), shape_buf)) end
+function methods.expand(t, ...) return wrap(C.tide_expand(t._c, sizes_from("expand", t, ...), shape_buf), t) end
 function methods.expand_as(t, o) return t:expand(o.shape) end
 function methods.view_as(t, o) return t:view(o.shape) end
 
@@ -333,18 +327,18 @@ function methods.permute(t, ...)
     raise(string.format("permute: got %d dims for a tensor with %d dims", #dims, t._c.ndim))
   end
   for i, d in ipairs(dims) do perm_buf[i - 1] = cdim(t, d, "permute") end
-  return wrap(C.tide_permute(t._c, perm_buf))
+  return wrap(C.tide_permute(t._c, perm_buf), t)
 end
 
 function methods.transpose(t, d0, d1)
   if d0 == nil and t._c.ndim == 2 then d0, d1 = 1, 2 end
-  return wrap(C.tide_transpose(t._c, cdim(t, d0, "transpose"), cdim(t, d1, "transpose")))
+  return wrap(C.tide_transpose(t._c, cdim(t, d0, "transpose"), cdim(t, d1, "transpose")), t)
 end
 -- t.T-like: reverse all dims
 function methods.t(t)
   if t._c.ndim > 2 then raise("t: expects a tensor with at most 2 dims, use permute") end
-  if t._c.ndim < 2 then return wrap(C.tide_alias(t._c)) end
-  return wrap(C.tide_transpose(t._c, 0, 1))
+  if t._c.ndim < 2 then return wrap(C.tide_alias(t._c), t) end
+  return wrap(C.tide_transpose(t._c, 0, 1), t)
 end
 
 -- narrow(dim, start, length): start is 1-based
@@ -352,7 +346,7 @@ function methods.narrow(t, dim, start, length)
   local d = cdim(t, dim, "narrow")
   if type(start) ~= "number" or type(length) ~= "number" then raise("narrow: start and length must be numbers") end
   if start < 0 then start = tonumber(t._c.shape[d]) + start + 1 end
-  return wrap(C.tide_narrow(t._c, d, start - 1, length))
+  return wrap(C.tide_narrow(t._c, d, start - 1, length), t)
 end
 
 -- slice(dim, first, last, [step]): 1-based inclusive range, negative counts from the end
@@ -364,7 +358,7 @@ function methods.slice(t, dim, first, last, step)
   if first < 0 then first = n + first + 1 end
   if last < 0 then last = n + last + 1 end
   if last < first - 1 then last = first - 1 end
-  return wrap(C.tide_slice(t._c, d, first - 1, last, step or 1))
+  return wrap(C.tide_slice(t._c, d, first - 1, last, step or 1), t)
 end
 
 -- select(dim, index): drops the dim; index is 1-based (negative from the end)
@@ -372,26 +366,29 @@ function methods.select(t, dim, index)
   local d = cdim(t, dim, "select")
   if type(index) ~= "number" then raise("select: index must be a number") end
   if index < 0 then index = tonumber(t._c.shape[d]) + index + 1 end
-  return wrap(C.tide_select(t._c, d, index - 1))
+  return wrap(C.tide_select(t._c, d, index - 1), t)
 end
 
 function methods.squeeze(t, dim)
-  if dim == nil then return wrap(C.tide_squeeze(t._c, -1)) end
-  return wrap(C.tide_squeeze(t._c, cdim(t, dim, "squeeze")))
+  if dim == nil then return wrap(C.tide_squeeze(t._c, -1), t) end
+  return wrap(C.tide_squeeze(t._c, cdim(t, dim, "squeeze")), t)
 end
-function methods.unsqueeze(t, dim) return wrap(C.tide_unsqueeze(t._c, cdim(t, dim, "unsqueeze", 1))) end
+function methods.unsqueeze(t, dim) return wrap(C.tide_unsqueeze(t._c, cdim(t, dim, "unsqueeze", 1)), t) end
 
 function methods.flatten(t, s, e)
-  if t._c.ndim == 0 then return wrap(C.tide_flatten(t._c, 0, 0)) end
-  return wrap(C.tide_flatten(t._c, cdim(t, s or 1, "flatten"), cdim(t, e or -1, "flatten")))
+  if t._c.ndim == 0 then return wrap(C.tide_flatten(t._c, 0, 0), t) end
+  return wrap(C.tide_flatten(t._c, cdim(t, s or 1, "flatten"), cdim(t, e or -1, "flatten")), t)
 end
 
 -- ---------------------------------------------------------------- copies and casts
 function methods.contiguous(t)
   if C.tide_tensor_is_contiguous(t._c) == 1 then return t end
-  return wrap(retry(C.tide_contiguous, t._c))
+  return wrap(retry(C.tide_contiguous, t._c), t)
 end
-function methods.clone(t) return wrap(retry(C.tide_clone, t._c)) end
+function methods.clone(t)
+  local s = core.slot()
+  return wrap(retry(C.tide_clone, t._c), nil, s)
+end
 function methods.to(t, dtype)
   local id = to_dtype(dtype, "to")
   if id == t._c.dtype then return t end

@@ -208,6 +208,35 @@ describe("memory and threads", function()
     tide.set_memory_soft_limit(256 * 1024 * 1024)
   end)
 
+  it("keeps tiny tensors' memory alive while a view of them lives", function()
+    local v
+    do
+      local a = tide.arange(8) -- small enough to live in a Lua-collected result slot
+      v = a:narrow(1, 3, 4):view(2, 2):t()
+    end
+    for _ = 1, 3 do
+      collectgarbage("collect")
+      local _ = tide.ones(8) -- reuse freed memory, were it freed
+    end
+    assert.same({ { 2, 4 }, { 3, 5 } }, v:totable())
+  end)
+
+  it("releases heap data of slot tensors through the collector and free()", function()
+    collectgarbage("collect")
+    local before = tide.memory().live
+    local t = tide.ones(1000) -- struct in a slot, data on the heap
+    assert.equals(before + 4000, tide.memory().live)
+    t = nil
+    collectgarbage("collect")
+    assert.equals(before, tide.memory().live)
+    local u = tide.ones(1000)
+    u:free()
+    assert.equals(before, tide.memory().live)
+    local small = tide.ones(4)
+    small:free()
+    assert.has_error(function() return small + 1 end)
+  end)
+
   it("sets and reads the thread count", function()
     assert.equals(1, tide.threads(1))
     assert.equals(1, tide.threads())

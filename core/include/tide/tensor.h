@@ -28,7 +28,7 @@ typedef struct tide_storage {
     void *data;         /* 64-byte aligned unless wrapping a foreign pointer */
     int64_t nbytes;
     int64_t refcount;   /* atomic */
-    int32_t owns_data;  /* 0: foreign memory (tide_tensor_from_ptr), never freed here */
+    int32_t owns_data;  /* 1: Tide's heap; 0: foreign memory (tide_tensor_from_ptr); 2: in a tide_slot */
     int32_t pad_;
 } tide_storage;
 
@@ -38,6 +38,8 @@ typedef struct tide_tensor {
     int64_t numel;
     int32_t ndim;
     int32_t dtype;                  /* tide_dtype */
+    int32_t flags;                  /* TIDE_TENSOR_IN_SLOT when the struct lives in a tide_slot */
+    int32_t reserved_;
     int64_t shape[TIDE_MAX_DIMS];
     int64_t stride[TIDE_MAX_DIMS];  /* in elements; 0 for expanded dims */
 } tide_tensor;
@@ -49,6 +51,21 @@ typedef struct tide_memory_stats {
     int64_t live_tensors;
     int64_t n_allocs;
 } tide_memory_stats;
+
+/* A result slot: memory owned by the caller (the Lua layer) that the next result tensor may
+ * live in. Tiny tensors then need no heap allocation and no finaliser: LuaJIT's collector
+ * reclaims the slot like any other object, which keeps per-op overhead near the cost of the
+ * arithmetic. tide_slot_offer(slot) offers a slot to the next tensor allocated on this thread
+ * (its struct always goes there; its data too when it fits in `data`); tide_slot_offer(NULL)
+ * withdraws an unused offer. A tensor in a slot is released with tide_tensor_free as usual,
+ * which never frees the slot itself. Views of slot storage must not outlive the slot. */
+enum { TIDE_TENSOR_IN_SLOT = 1, TIDE_SLOT_DATA_BYTES = 256 };
+typedef struct tide_slot {
+    tide_tensor tensor;
+    tide_storage storage;
+    double data[TIDE_SLOT_DATA_BYTES / 8];
+} tide_slot;
+void tide_slot_offer(tide_slot *slot);
 
 /* ---- errors ---- */
 const char *tide_last_error(void);
