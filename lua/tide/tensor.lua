@@ -538,16 +538,31 @@ function M.format(t)
   local p = ffi.cast("double*", C.tide_tensor_data_ptr(src._c))
   local strides, s = {}, 1
   for d = nd, 1, -1 do strides[d] = s s = s * shape[d] end
-  -- choose one float format for the whole tensor, as NumPy does
+  -- the offsets of the elements shown (all, or the edges of each dim when summarising)
+  local shown = {}
+  local function collect_offsets(depth, off)
+    if depth > nd then shown[#shown + 1] = off return end
+    local n = shape[depth]
+    for i = 1, n do
+      if summarize and n > 2 * EDGE and i == EDGE + 1 then
+        for j = n - EDGE + 1, n do collect_offsets(depth + 1, off + (j - 1) * strides[depth]) end
+        break
+      end
+      collect_offsets(depth + 1, off + (i - 1) * strides[depth])
+    end
+  end
+  collect_offsets(1, 0)
+  -- one float format for all shown elements, as NumPy does
   local ffmt = "%.4f"
   if isfloat and numel > 0 then
     local maxabs, minabs, allint = 0, math.huge, true
-    for i = 0, numel - 1 do
-      local v = math.abs(p[i])
+    for _, off in ipairs(shown) do
+      local x = p[off]
+      local v = math.abs(x)
       if v == v and v ~= math.huge then
         if v > maxabs then maxabs = v end
         if v > 0 and v < minabs then minabs = v end
-        if p[i] ~= math.floor(p[i]) then allint = false end
+        if x ~= math.floor(x) then allint = false end
       end
     end
     if maxabs >= 1e8 or (minabs < 1e-4 and minabs > 0) then ffmt = "%.4e"
@@ -559,13 +574,11 @@ function M.format(t)
     if s then return s end
     return string.format(ffmt, v)
   end
-  -- width for alignment
+  -- one width for alignment
   local width = 0
-  if numel > 0 and numel <= 100000 then
-    for i = 0, numel - 1 do
-      local w = #num(i)
-      if w > width then width = w end
-    end
+  for _, off in ipairs(shown) do
+    local w = #num(off)
+    if w > width then width = w end
   end
   local function pad(s) return string.rep(" ", width - #s) .. s end
   local indent0 = "tensor("
