@@ -1,0 +1,772 @@
+/* reduce.c — reductions over any set of dims: sum, mean, prod, amin/amax, any/all,
+ * count_nonzero, norm, logsumexp, var/std (tide_reduce, tide_reduce_all).
+ *
+ * Every reduction is M outputs, each reducing N inputs. The input view is rearranged — kept
+ * dims and reduced dims each sorted by stride and coalesced — and one of two loops runs:
+ *   inner: the reduced elements of an output are runs along the innermost reduced dim
+ *          (contiguous when the reduced dims are innermost, e.g. row sums): a vectorised run
+ *          kernel, split pairwise on long runs; one output per thread, or, for few outputs,
+ *          fixed-size chunks of the run in parallel (results do not depend on thread count);
+ *   outer: the kept dim of stride 1 is innermost and the reduced dims lie outside it (e.g. sum
+ *          over dim 1 of a matrix): whole rows are accumulated into a vector of accumulators,
+ *          vectorised across outputs; no transposed copy is made.
+ * Floating values accumulate in double; integer sums/products and integer min/max in int64
+ * (wrapping, like NumPy). Two-pass ops (logsumexp, var, std) run the loop twice with a
+ * per-output centre (max, mean). Index reductions and sorting live in sort.c, scans in scan.c.
+ */
+#define _GNU_SOURCE /* dladdr */
+#include "tide/reduce.h"
+#include "internal.h"
+
+#include <dlfcn.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Keep libtide (and with it libgomp) mapped until the process ends. LuaJIT dlcloses its FFI
+ * libraries in lua_close(); OpenMP workers still spinning after a parallel region then run
+ * unmapped code and the process crashes on exit. (Linking with -Wl,-z,nodelete does the same.) */
+__attribute__((constructor)) static void pin_library(void) {
+    Dl_info info;
+    if (dladdr((void *)&pin_library, &info) && info.dli_fname)
+        dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD | RTLD_NODELETE);
+}
+
+/* ---------------------------------------------------------------- kernel ops */
+
+enum kop { K_SUM, K_PROD, K_MIN, K_MAX, K_NNZ, K_ABSSUM, K_SQSUM, K_POWSUM, K_ABSMAX, K_ABSMIN, K_EXPSUM, K_DEVSQ };
+
+static bool kop_additive(int k) { return k != K_PROD && k != K_MIN && k != K_MAX && k != K_ABSMAX && k != K_ABSMIN; }
+
+static double init_d(int k) {
+    switch (k) {
+    case K_PROD: return 1;
+    case K_MIN: case K_ABSMIN: return INFINITY;
+    case K_MAX: return -INFINITY;
+    default: return 0;
+    }
+}
+
+static int64_t init_i(int k) { return k == K_PROD ? 1 : k == K_MIN ? INT64_MAX : k == K_MAX ? INT64_MIN : 0; }
+
+/* a and b combined; NaN wins in min/max */
+static double combine_d(int k, double a, double b) {
+    switch (k) {
+    case K_PROD: return a * b;
+    case K_MAX: case K_ABSMAX: return (b > a || b != b) ? b : a;
+    case K_MIN: case K_ABSMIN: return (b < a || b != b) ? b : a;
+    default: return a + b;
+    }
+}
+
+static int64_t combine_i(int k, int64_t a, int64_t b) {
+    switch (k) {
+    case K_PROD: return (int64_t)((uint64_t)a * (uint64_t)b);
+    case K_MAX: return b > a ? b : a;
+    case K_MIN: return b < a ? b : a;
+    default: return (int64_t)((uint64_t)a + (uint64_t)b);
+    }
+}
+
+/* ---------------------------------------------------------------- run kernels
+ * rowd: reduce n elements p[0], p[s], ..., p[(n-1)s] into a double (c: centre, pw: power).
+ * rowi: the same in int64 (sum, prod, min, max). */
+
+#define PRAGMA(x) _Pragma(#x)
+static inline double ident(double v) { return v; }
+
+#define ADD_LOOP(EXPR)                                                                                                 \
+    if (s == 1) {                                                                                                      \
+        _Pragma("omp simd reduction(+:a)") for (int64_t i = 0; i < n; i++) {                                           \
+            double v = (double)p[i];                                                                                   \
+            a += (EXPR);                                                                                               \
+        }                                                                                                              \
+    } else                                                                                                             \
+        for (int64_t i = 0; i < n; i++) {                                                                              \
+            double v = (double)p[i * s];                                                                               \
+            a += (EXPR);                                                                                               \
+        }
+
+/* max (CMP >) or min (CMP <) of EXPR, NaN flagged separately so the loop vectorises */
+#define EXT_LOOP(RED, CMP, EXPR)                                                                                       \
+    {                                                                                                                  \
+        int nan = 0;                                                                                                   \
+        if (s == 1) {                                                                                                  \
+            PRAGMA(omp simd reduction(RED : a) reduction(| : nan)) for (int64_t i = 0; i < n; i++) {               \
+                double v = (EXPR)((double)p[i]);                                                                       \
+                a = v CMP a ? v : a;                                                                                   \
+                nan |= v != v;                                                                                         \
+            }                                                                                                          \
+        } else                                                                                                         \
+            for (int64_t i = 0; i < n; i++) {                                                                          \
+                double v = (EXPR)((double)p[i * s]);                                                                   \
+                a = v CMP a ? v : a;                                                                                   \
+                nan |= v != v;                                                                                         \
+            }                                                                                                          \
+        return nan ? NAN : a;                                                                                          \
+    }
+
+#define DEF_ROW(T, S)                                                                                                  \
+    static TIDE_HOT double rowd_##S(int k, const void *vp, int64_t n, int64_t s, double c, double pw) {               \
+        const T *p = vp;                                                                                               \
+        double a = init_d(k);                                                                                          \
+        switch (k) {                                                                                                   \
+        case K_SUM: ADD_LOOP(v) break;                                                                                 \
+        case K_NNZ: ADD_LOOP(v != 0) break;                                                                            \
+        case K_ABSSUM: ADD_LOOP(fabs(v)) break;                                                                        \
+        case K_SQSUM: ADD_LOOP(v * v) break;                                                                           \
+        case K_POWSUM: ADD_LOOP(pow(fabs(v), pw)) break;                                                               \
+        case K_EXPSUM: ADD_LOOP(exp(v - c)) break;                                                                     \
+        case K_DEVSQ: ADD_LOOP((v - c) * (v - c)) break;                                                               \
+        case K_PROD:                                                                                                   \
+            if (s == 1) {                                                                                              \
+                _Pragma("omp simd reduction(*:a)") for (int64_t i = 0; i < n; i++) a *= (double)p[i];                  \
+            } else                                                                                                     \
+                for (int64_t i = 0; i < n; i++) a *= (double)p[i * s];                                                 \
+            break;                                                                                                     \
+        case K_MAX: EXT_LOOP(max, >, ident)                                                                                \
+        case K_MIN: EXT_LOOP(min, <, ident)                                                                                \
+        case K_ABSMAX: EXT_LOOP(max, >, fabs)                                                                          \
+        case K_ABSMIN: EXT_LOOP(min, <, fabs)                                                                          \
+        }                                                                                                              \
+        return a;                                                                                                      \
+    }                                                                                                                  \
+    static TIDE_HOT int64_t rowi_##S(int k, const void *vp, int64_t n, int64_t s) {                                   \
+        const T *p = vp;                                                                                               \
+        switch (k) {                                                                                                   \
+        case K_SUM: {                                                                                                  \
+            uint64_t a = 0;                                                                                            \
+            if (s == 1) {                                                                                              \
+                _Pragma("omp simd reduction(+:a)") for (int64_t i = 0; i < n; i++) a += (uint64_t)(int64_t)p[i];       \
+            } else                                                                                                     \
+                for (int64_t i = 0; i < n; i++) a += (uint64_t)(int64_t)p[i * s];                                      \
+            return (int64_t)a;                                                                                         \
+        }                                                                                                              \
+        case K_PROD: {                                                                                                 \
+            uint64_t a = 1;                                                                                            \
+            for (int64_t i = 0; i < n; i++) a *= (uint64_t)(int64_t)p[i * s];                                          \
+            return (int64_t)a;                                                                                         \
+        }                                                                                                              \
+        case K_MAX: {                                                                                                  \
+            int64_t a = INT64_MIN;                                                                                     \
+            if (s == 1) {                                                                                              \
+                _Pragma("omp simd reduction(max:a)") for (int64_t i = 0; i < n; i++) {                                \
+                    int64_t v = (int64_t)p[i];                                                                         \
+                    a = v > a ? v : a;                                                                                 \
+                }                                                                                                      \
+            } else                                                                                                     \
+                for (int64_t i = 0; i < n; i++) {                                                                      \
+                    int64_t v = (int64_t)p[i * s];                                                                     \
+                    a = v > a ? v : a;                                                                                 \
+                }                                                                                                      \
+            return a;                                                                                                  \
+        }                                                                                                              \
+        default: {                                                                                                     \
+            int64_t a = INT64_MAX;                                                                                     \
+            if (s == 1) {                                                                                              \
+                _Pragma("omp simd reduction(min:a)") for (int64_t i = 0; i < n; i++) {                                 \
+                    int64_t v = (int64_t)p[i];                                                                         \
+                    a = v < a ? v : a;                                                                                 \
+                }                                                                                                      \
+            } else                                                                                                     \
+                for (int64_t i = 0; i < n; i++) {                                                                      \
+                    int64_t v = (int64_t)p[i * s];                                                                     \
+                    a = v < a ? v : a;                                                                                 \
+                }                                                                                                      \
+            return a;                                                                                                  \
+        }                                                                                                              \
+        }                                                                                                              \
+    }
+
+/* ---------------------------------------------------------------- column kernels
+ * cold: acc[j] = acc[j] (op) f(p[j]) for j < C, p contiguous (one row of the outer loop);
+ * c[j] is the per-output centre. coli: the same in int64. */
+
+#define COL_LOOP(EXPR)                                                                                                 \
+    _Pragma("omp simd") for (int64_t j = 0; j < C; j++) {                                                              \
+        double v = (double)p[j];                                                                                       \
+        acc[j] += (EXPR);                                                                                              \
+    }                                                                                                                  \
+    return;
+
+#define COL_EXT(CMP, EXPR)                                                                                             \
+    _Pragma("omp simd") for (int64_t j = 0; j < C; j++) {                                                              \
+        double v = EXPR((double)p[j]), a = acc[j];                                                                     \
+        acc[j] = (v CMP a || v != v) ? v : a;                                                                          \
+    }                                                                                                                  \
+    return;
+
+#define DEF_COL(T, S)                                                                                                  \
+    static TIDE_HOT void cold_##S(int k, double *restrict acc, const void *vp, int64_t C, const double *restrict c,    \
+                                  double pw) {                                                                         \
+        const T *restrict p = vp;                                                                                      \
+        switch (k) {                                                                                                   \
+        case K_SUM: COL_LOOP(v)                                                                                        \
+        case K_NNZ: COL_LOOP(v != 0)                                                                                   \
+        case K_ABSSUM: COL_LOOP(fabs(v))                                                                               \
+        case K_SQSUM: COL_LOOP(v * v)                                                                                  \
+        case K_POWSUM: COL_LOOP(pow(fabs(v), pw))                                                                      \
+        case K_EXPSUM: COL_LOOP(exp(v - c[j]))                                                                         \
+        case K_DEVSQ: COL_LOOP((v - c[j]) * (v - c[j]))                                                                \
+        case K_PROD:                                                                                                   \
+            _Pragma("omp simd") for (int64_t j = 0; j < C; j++) acc[j] *= (double)p[j];                                \
+            return;                                                                                                    \
+        case K_MAX: COL_EXT(>, ident)                                                                                      \
+        case K_MIN: COL_EXT(<, ident)                                                                                      \
+        case K_ABSMAX: COL_EXT(>, fabs)                                                                                \
+        case K_ABSMIN: COL_EXT(<, fabs)                                                                                \
+        }                                                                                                              \
+    }                                                                                                                  \
+    static TIDE_HOT void coli_##S(int k, int64_t *restrict acc, const void *vp, int64_t C) {                           \
+        const T *restrict p = vp;                                                                                      \
+        switch (k) {                                                                                                   \
+        case K_SUM:                                                                                                    \
+            _Pragma("omp simd") for (int64_t j = 0; j < C; j++) acc[j] =                                               \
+                (int64_t)((uint64_t)acc[j] + (uint64_t)(int64_t)p[j]);                                                 \
+            return;                                                                                                    \
+        case K_PROD:                                                                                                   \
+            for (int64_t j = 0; j < C; j++) acc[j] = (int64_t)((uint64_t)acc[j] * (uint64_t)(int64_t)p[j]);            \
+            return;                                                                                                    \
+        case K_MAX:                                                                                                    \
+            _Pragma("omp simd") for (int64_t j = 0; j < C; j++) {                                                      \
+                int64_t v = (int64_t)p[j];                                                                             \
+                acc[j] = v > acc[j] ? v : acc[j];                                                                      \
+            }                                                                                                          \
+            return;                                                                                                    \
+        default:                                                                                                       \
+            _Pragma("omp simd") for (int64_t j = 0; j < C; j++) {                                                      \
+                int64_t v = (int64_t)p[j];                                                                             \
+                acc[j] = v < acc[j] ? v : acc[j];                                                                      \
+            }                                                                                                          \
+            return;                                                                                                    \
+        }                                                                                                              \
+    }
+
+DEF_ROW(float, f32)
+DEF_ROW(double, f64)
+DEF_ROW(int32_t, i32)
+DEF_ROW(int64_t, i64)
+DEF_ROW(uint8_t, u8)
+DEF_ROW(bool, b8)
+DEF_COL(float, f32)
+DEF_COL(double, f64)
+DEF_COL(int32_t, i32)
+DEF_COL(int64_t, i64)
+DEF_COL(uint8_t, u8)
+DEF_COL(bool, b8)
+
+typedef double (*rowd_fn)(int, const void *, int64_t, int64_t, double, double);
+typedef int64_t (*rowi_fn)(int, const void *, int64_t, int64_t);
+typedef void (*cold_fn)(int, double *restrict, const void *, int64_t, const double *restrict, double);
+typedef void (*coli_fn)(int, int64_t *restrict, const void *, int64_t);
+static const rowd_fn ROWD[TIDE_NDTYPES] = {rowd_f32, rowd_f64, rowd_i32, rowd_i64, rowd_u8, rowd_b8};
+static const rowi_fn ROWI[TIDE_NDTYPES] = {rowi_f32, rowi_f64, rowi_i32, rowi_i64, rowi_u8, rowi_b8};
+static const cold_fn COLD[TIDE_NDTYPES] = {cold_f32, cold_f64, cold_i32, cold_i64, cold_u8, cold_b8};
+static const coli_fn COLI[TIDE_NDTYPES] = {coli_f32, coli_f64, coli_i32, coli_i64, coli_u8, coli_b8};
+
+/* ---------------------------------------------------------------- layout */
+
+#define PAIRWISE_BLOCK 2048   /* additive runs longer than this are split in halves */
+#define RUN_CHUNK 65536       /* fixed chunk of one output's reduction done by one thread */
+#define MAX_CHUNKS 1024
+#define COL_CHUNK 1024        /* outputs per work item in the outer loop */
+
+typedef struct {
+    int nk, nr;
+    int64_t ksz[TIDE_MAX_DIMS], kin[TIDE_MAX_DIMS], kout[TIDE_MAX_DIMS]; /* kept dims: size, in/out stride */
+    int64_t rsz[TIDE_MAX_DIMS], rin[TIDE_MAX_DIMS];                       /* reduced dims: size, in stride */
+    int64_t M, N;
+} rlayout;
+
+/* Sort dims by stride a (descending, stable) and merge neighbours that are contiguous in a
+ * (and in b when given). */
+void tide_sort_coalesce(int *n, int64_t *sz, int64_t *a, int64_t *b);
+void tide_sort_coalesce(int *n, int64_t *sz, int64_t *a, int64_t *b) {
+    for (int i = 1; i < *n; i++)
+        for (int j = i; j > 0 && a[j - 1] < a[j]; j--) {
+            int64_t t = sz[j]; sz[j] = sz[j - 1]; sz[j - 1] = t;
+            t = a[j]; a[j] = a[j - 1]; a[j - 1] = t;
+            if (b) { t = b[j]; b[j] = b[j - 1]; b[j - 1] = t; }
+        }
+    int k = 0;
+    for (int i = 1; i < *n; i++) {
+        if (a[k] == a[i] * sz[i] && (!b || b[k] == b[i] * sz[i])) {
+            sz[k] *= sz[i];
+            a[k] = a[i];
+            if (b) b[k] = b[i];
+        } else {
+            k++;
+            sz[k] = sz[i];
+            a[k] = a[i];
+            if (b) b[k] = b[i];
+        }
+    }
+    if (*n > 0) *n = k + 1;
+}
+
+/* Offset of row-major linear index lin over n dims (sizes sz, strides st). */
+int64_t tide_lin_offset(int64_t lin, int n, const int64_t *sz, const int64_t *st);
+int64_t tide_lin_offset(int64_t lin, int n, const int64_t *sz, const int64_t *st) {
+    int64_t off = 0;
+    for (int d = n - 1; d >= 0 && lin; d--) {
+        int64_t q = lin / sz[d];
+        off += (lin - q * sz[d]) * st[d];
+        lin = q;
+    }
+    return off;
+}
+
+/* Incremental walk over a multi-index (row-major), keeping the offset. */
+typedef struct {
+    int n;
+    const int64_t *sz, *st;
+    int64_t idx[TIDE_MAX_DIMS], off;
+} walker;
+
+static void walk_start(walker *w, int n, const int64_t *sz, const int64_t *st, int64_t lin) {
+    w->n = n;
+    w->sz = sz;
+    w->st = st;
+    w->off = 0;
+    for (int d = n - 1; d >= 0; d--) {
+        int64_t q = lin / sz[d];
+        w->idx[d] = lin - q * sz[d];
+        w->off += w->idx[d] * st[d];
+        lin = q;
+    }
+}
+
+static inline void walk_next(walker *w) {
+    for (int d = w->n - 1; d >= 0; d--) {
+        w->off += w->st[d];
+        if (++w->idx[d] < w->sz[d]) return;
+        w->off -= w->st[d] * w->sz[d];
+        w->idx[d] = 0;
+    }
+}
+
+/* kept dims: those not in mask; ostride gives each kept x dim its output stride. */
+static void build_layout(const tide_tensor *x, const bool *mask, const int64_t *ostride, rlayout *L) {
+    L->nk = L->nr = 0;
+    L->M = L->N = 1;
+    for (int i = 0; i < x->ndim; i++) {
+        int64_t n = x->shape[i];
+        if (mask[i]) L->N *= n; else L->M *= n;
+        if (n == 1) continue;
+        if (mask[i]) {
+            L->rsz[L->nr] = n;
+            L->rin[L->nr++] = x->stride[i];
+        } else {
+            L->ksz[L->nk] = n;
+            L->kin[L->nk] = x->stride[i];
+            L->kout[L->nk++] = ostride[i];
+        }
+    }
+    tide_sort_coalesce(&L->nk, L->ksz, L->kin, L->kout);
+    tide_sort_coalesce(&L->nr, L->rsz, L->rin, NULL);
+}
+
+/* ---------------------------------------------------------------- the two loops */
+
+typedef struct {
+    const rlayout *L;
+    const char *base; /* x's first element */
+    int64_t es;       /* x's element size */
+    int dtype, kop;
+    bool idom;        /* accumulate in int64 */
+    double pw;
+    const double *center;
+    double *accd;     /* M accumulators, in layout order of the kept dims */
+    int64_t *acci;
+} pass;
+
+/* one run of n elements (pairwise split when long) */
+static double run_d(const pass *P, const char *p, int64_t n, int64_t s, double c) {
+    if (n > PAIRWISE_BLOCK && kop_additive(P->kop)) {
+        int64_t h = (n / 2 + 15) & ~(int64_t)15;
+        return run_d(P, p, h, s, c) + run_d(P, p + h * s * P->es, n - h, s, c);
+    }
+    return ROWD[P->dtype](P->kop, p, n, s, c, P->pw);
+}
+
+/* reduce the reduced-linear range [a, b) of the output whose kept offset is koff */
+static double range_d(const pass *P, int64_t koff, int64_t a, int64_t b, double c) {
+    const rlayout *L = P->L;
+    int64_t len = L->nr ? L->rsz[L->nr - 1] : 1, ls = L->nr ? L->rin[L->nr - 1] : 1;
+    double acc = init_d(P->kop);
+    int64_t r = a / len, j = a - r * len;
+    while (a < b) {
+        int64_t n = len - j < b - a ? len - j : b - a;
+        int64_t off = koff + tide_lin_offset(r, L->nr - 1, L->rsz, L->rin) + j * ls;
+        acc = combine_d(P->kop, acc, run_d(P, P->base + off * P->es, n, ls, c));
+        a += n;
+        r++;
+        j = 0;
+    }
+    return acc;
+}
+
+static int64_t range_i(const pass *P, int64_t koff, int64_t a, int64_t b) {
+    const rlayout *L = P->L;
+    int64_t len = L->nr ? L->rsz[L->nr - 1] : 1, ls = L->nr ? L->rin[L->nr - 1] : 1;
+    int64_t acc = init_i(P->kop);
+    int64_t r = a / len, j = a - r * len;
+    while (a < b) {
+        int64_t n = len - j < b - a ? len - j : b - a;
+        int64_t off = koff + tide_lin_offset(r, L->nr - 1, L->rsz, L->rin) + j * ls;
+        acc = combine_i(P->kop, acc, ROWI[P->dtype](P->kop, P->base + off * P->es, n, ls));
+        a += n;
+        r++;
+        j = 0;
+    }
+    return acc;
+}
+
+static void inner_loop(const pass *P) {
+    const rlayout *L = P->L;
+    int64_t M = L->M, N = L->N;
+    if (M >= 16 || N < 2 * RUN_CHUNK) {
+        int nt = tide_threads_for(M * N);
+#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
+        for (int64_t m = 0; m < M; m++) {
+            int64_t koff = tide_lin_offset(m, L->nk, L->ksz, L->kin);
+            if (P->idom)
+                P->acci[m] = range_i(P, koff, 0, N);
+            else
+                P->accd[m] = range_d(P, koff, 0, N, P->center ? P->center[m] : 0);
+        }
+        return;
+    }
+    /* few outputs, long reductions: fixed chunks in parallel, combined in order */
+    int64_t chunk = RUN_CHUNK;
+    while ((N + chunk - 1) / chunk > MAX_CHUNKS) chunk *= 2;
+    int64_t nch = (N + chunk - 1) / chunk;
+    double pd[MAX_CHUNKS];
+    int64_t pi[MAX_CHUNKS];
+    int nt = tide_threads_for(N);
+    for (int64_t m = 0; m < M; m++) {
+        int64_t koff = tide_lin_offset(m, L->nk, L->ksz, L->kin);
+        double c = P->center ? P->center[m] : 0;
+#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
+        for (int64_t q = 0; q < nch; q++) {
+            int64_t a = q * chunk, b = a + chunk < N ? a + chunk : N;
+            if (P->idom)
+                pi[q] = range_i(P, koff, a, b);
+            else
+                pd[q] = range_d(P, koff, a, b, c);
+        }
+        if (P->idom) {
+            int64_t acc = pi[0];
+            for (int64_t q = 1; q < nch; q++) acc = combine_i(P->kop, acc, pi[q]);
+            P->acci[m] = acc;
+        } else {
+            double acc = pd[0];
+            for (int64_t q = 1; q < nch; q++) acc = combine_d(P->kop, acc, pd[q]);
+            P->accd[m] = acc;
+        }
+    }
+}
+
+/* accumulate rows [r0, r1) of the reduced dims into acc[0..cw) for the kept block at koff */
+static void col_rows(const pass *P, int64_t koff, int64_t r0, int64_t r1, int64_t cw, double *ad, int64_t *ai,
+                     const double *c) {
+    const rlayout *L = P->L;
+    walker w;
+    walk_start(&w, L->nr, L->rsz, L->rin, r0);
+    for (int64_t r = r0; r < r1; r++) {
+        const char *p = P->base + (koff + w.off) * P->es;
+        if (P->idom)
+            COLI[P->dtype](P->kop, ai, p, cw);
+        else
+            COLD[P->dtype](P->kop, ad, p, cw, c, P->pw);
+        walk_next(&w);
+    }
+}
+
+static void fill_init(const pass *P, double *ad, int64_t *ai, int64_t n) {
+    if (P->idom) {
+        int64_t v = init_i(P->kop);
+        for (int64_t j = 0; j < n; j++) ai[j] = v;
+    } else {
+        double v = init_d(P->kop);
+        for (int64_t j = 0; j < n; j++) ad[j] = v;
+    }
+}
+
+/* returns -1 (out of memory) only when it needs scratch space and cannot get it */
+static int outer_loop(const pass *P) {
+    const rlayout *L = P->L;
+    int64_t N = L->N, C = L->ksz[L->nk - 1], K = L->M / C;
+    int64_t nch = (C + COL_CHUNK - 1) / COL_CHUNK, items = K * nch;
+    if (items >= 4 || N * C < 4 * TIDE_PARALLEL_GRAIN) {
+        int nt = tide_threads_for(L->M * N);
+#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
+        for (int64_t it = 0; it < items; it++) {
+            int64_t k = it / nch, j0 = (it - k * nch) * COL_CHUNK;
+            int64_t cw = C - j0 < COL_CHUNK ? C - j0 : COL_CHUNK;
+            int64_t koff = tide_lin_offset(k, L->nk - 1, L->ksz, L->kin) + j0;
+            double *ad = P->idom ? NULL : P->accd + k * C + j0;
+            int64_t *ai = P->idom ? P->acci + k * C + j0 : NULL;
+            fill_init(P, ad, ai, cw);
+            col_rows(P, koff, 0, N, cw, ad, ai, P->center ? P->center + k * C + j0 : NULL);
+        }
+        return 0;
+    }
+    /* few, narrow outputs over many rows: blocks of rows into partial accumulators */
+    int64_t nb = N * C / TIDE_PARALLEL_GRAIN;
+    if (nb > 64) nb = 64;
+    int64_t rb = (N + nb - 1) / nb;
+    nb = (N + rb - 1) / rb;
+    char *scratch = malloc((size_t)(nb * C) * 8);
+    if (!scratch) return tide_fail(TIDE_ENOMEM, "reduce: out of memory for %lld partial sums", (long long)(nb * C));
+    int nt = tide_threads_for(N * C);
+    for (int64_t k = 0; k < K; k++) {
+        int64_t koff = tide_lin_offset(k, L->nk - 1, L->ksz, L->kin);
+        const double *c = P->center ? P->center + k * C : NULL;
+#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
+        for (int64_t b = 0; b < nb; b++) {
+            double *ad = P->idom ? NULL : (double *)scratch + b * C;
+            int64_t *ai = P->idom ? (int64_t *)scratch + b * C : NULL;
+            int64_t r1 = (b + 1) * rb < N ? (b + 1) * rb : N;
+            fill_init(P, ad, ai, C);
+            col_rows(P, koff, b * rb, r1, C, ad, ai, c);
+        }
+        for (int64_t j = 0; j < C; j++) {
+            if (P->idom) {
+                int64_t a = ((int64_t *)scratch)[j];
+                for (int64_t b = 1; b < nb; b++) a = combine_i(P->kop, a, ((int64_t *)scratch)[b * C + j]);
+                P->acci[k * C + j] = a;
+            } else {
+                double a = ((double *)scratch)[j];
+                for (int64_t b = 1; b < nb; b++) a = combine_d(P->kop, a, ((double *)scratch)[b * C + j]);
+                P->accd[k * C + j] = a;
+            }
+        }
+    }
+    free(scratch);
+    return 0;
+}
+
+static int run_pass(pass *P) {
+    const rlayout *L = P->L;
+    if (L->M == 0) return 0;
+    bool outer = L->nk > 0 && L->nr > 0 && L->kin[L->nk - 1] == 1 && L->rin[L->nr - 1] != 1 && L->ksz[L->nk - 1] >= 8;
+    if (outer) return outer_loop(P);
+    inner_loop(P);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- ops */
+
+static const char *const OP_NAMES[TIDE_REDUCE_NOPS] = {"sum", "mean", "prod", "min", "max", "any", "all",
+                                                       "count_nonzero", "norm", "logsumexp", "var", "std"};
+
+static int norm_kop(double p) {
+    if (p == 2) return K_SQSUM;
+    if (p == 1) return K_ABSSUM;
+    if (p == INFINITY) return K_ABSMAX;
+    if (p == -INFINITY) return K_ABSMIN;
+    if (p == 0) return K_NNZ;
+    return K_POWSUM;
+}
+
+/* first (or only) pass kernel op */
+static int first_kop(int op, double param) {
+    switch (op) {
+    case TIDE_REDUCE_PROD: return K_PROD;
+    case TIDE_REDUCE_MIN: return K_MIN;
+    case TIDE_REDUCE_MAX: case TIDE_REDUCE_LOGSUMEXP: return K_MAX;
+    case TIDE_REDUCE_ANY: case TIDE_REDUCE_ALL: case TIDE_REDUCE_COUNT_NONZERO: return K_NNZ;
+    case TIDE_REDUCE_NORM: return norm_kop(param);
+    default: return K_SUM; /* sum, mean, var, std */
+    }
+}
+
+/* final value of one output from its accumulator a (N elements, c the centre of pass 2) */
+static double finish(int op, double a, double N, double param, double c) {
+    switch (op) {
+    case TIDE_REDUCE_MEAN: return a / N;
+    case TIDE_REDUCE_ANY: return a > 0;
+    case TIDE_REDUCE_ALL: return a == N;
+    case TIDE_REDUCE_NORM:
+        if (param == 2) return sqrt(a);
+        if (param == 1 || param == 0 || isinf(param)) return a;
+        return pow(a, 1 / param);
+    case TIDE_REDUCE_LOGSUMEXP: return c + log(a);
+    case TIDE_REDUCE_VAR:
+    case TIDE_REDUCE_STD: {
+        double v = a / fmax(0, N - param);
+        return op == TIDE_REDUCE_STD ? sqrt(v) : v;
+    }
+    default: return a;
+    }
+}
+
+static void store_i64(void *p, int dtype, int64_t v) {
+    switch (dtype) {
+    case TIDE_FLOAT32: *(float *)p = (float)v; break;
+    case TIDE_FLOAT64: *(double *)p = (double)v; break;
+    case TIDE_INT32: *(int32_t *)p = (int32_t)v; break;
+    case TIDE_INT64: *(int64_t *)p = v; break;
+    case TIDE_UINT8: *(uint8_t *)p = (uint8_t)v; break;
+    case TIDE_BOOL: *(bool *)p = v != 0; break;
+    }
+}
+
+static int result_dtype(const char *name, int op, int xdt, int dtype, const tide_tensor *out) {
+    bool xf = tide_is_float(xdt);
+    if (dtype >= TIDE_NDTYPES) return TIDE_FAIL("%s: unknown dtype %d", name, dtype);
+    switch (op) {
+    case TIDE_REDUCE_SUM:
+    case TIDE_REDUCE_PROD:
+        return dtype >= 0 ? dtype : out ? out->dtype : xf ? xdt : TIDE_INT64;
+    case TIDE_REDUCE_MIN:
+    case TIDE_REDUCE_MAX:
+    case TIDE_REDUCE_ANY:
+    case TIDE_REDUCE_ALL:
+    case TIDE_REDUCE_COUNT_NONZERO:
+        if (dtype >= 0) return TIDE_FAIL("%s: a dtype option is not supported", name);
+        return op == TIDE_REDUCE_COUNT_NONZERO ? TIDE_INT64 : op >= TIDE_REDUCE_ANY ? TIDE_BOOL : xdt;
+    default: {
+        int d = dtype >= 0 ? dtype : out ? out->dtype : xf ? xdt : TIDE_FLOAT32;
+        if (!tide_is_float(d))
+            return TIDE_FAIL("%s: the result dtype must be float32 or float64, got %s", name, tide_dtype_name(d));
+        return d;
+    }
+    }
+}
+
+/* validate op, dims and param; fill mask. Returns 0 or -1. */
+static int check_args(const tide_tensor *x, int op, int ndims, const int32_t *dims, double param, bool *mask) {
+    if (op < 0 || op >= TIDE_REDUCE_NOPS) return TIDE_FAIL("reduce: unknown op %d", op);
+    const char *name = OP_NAMES[op];
+    if (!x) return TIDE_FAIL("%s: input tensor is NULL (freed?)", name);
+    if (ndims > TIDE_MAX_DIMS) return TIDE_FAIL("%s: %d dims given, at most %d supported", name, ndims, TIDE_MAX_DIMS);
+    bool all = ndims <= 0 || !dims;
+    for (int i = 0; i < TIDE_MAX_DIMS; i++) mask[i] = all;
+    for (int i = 0; !all && i < ndims; i++) {
+        int d = dims[i];
+        if (x->ndim == 0 && d == 0) continue; /* a 0-d tensor accepts dim 1 (or -1) */
+        if (d < 0 || d >= x->ndim)
+            return TIDE_FAIL("%s: dim %d out of range for a tensor with %d dims", name, d + 1, x->ndim);
+        if (mask[d]) return TIDE_FAIL("%s: dim %d appears more than once", name, d + 1);
+        mask[d] = true;
+    }
+    if (op == TIDE_REDUCE_NORM && (isnan(param) || (param < 0 && param != -INFINITY)))
+        return TIDE_FAIL("norm: p must be > 0, 0, inf or -inf, got %g", param);
+    if ((op == TIDE_REDUCE_VAR || op == TIDE_REDUCE_STD) && !(param >= 0 && param < INFINITY))
+        return TIDE_FAIL("%s: correction must be a finite number >= 0, got %g", name, param);
+    return 0;
+}
+
+/* Reduce x (mask: reduced dims) and write each output as odtype at obase + ostride (per x dim). */
+static int reduce_into(const tide_tensor *x, const bool *mask, int op, double param, char *obase, int odtype,
+                       const int64_t *ostride) {
+    const char *name = OP_NAMES[op];
+    rlayout L;
+    build_layout(x, mask, ostride, &L);
+    if (L.N == 0 && (op == TIDE_REDUCE_MIN || op == TIDE_REDUCE_MAX))
+        return TIDE_FAIL("%s: cannot reduce an empty tensor", name);
+    if (L.M == 0) return 0;
+    bool idom = ((op == TIDE_REDUCE_SUM || op == TIDE_REDUCE_PROD) && !tide_is_float(odtype)) ||
+                ((op == TIDE_REDUCE_MIN || op == TIDE_REDUCE_MAX) && !tide_is_float(x->dtype));
+    double one_d, one_c;
+    int64_t one_i;
+    void *acc = L.M == 1 ? (idom ? (void *)&one_i : (void *)&one_d) : malloc((size_t)L.M * 8);
+    if (!acc) return tide_fail(TIDE_ENOMEM, "%s: out of memory for %lld accumulators", name, (long long)L.M);
+    pass P = {.L = &L, .base = tide_elem_ptr(x), .es = (int64_t)tide_dtype_size(x->dtype), .dtype = x->dtype,
+              .kop = first_kop(op, param), .idom = idom, .pw = param, .center = NULL,
+              .accd = idom ? NULL : acc, .acci = idom ? acc : NULL};
+    int st = run_pass(&P);
+    double *center = NULL;
+    if (st == 0 && (op == TIDE_REDUCE_LOGSUMEXP || op == TIDE_REDUCE_VAR || op == TIDE_REDUCE_STD)) {
+        /* pass 2 around a centre: the max for logsumexp (0 when not finite), the mean for var/std */
+        center = L.M == 1 ? &one_c : malloc((size_t)L.M * 8);
+        if (!center) {
+            st = tide_fail(TIDE_ENOMEM, "%s: out of memory", name);
+        } else {
+            for (int64_t m = 0; m < L.M; m++) {
+                double a = P.accd[m];
+                center[m] = op == TIDE_REDUCE_LOGSUMEXP ? (isfinite(a) ? a : 0) : a / (double)L.N;
+            }
+            P.kop = op == TIDE_REDUCE_LOGSUMEXP ? K_EXPSUM : K_DEVSQ;
+            P.center = center;
+            st = run_pass(&P);
+        }
+    }
+    if (st == 0) {
+        int64_t oes = (int64_t)tide_dtype_size(odtype);
+        walker w;
+        walk_start(&w, L.nk, L.ksz, L.kout, 0);
+        for (int64_t m = 0; m < L.M; m++) {
+            char *o = obase + w.off * oes;
+            if (idom)
+                store_i64(o, odtype, P.acci[m]);
+            else
+                tide_store_from_double(o, odtype, finish(op, P.accd[m], (double)L.N, param, center ? center[m] : 0));
+            walk_next(&w);
+        }
+    }
+    if (center != &one_c) free(center);
+    if (L.M > 1) free(acc);
+    return st;
+}
+
+tide_tensor *tide_reduce(const tide_tensor *x, tide_tensor *out, int op, int ndims, const int32_t *dims, int keepdim,
+                         int dtype, double param) {
+    bool mask[TIDE_MAX_DIMS];
+    if (check_args(x, op, ndims, dims, param, mask)) return NULL;
+    const char *name = OP_NAMES[op];
+    int rdt = result_dtype(name, op, x->dtype, dtype, out);
+    if (rdt < 0) return NULL;
+    /* result shape, and which result dim each kept x dim maps to */
+    int64_t shape[TIDE_MAX_DIMS];
+    int map[TIDE_MAX_DIMS];
+    int nd = 0;
+    for (int i = 0; i < x->ndim; i++) {
+        map[i] = -1;
+        if (!mask[i]) {
+            map[i] = nd;
+            shape[nd++] = x->shape[i];
+        } else if (keepdim) {
+            shape[nd++] = 1;
+        }
+    }
+    if (out) {
+        char b1[TIDE_SHAPE_BUFSZ], b2[TIDE_SHAPE_BUFSZ];
+        if (out->ndim != nd || tide_shape_numel(nd, shape) != out->numel || memcmp(out->shape, shape, (size_t)nd * 8)) {
+            TIDE_FAIL("%s: out has shape %s, expected %s", name, tide_shape_str(out->ndim, out->shape, b1, sizeof b1),
+                      tide_shape_str(nd, shape, b2, sizeof b2));
+            return NULL;
+        }
+        if (out->dtype != rdt) {
+            TIDE_FAIL("%s: out has dtype %s, expected %s", name, tide_dtype_name(out->dtype), tide_dtype_name(rdt));
+            return NULL;
+        }
+    }
+    tide_tensor *r = out ? out : tide_alloc(name, nd, shape, rdt);
+    if (!r) return NULL;
+    int64_t ostride[TIDE_MAX_DIMS] = {0};
+    for (int i = 0; i < x->ndim; i++)
+        if (map[i] >= 0) ostride[i] = r->stride[map[i]];
+    if (reduce_into(x, mask, op, param, tide_elem_ptr(r), rdt, ostride)) {
+        if (!out) tide_tensor_free(r);
+        return NULL;
+    }
+    return r;
+}
+
+int tide_reduce_all(const tide_tensor *x, int op, double param, double *result) {
+    bool mask[TIDE_MAX_DIMS];
+    if (check_args(x, op, -1, NULL, param, mask)) return -1;
+    if (!result) return TIDE_FAIL("%s: result pointer is NULL", OP_NAMES[op]);
+    int rdt = result_dtype(OP_NAMES[op], op, x->dtype, -1, NULL);
+    if (rdt < 0) return -1;
+    /* integer sums and products accumulate in int64 and are converted once at the end */
+    int odt = rdt == TIDE_INT64 && op != TIDE_REDUCE_COUNT_NONZERO ? TIDE_INT64 : TIDE_FLOAT64;
+    int64_t zero[TIDE_MAX_DIMS] = {0};
+    union { double d; int64_t i; } v = {0};
+    if (reduce_into(x, mask, op, param, (char *)&v, odt, zero)) return -1;
+    *result = odt == TIDE_INT64 ? (double)v.i : v.d;
+    return 0;
+}
