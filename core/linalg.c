@@ -46,13 +46,14 @@ static bool blas_layout(operand *o) {
 
 /* ---------------------------------------------------------------- kernels */
 
-/* C [M, N] (contiguous) = A [M, K] @ B [K, N] with arbitrary strides, for every dtype but bool.
- * Integers accumulate in the unsigned type of the same width: wrapping, no undefined overflow. */
+/* C rows [i0, i1) of C [M, N] (contiguous) = A [M, K] @ B [K, N] with arbitrary strides, for
+ * every dtype but bool. Integers accumulate in the unsigned type of the same width: wrapping,
+ * no undefined overflow. */
 #define LOOP_GEMM(T, UT)                                                                                               \
     {                                                                                                                  \
         const T *A = (const T *)a;                                                                                     \
         const T *B = (const T *)b;                                                                                     \
-        _Pragma("omp parallel for num_threads(nth) if(nth > 1)") for (int64_t i = 0; i < M; i++) {                    \
+        for (int64_t i = i0; i < i1; i++) {                                                                            \
             UT *c = (UT *)C + i * N;                                                                                   \
             for (int64_t j = 0; j < N; j++) c[j] = 0;                                                                  \
             for (int64_t k = 0; k < K; k++) {                                                                          \
@@ -67,9 +68,8 @@ static bool blas_layout(operand *o) {
         return;                                                                                                        \
     }
 
-static TIDE_HOT void loop_gemm(int dtype, const char *a, int64_t ars, int64_t acs, const char *b, int64_t brs,
-                               int64_t bcs, char *C, int64_t M, int64_t N, int64_t K) {
-    int nth = tide_threads_for(M * N * K / 8);
+static TIDE_HOT void loop_rows(int dtype, const char *a, int64_t ars, int64_t acs, const char *b, int64_t brs,
+                               int64_t bcs, char *C, int64_t N, int64_t K, int64_t i0, int64_t i1) {
     switch (dtype) {
     case TIDE_FLOAT32: LOOP_GEMM(float, float)
     case TIDE_FLOAT64: LOOP_GEMM(double, double)
@@ -78,6 +78,40 @@ static TIDE_HOT void loop_gemm(int dtype, const char *a, int64_t ars, int64_t ac
     case TIDE_UINT8: LOOP_GEMM(uint8_t, uint8_t)
     default: return;
     }
+}
+
+/* Tiny float products: C [M, N] = A @ B as plain dot products (no vector set-up to amortise). */
+#define SMALL_GEMM(T)                                                                                                  \
+    {                                                                                                                  \
+        const T *A = (const T *)a, *B = (const T *)b;                                                                  \
+        T *c = (T *)C;                                                                                                 \
+        for (int64_t i = 0; i < M; i++)                                                                                \
+            for (int64_t j = 0; j < N; j++) {                                                                          \
+                T acc = 0;                                                                                             \
+                for (int64_t k = 0; k < K; k++) acc += A[i * ars + k * acs] * B[k * brs + j * bcs];                    \
+                c[i * N + j] = acc;                                                                                    \
+            }                                                                                                          \
+        return;                                                                                                        \
+    }
+
+static void small_gemm(int dtype, const char *a, int64_t ars, int64_t acs, const char *b, int64_t brs, int64_t bcs,
+                       char *C, int64_t M, int64_t N, int64_t K) {
+    if (dtype == TIDE_FLOAT32) SMALL_GEMM(float)
+    SMALL_GEMM(double)
+}
+
+/* The loop product over all M rows; large ones split into row blocks across threads. */
+static void loop_gemm(int dtype, const char *a, int64_t ars, int64_t acs, const char *b, int64_t brs, int64_t bcs,
+                      char *C, int64_t M, int64_t N, int64_t K) {
+    int nth = M > 1 ? tide_threads_for(M * N * K / 8) : 1;
+    if (nth <= 1) {
+        loop_rows(dtype, a, ars, acs, b, brs, bcs, C, N, K, 0, M);
+        return;
+    }
+    int64_t block = (M + nth - 1) / nth;
+#pragma omp parallel for num_threads(nth)
+    for (int64_t i0 = 0; i0 < M; i0 += block)
+        loop_rows(dtype, a, ars, acs, b, brs, bcs, C, N, K, i0, i0 + block < M ? i0 + block : M);
 }
 
 /* One float product C [M, N] (row stride N) = alpha * A @ B + beta * C through BLAS; picks dot
@@ -132,6 +166,9 @@ static void batched_product(int dtype, int nb, const int64_t *bshape, const oper
         char *c = C + (size_t)(n * M * N) * es;
         if (use_blas)
             blas_product(dtype, a, aoff, b, boff, c, M, N, K, alpha, beta);
+        else if (tide_is_float(dtype))
+            small_gemm(dtype, a->p + aoff * (int64_t)es, a->rs, a->cs, b->p + boff * (int64_t)es, b->rs, b->cs, c, M,
+                       N, K);
         else
             loop_gemm(dtype, a->p + aoff * (int64_t)es, a->rs, a->cs, b->p + boff * (int64_t)es, b->rs, b->cs, c, M, N,
                       K);
@@ -274,14 +311,14 @@ static tide_tensor *product(linalg_op op, const tide_tensor *c, const tide_tenso
     for (int d = 0; d < nb; d++) {
         int ja = d - (nb - na), jb = d - (nb - nbb);
         int64_t sa = ja >= 0 ? a->shape[ja] : 1, sb = jb >= 0 ? b->shape[jb] : 1;
+        if (op == OP_BMM && sa != sb) {
+            TIDE_FAIL("bmm: batch sizes differ (%lld vs %lld); use matmul to broadcast", (long long)sa, (long long)sb);
+            return NULL;
+        }
         if (sa != sb && sa != 1 && sb != 1) {
             TIDE_FAIL("%s: batch dims of shapes %s and %s cannot broadcast (%lld vs %lld)", name,
                       tide_shape_str(a->ndim, a->shape, b1, sizeof b1), tide_shape_str(b->ndim, b->shape, b2, sizeof b2),
                       (long long)sa, (long long)sb);
-            return NULL;
-        }
-        if (op == OP_BMM && sa != sb) {
-            TIDE_FAIL("bmm: batch sizes differ (%lld vs %lld); use matmul to broadcast", (long long)sa, (long long)sb);
             return NULL;
         }
         bshape[d] = sa == 1 ? sb : sa;
