@@ -12,11 +12,11 @@
  *          vectorised across outputs; no transposed copy is made.
  * Floating values accumulate in double; integer sums/products and integer min/max in int64
  * (wrapping, like NumPy). Two-pass ops (logsumexp, var, std) run the loop twice with a
- * per-output centre (max, mean). Index reductions and sorting live in sort.c, scans in scan.c.
+ * per-output centre (max, mean). Scans and max/min with indices live in scan.c, sorting in sort.c.
  */
 #define _GNU_SOURCE /* dladdr */
 #include "tide/reduce.h"
-#include "internal.h"
+#include "reduce_internal.h"
 
 #include <dlfcn.h>
 #include <math.h>
@@ -278,9 +278,6 @@ typedef struct {
     int64_t M, N;
 } rlayout;
 
-/* Sort dims by stride a (descending, stable) and merge neighbours that are contiguous in a
- * (and in b when given). */
-void tide_sort_coalesce(int *n, int64_t *sz, int64_t *a, int64_t *b);
 void tide_sort_coalesce(int *n, int64_t *sz, int64_t *a, int64_t *b) {
     for (int i = 1; i < *n; i++)
         for (int j = i; j > 0 && a[j - 1] < a[j]; j--) {
@@ -304,8 +301,6 @@ void tide_sort_coalesce(int *n, int64_t *sz, int64_t *a, int64_t *b) {
     if (*n > 0) *n = k + 1;
 }
 
-/* Offset of row-major linear index lin over n dims (sizes sz, strides st). */
-int64_t tide_lin_offset(int64_t lin, int n, const int64_t *sz, const int64_t *st);
 int64_t tide_lin_offset(int64_t lin, int n, const int64_t *sz, const int64_t *st) {
     int64_t off = 0;
     for (int d = n - 1; d >= 0 && lin; d--) {
@@ -314,35 +309,6 @@ int64_t tide_lin_offset(int64_t lin, int n, const int64_t *sz, const int64_t *st
         lin = q;
     }
     return off;
-}
-
-/* Incremental walk over a multi-index (row-major), keeping the offset. */
-typedef struct {
-    int n;
-    const int64_t *sz, *st;
-    int64_t idx[TIDE_MAX_DIMS], off;
-} walker;
-
-static void walk_start(walker *w, int n, const int64_t *sz, const int64_t *st, int64_t lin) {
-    w->n = n;
-    w->sz = sz;
-    w->st = st;
-    w->off = 0;
-    for (int d = n - 1; d >= 0; d--) {
-        int64_t q = lin / sz[d];
-        w->idx[d] = lin - q * sz[d];
-        w->off += w->idx[d] * st[d];
-        lin = q;
-    }
-}
-
-static inline void walk_next(walker *w) {
-    for (int d = w->n - 1; d >= 0; d--) {
-        w->off += w->st[d];
-        if (++w->idx[d] < w->sz[d]) return;
-        w->off -= w->st[d] * w->sz[d];
-        w->idx[d] = 0;
-    }
 }
 
 /* kept dims: those not in mask; ostride gives each kept x dim its output stride. */
@@ -471,15 +437,15 @@ static void inner_loop(const pass *P) {
 static void col_rows(const pass *P, int64_t koff, int64_t r0, int64_t r1, int64_t cw, double *ad, int64_t *ai,
                      const double *c) {
     const rlayout *L = P->L;
-    walker w;
-    walk_start(&w, L->nr, L->rsz, L->rin, r0);
+    tide_walker w;
+    tide_walk_start(&w, L->nr, L->rsz, L->rin, r0);
     for (int64_t r = r0; r < r1; r++) {
         const char *p = P->base + (koff + w.off) * P->es;
         if (P->idom)
             COLI[P->dtype](P->kop, ai, p, cw);
         else
             COLD[P->dtype](P->kop, ad, p, cw, c, P->pw);
-        walk_next(&w);
+        tide_walk_next(&w);
     }
 }
 
@@ -696,15 +662,15 @@ static int reduce_into(const tide_tensor *x, const bool *mask, int op, double pa
     }
     if (st == 0) {
         int64_t oes = (int64_t)tide_dtype_size(odtype);
-        walker w;
-        walk_start(&w, L.nk, L.ksz, L.kout, 0);
+        tide_walker w;
+        tide_walk_start(&w, L.nk, L.ksz, L.kout, 0);
         for (int64_t m = 0; m < L.M; m++) {
             char *o = obase + w.off * oes;
             if (idom)
                 store_i64(o, odtype, P.acci[m]);
             else
                 tide_store_from_double(o, odtype, finish(op, P.accd[m], (double)L.N, param, center ? center[m] : 0));
-            walk_next(&w);
+            tide_walk_next(&w);
         }
     }
     if (center != &one_c) free(center);
@@ -769,4 +735,55 @@ int tide_reduce_all(const tide_tensor *x, int op, double param, double *result) 
     if (reduce_into(x, mask, op, param, (char *)&v, odt, zero)) return -1;
     *result = odt == TIDE_INT64 ? (double)v.i : v.d;
     return 0;
+}
+
+/* ---------------------------------------------------------------- helpers shared with scan.c and sort.c */
+
+void tide_lines_init(tide_lines *L, const tide_tensor *x, int dim, const int64_t *ostride) {
+    L->n = 0;
+    L->count = 1;
+    L->len = 1;
+    L->ins = L->outs = 1;
+    if (x->ndim == 0) return;
+    L->len = x->shape[dim];
+    L->ins = x->stride[dim];
+    L->outs = ostride[dim];
+    for (int i = 0; i < x->ndim; i++) {
+        if (i == dim) continue;
+        L->count *= x->shape[i];
+        if (x->shape[i] == 1) continue;
+        L->sz[L->n] = x->shape[i];
+        L->in[L->n] = x->stride[i];
+        L->out[L->n++] = ostride[i];
+    }
+    tide_sort_coalesce(&L->n, L->sz, L->in, L->out);
+}
+
+tide_tensor *tide_out_begin(const char *op, const char *what, tide_tensor *given, int nd, const int64_t *shape, int dtype) {
+    if (!given) return tide_alloc(op, nd, shape, dtype);
+    char b1[TIDE_SHAPE_BUFSZ], b2[TIDE_SHAPE_BUFSZ];
+    if (given->ndim != nd || memcmp(given->shape, shape, (size_t)nd * sizeof *shape)) {
+        TIDE_FAIL("%s: %s has shape %s, expected %s", op, what, tide_shape_str(given->ndim, given->shape, b1, sizeof b1),
+                  tide_shape_str(nd, shape, b2, sizeof b2));
+        return NULL;
+    }
+    if (given->dtype != dtype) {
+        TIDE_FAIL("%s: %s has dtype %s, expected %s", op, what, tide_dtype_name(given->dtype), tide_dtype_name(dtype));
+        return NULL;
+    }
+    return tide_tensor_is_contiguous(given) ? given : tide_alloc(op, nd, shape, dtype);
+}
+
+tide_tensor *tide_out_end(tide_tensor *given, tide_tensor *work, bool ok) {
+    if (!work) return NULL;
+    if (!ok) {
+        if (work != given) tide_tensor_free(work);
+        return NULL;
+    }
+    if (given && work != given) {
+        int st = tide_copy_(given, work);
+        tide_tensor_free(work);
+        return st ? NULL : given;
+    }
+    return work;
 }

@@ -1,0 +1,63 @@
+/* reduce_internal.h — helpers shared by reduce.c, scan.c and sort.c (not public): walking
+ * multi-indices, coalescing dims, iterating the lines along one dim, and output slots. */
+#ifndef TIDE_REDUCE_INTERNAL_H
+#define TIDE_REDUCE_INTERNAL_H
+
+#include "internal.h"
+
+/* Sort dims by stride a (descending, stable; sz and b move along) and merge neighbours that
+ * are contiguous in a (and in b when b is not NULL). */
+void tide_sort_coalesce(int *n, int64_t *sz, int64_t *a, int64_t *b);
+
+/* Offset of row-major linear index lin over n dims of sizes sz and strides st. */
+int64_t tide_lin_offset(int64_t lin, int n, const int64_t *sz, const int64_t *st);
+
+/* Incremental row-major walk over a multi-index, keeping the offset. */
+typedef struct {
+    int n;
+    const int64_t *sz, *st;
+    int64_t idx[TIDE_MAX_DIMS], off;
+} tide_walker;
+
+static inline void tide_walk_start(tide_walker *w, int n, const int64_t *sz, const int64_t *st, int64_t lin) {
+    w->n = n;
+    w->sz = sz;
+    w->st = st;
+    w->off = 0;
+    for (int d = n - 1; d >= 0; d--) {
+        int64_t q = lin / sz[d];
+        w->idx[d] = lin - q * sz[d];
+        w->off += w->idx[d] * st[d];
+        lin = q;
+    }
+}
+
+static inline void tide_walk_next(tide_walker *w) {
+    for (int d = w->n - 1; d >= 0; d--) {
+        w->off += w->st[d];
+        if (++w->idx[d] < w->sz[d]) return;
+        w->off -= w->st[d] * w->sz[d];
+        w->idx[d] = 0;
+    }
+}
+
+/* The lines along dim `dim` of x: `count` lines of `len` elements (input stride ins), the
+ * other dims coalesced with the matching strides of a contiguous output (ostride: the output's
+ * stride for each x dim, including dim itself -> outs). A 0-d x is one line of one element. */
+typedef struct {
+    int n;
+    int64_t sz[TIDE_MAX_DIMS], in[TIDE_MAX_DIMS], out[TIDE_MAX_DIMS];
+    int64_t count, len, ins, outs;
+} tide_lines;
+
+void tide_lines_init(tide_lines *L, const tide_tensor *x, int dim, const int64_t *ostride);
+
+/* Where to compute an output of shape [nd: shape] and dtype. given NULL: a new tensor. given
+ * non-NULL must match shape and dtype; it is returned when contiguous, else a contiguous
+ * temporary is. NULL (with a message naming op and what) on failure. */
+tide_tensor *tide_out_begin(const char *op, const char *what, tide_tensor *given, int nd, const int64_t *shape, int dtype);
+/* Finish: on success (ok) copy a temporary back into given and return the result (given, or
+ * the new tensor); on failure free what tide_out_begin allocated and return NULL. */
+tide_tensor *tide_out_end(tide_tensor *given, tide_tensor *work, bool ok);
+
+#endif
