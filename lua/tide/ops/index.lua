@@ -27,8 +27,16 @@ end
 local function as_index(op, index)
   if getmetatable(index) == Tensor then return index end
   if type(index) == "table" then
+    local function walk(x, path)
+      if type(x) == "table" then
+        for i = 1, #x do walk(x[i], path .. "[" .. i .. "]") end
+      elseif type(x) ~= "number" or x ~= math.floor(x) then
+        raise(string.format("%s: index table must hold integers, got %s at index%s", op, tostring(x), path))
+      end
+    end
+    walk(index, "")
     local ok, t = pcall(tensor.tensor, index, "int64")
-    if not ok then raise(op .. ": index table must hold integers (" .. tostring(t):gsub("^.-: ", "") .. ")") end
+    if not ok then raise(op .. ": bad index table (" .. tostring(t):gsub("^.-: ", "") .. ")") end
     return t
   end
   raise(op .. ": index must be an int64 tensor or a table of integers, got " .. type(index))
