@@ -18,8 +18,11 @@ local function is_name(s) return type(s) == "string" and s:match("^[%a_][%w_]*$"
 
 -- ---------------------------------------------------------------- compiling and evaluating
 
--- A chunk is incomplete when the parser ran out of input: more lines may finish it.
-local function is_incomplete(err) return err ~= nil and err:sub(-7) == "'<eof>'" end
+-- A chunk is incomplete when the parser ran out of input: more lines may finish it (but no
+-- line can finish a short string: a newline inside one is an error).
+local function is_incomplete(err)
+  return err ~= nil and err:sub(-7) == "'<eof>'" and not err:find("unfinished string", 1, true)
+end
 
 -- Compiles a line as an expression first (so `1+1` prints 2), then as a statement.
 -- `=expr` is accepted too, as in Lua 5.1's interpreter. The expression is evaluated as the
