@@ -204,7 +204,8 @@ end
 function cli.resolve_recipe(name, dir)
   if name:find("/", 1, true) or name:match("%.lua$") then
     if readable(name) then return name end
-    return nil, ("cannot read recipe file '%s'"):format(name)
+    if name:find("/", 1, true) then return nil, ("cannot read recipe file '%s'"):format(name) end
+    name = name:sub(1, -5) -- "example.lua" not in the current directory: the recipe "example"
   end
   local path = dir .. "/" .. name .. ".lua"
   if readable(path) then return path end
