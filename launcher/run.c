@@ -33,7 +33,7 @@ void tide_interrupt_disarm(void) { signal(SIGINT, SIG_DFL); }
 
 void tide_report(lua_State *L, int status)
 {
-    if (status && !lua_isnil(L, -1)) {
+    if (status) {
         const char *msg = lua_tostring(L, -1);
         fflush(stdout);
         fprintf(stderr, "%s: %s\n", TIDE_PROG, msg ? msg : "(error object is not a string)");

@@ -49,6 +49,7 @@ static const char usage_text[] =
     "Environment:\n"
     "  TIDE_HOME       a bindings directory (holding tide/paths.lua) to use instead of the\n"
     "                  one found next to this executable\n";
+
 /* ---------------------------------------------------------------- commands */
 
 static int cmd_recipes(lua_State *L, FILE *out)
@@ -188,7 +189,7 @@ static int pmain(lua_State *L)
 
     if (argc > 1 && (strcmp(argv[1], "run") == 0 || strcmp(argv[1], "recipes") == 0)) {
         if ((s->status = tide_setup_paths(L))) return 0;
-        s->status = argv[1][0] == 'r' && argv[1][1] == 'u' ? cmd_run(L, argv, argc) : cmd_recipes(L, stdout);
+        s->status = strcmp(argv[1], "run") == 0 ? cmd_run(L, argv, argc) : cmd_recipes(L, stdout);
         return 0;
     }
 

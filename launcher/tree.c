@@ -113,7 +113,7 @@ void tide_push_path(lua_State *L, const char *field)
     lua_remove(L, -2);
 }
 
-/* tide.launcher.list_dir(dir) -> sorted-by-nobody list of entry names | nil, message */
+/* tide.launcher.list_dir(dir) -> the entry names, unsorted, without . and .. | nil, message */
 static int l_list_dir(lua_State *L)
 {
     const char *path = luaL_checkstring(L, 1);
