@@ -1,7 +1,8 @@
 -- matmul.lua — Tide's side of bench/run_matmul.sh: a 2048x2048 float32 matmul through the Lua
 -- API (tide.matmul, OpenBLAS sgemm underneath) with the thread count given (default 2), best
 -- GFLOP/s over several repetitions; then the per-op cost of a 4x4 matmul from Lua (ns/op), with
--- a fresh result each time and with out=. Prints a machine-readable line "gflops <value>".
+-- a fresh result each time and with out=. Prints machine-readable lines "gflops <new result>",
+-- "gflops_out <into out=>" and "small_ns <new> <out=>".
 -- Run: tide bench/matmul.lua [n] [threads] [reps]
 local tide = require("tide")
 local ffi = require("ffi")
@@ -42,8 +43,9 @@ for _ = 1, reps do
   local t = now() - t0
   if t < best_out then best_out = t end
 end
+local gflops_out = 2 * n * n * n / best_out / 1e9
 print(string.format("Tide tide.matmul(a, b, out)  %dx%d float32, %d threads: %7.1f GFLOP/s (best of %d, %.1f ms)",
-  n, n, threads, 2 * n * n * n / best_out / 1e9, reps, best_out * 1e3))
+  n, n, threads, gflops_out, reps, best_out * 1e3))
 
 -- per-op cost of a tiny product from Lua
 local x, y = tide.rand(4, 4), tide.rand(4, 4)
@@ -58,4 +60,5 @@ for _ = 1, N do tide.matmul(x, y, out) end
 local into = (now() - t0) / N * 1e9
 print(string.format("Tide 4x4 float32 matmul from Lua: %.0f ns/op (new result), %.0f ns/op (out=)", fresh, into))
 print(string.format("gflops %.3f", gflops))
+print(string.format("gflops_out %.3f", gflops_out))
 print(string.format("small_ns %.1f %.1f", fresh, into))
