@@ -2,6 +2,7 @@
 #include "internal.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,9 +57,68 @@ static void account(int64_t delta) {
 #define STORAGE_HEADER 64
 _Static_assert(sizeof(tide_storage) <= STORAGE_HEADER, "storage header fits its padding");
 
+/* A few recently freed large blocks are kept for reuse: glibc returns big blocks to the OS, so
+ * every fresh 16 MB result would otherwise pay thousands of page faults (a loop of 2048x2048
+ * matmuls lost 6% to them). Blocks are matched by exact size; the cache holds at most
+ * CACHE_SLOTS blocks and CACHE_MAX_BYTES in all; tide_memory_trim() empties it. */
+#define CACHE_SLOTS 8
+#define CACHE_MIN_BYTES ((size_t)1 << 20)
+#define CACHE_MAX_BYTES ((size_t)512 << 20)
+static struct {
+    void *block;
+    size_t size;
+} block_cache[CACHE_SLOTS];
+static size_t cache_bytes;
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void *block_alloc(size_t total) {
+    if (total >= CACHE_MIN_BYTES) {
+        void *b = NULL;
+        pthread_mutex_lock(&cache_lock);
+        for (int i = 0; i < CACHE_SLOTS; i++)
+            if (block_cache[i].block && block_cache[i].size == total) {
+                b = block_cache[i].block;
+                block_cache[i].block = NULL;
+                cache_bytes -= total;
+                break;
+            }
+        pthread_mutex_unlock(&cache_lock);
+        if (b) return b;
+    }
+    return aligned_alloc(64, total);
+}
+
+static void block_free(void *b, size_t total) {
+    if (total >= CACHE_MIN_BYTES) {
+        pthread_mutex_lock(&cache_lock);
+        for (int i = 0; i < CACHE_SLOTS && cache_bytes + total <= CACHE_MAX_BYTES; i++)
+            if (!block_cache[i].block) {
+                block_cache[i].block = b;
+                block_cache[i].size = total;
+                cache_bytes += total;
+                b = NULL;
+                break;
+            }
+        pthread_mutex_unlock(&cache_lock);
+    }
+    free(b);
+}
+
+void tide_memory_trim(void) {
+    pthread_mutex_lock(&cache_lock);
+    for (int i = 0; i < CACHE_SLOTS; i++) {
+        free(block_cache[i].block);
+        block_cache[i].block = NULL;
+    }
+    cache_bytes = 0;
+    pthread_mutex_unlock(&cache_lock);
+}
+
+static size_t storage_total(int64_t nbytes) { return STORAGE_HEADER + (size_t)((nbytes + 63) & ~(int64_t)63); }
+
 static tide_storage *storage_new(int64_t nbytes) {
-    size_t total = STORAGE_HEADER + (size_t)((nbytes + 63) & ~(int64_t)63);
-    tide_storage *s = aligned_alloc(64, total);
+    size_t total = storage_total(nbytes);
+    tide_storage *s = block_alloc(total);
     if (!s) return NULL;
     s->data = (char *)s + STORAGE_HEADER;
     s->nbytes = nbytes;
@@ -73,8 +133,11 @@ static void storage_release(tide_storage *s) {
     if (!s) return;
     if (__atomic_sub_fetch(&s->refcount, 1, __ATOMIC_ACQ_REL) != 0) return;
     if (s->owns_data == 2) return; /* lives in a slot: its owner reclaims it */
-    if (s->owns_data) account(-s->nbytes);
-    free(s);
+    if (s->owns_data == 1) {
+        account(-s->nbytes);
+        block_free(s, storage_total(s->nbytes));
+    } else
+        free(s);
 }
 
 static _Thread_local tide_slot *offered_slot;

@@ -33,6 +33,8 @@ end
 -- Live and peak bytes of tensor storage owned by Tide.
 function tide.memory() return core.memory() end
 function tide.reset_peak_memory() C.tide_memory_reset_peak() end
+-- Return the blocks Tide keeps for reuse to the system.
+function tide.memory_trim() C.tide_memory_trim() end
 -- Collect unreachable tensors now.
 function tide.collect() core.collect() end
 -- Soft memory limit (bytes) past which Tide runs the Lua collector.

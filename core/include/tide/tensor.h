@@ -76,6 +76,7 @@ int tide_last_status(void);
 /* ---- memory ---- */
 const tide_memory_stats *tide_memory(void);
 void tide_memory_reset_peak(void);
+void tide_memory_trim(void); /* return cached free blocks to the system */
 
 /* ---- dtypes ---- */
 size_t tide_dtype_size(int dtype);
