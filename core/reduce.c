@@ -269,7 +269,7 @@ static const coli_fn COLI[TIDE_NDTYPES] = {coli_f32, coli_f64, coli_i32, coli_i6
 #define PAIRWISE_BLOCK 2048   /* additive runs longer than this are split in halves */
 #define RUN_CHUNK 65536       /* fixed chunk of one output's reduction done by one thread */
 #define MAX_CHUNKS 1024
-#define COL_CHUNK 1024        /* outputs per work item in the outer loop */
+#define COL_CHUNK 8192        /* outputs per work item in the outer loop */
 
 typedef struct {
     int nk, nr;
@@ -360,6 +360,7 @@ static double range_d(const pass *P, int64_t koff, int64_t a, int64_t b, double 
     const rlayout *L = P->L;
     int64_t len = L->nr ? L->rsz[L->nr - 1] : 1, ls = L->nr ? L->rin[L->nr - 1] : 1;
     double acc = init_d(P->kop);
+    if (a >= b) return acc;
     int64_t r = a / len, j = a - r * len;
     while (a < b) {
         int64_t n = len - j < b - a ? len - j : b - a;
@@ -376,6 +377,7 @@ static int64_t range_i(const pass *P, int64_t koff, int64_t a, int64_t b) {
     const rlayout *L = P->L;
     int64_t len = L->nr ? L->rsz[L->nr - 1] : 1, ls = L->nr ? L->rin[L->nr - 1] : 1;
     int64_t acc = init_i(P->kop);
+    if (a >= b) return acc;
     int64_t r = a / len, j = a - r * len;
     while (a < b) {
         int64_t n = len - j < b - a ? len - j : b - a;
@@ -459,57 +461,65 @@ static void fill_init(const pass *P, double *ad, int64_t *ai, int64_t n) {
     }
 }
 
-/* returns -1 (out of memory) only when it needs scratch space and cannot get it */
+/* Work items: (outer kept index k, chunk of up to COL_CHUNK columns, block of reduced rows).
+ * With few (k, chunk) items the rows are split into blocks too, each accumulating into its
+ * own partial vector; partials are combined in block order, so the result does not depend on
+ * the thread count. Whole rows stream contiguously; no transposed copy is made.
+ * Returns -1 only when the partial vectors cannot be allocated. */
 static int outer_loop(const pass *P) {
     const rlayout *L = P->L;
     int64_t N = L->N, C = L->ksz[L->nk - 1], K = L->M / C;
-    int64_t nch = (C + COL_CHUNK - 1) / COL_CHUNK, items = K * nch;
-    if (items >= 4 || N * C < 4 * TIDE_PARALLEL_GRAIN) {
-        int nt = tide_threads_for(L->M * N);
+    int64_t nch = (C + COL_CHUNK - 1) / COL_CHUNK, items = K * nch, cmax = C < COL_CHUNK ? C : COL_CHUNK;
+    int64_t nb = 1;
+    if (items < 8 && N >= 16) {
+        nb = N * C / (2 * TIDE_PARALLEL_GRAIN);
+        if (nb > 16) nb = 16;
+        if (nb > N / 8) nb = N / 8;
+        if (nb < 1) nb = 1;
+    }
+    int64_t rb = (N + nb - 1) / nb;
+    nb = N ? (N + rb - 1) / rb : 1;
+    char *part = NULL;
+    if (nb > 1 && !(part = malloc((size_t)(items * nb * cmax) * 8)))
+        return tide_fail(TIDE_ENOMEM, "reduce: out of memory for %lld partial results", (long long)(items * nb * cmax));
+    int nt = tide_threads_for(L->M * N);
 #pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
+    for (int64_t t = 0; t < items * nb; t++) {
+        int64_t it = t / nb, b = t - it * nb;
+        int64_t k = it / nch, j0 = (it - k * nch) * COL_CHUNK;
+        int64_t cw = C - j0 < COL_CHUNK ? C - j0 : COL_CHUNK;
+        int64_t koff = tide_lin_offset(k, L->nk - 1, L->ksz, L->kin) + j0;
+        double *ad = NULL;
+        int64_t *ai = NULL;
+        if (part) {
+            if (P->idom) ai = (int64_t *)part + t * cmax; else ad = (double *)part + t * cmax;
+        } else {
+            if (P->idom) ai = P->acci + k * C + j0; else ad = P->accd + k * C + j0;
+        }
+        int64_t r0 = b * rb, r1 = r0 + rb < N ? r0 + rb : N;
+        fill_init(P, ad, ai, cw);
+        col_rows(P, koff, r0, r1, cw, ad, ai, P->center ? P->center + k * C + j0 : NULL);
+    }
+    if (part) {
         for (int64_t it = 0; it < items; it++) {
             int64_t k = it / nch, j0 = (it - k * nch) * COL_CHUNK;
             int64_t cw = C - j0 < COL_CHUNK ? C - j0 : COL_CHUNK;
-            int64_t koff = tide_lin_offset(k, L->nk - 1, L->ksz, L->kin) + j0;
-            double *ad = P->idom ? NULL : P->accd + k * C + j0;
-            int64_t *ai = P->idom ? P->acci + k * C + j0 : NULL;
-            fill_init(P, ad, ai, cw);
-            col_rows(P, koff, 0, N, cw, ad, ai, P->center ? P->center + k * C + j0 : NULL);
-        }
-        return 0;
-    }
-    /* few, narrow outputs over many rows: blocks of rows into partial accumulators */
-    int64_t nb = N * C / TIDE_PARALLEL_GRAIN;
-    if (nb > 64) nb = 64;
-    int64_t rb = (N + nb - 1) / nb;
-    nb = (N + rb - 1) / rb;
-    char *scratch = malloc((size_t)(nb * C) * 8);
-    if (!scratch) return tide_fail(TIDE_ENOMEM, "reduce: out of memory for %lld partial sums", (long long)(nb * C));
-    int nt = tide_threads_for(N * C);
-    for (int64_t k = 0; k < K; k++) {
-        int64_t koff = tide_lin_offset(k, L->nk - 1, L->ksz, L->kin);
-        const double *c = P->center ? P->center + k * C : NULL;
-#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
-        for (int64_t b = 0; b < nb; b++) {
-            double *ad = P->idom ? NULL : (double *)scratch + b * C;
-            int64_t *ai = P->idom ? (int64_t *)scratch + b * C : NULL;
-            int64_t r1 = (b + 1) * rb < N ? (b + 1) * rb : N;
-            fill_init(P, ad, ai, C);
-            col_rows(P, koff, b * rb, r1, C, ad, ai, c);
-        }
-        for (int64_t j = 0; j < C; j++) {
-            if (P->idom) {
-                int64_t a = ((int64_t *)scratch)[j];
-                for (int64_t b = 1; b < nb; b++) a = combine_i(P->kop, a, ((int64_t *)scratch)[b * C + j]);
-                P->acci[k * C + j] = a;
-            } else {
-                double a = ((double *)scratch)[j];
-                for (int64_t b = 1; b < nb; b++) a = combine_d(P->kop, a, ((double *)scratch)[b * C + j]);
-                P->accd[k * C + j] = a;
+            for (int64_t j = 0; j < cw; j++) {
+                if (P->idom) {
+                    const int64_t *q = (const int64_t *)part + it * nb * cmax + j;
+                    int64_t a = q[0];
+                    for (int64_t b = 1; b < nb; b++) a = combine_i(P->kop, a, q[b * cmax]);
+                    P->acci[k * C + j0 + j] = a;
+                } else {
+                    const double *q = (const double *)part + it * nb * cmax + j;
+                    double a = q[0];
+                    for (int64_t b = 1; b < nb; b++) a = combine_d(P->kop, a, q[b * cmax]);
+                    P->accd[k * C + j0 + j] = a;
+                }
             }
         }
+        free(part);
     }
-    free(scratch);
     return 0;
 }
 

@@ -25,7 +25,7 @@ static inline void tide_walk_start(tide_walker *w, int n, const int64_t *sz, con
     w->st = st;
     w->off = 0;
     for (int d = n - 1; d >= 0; d--) {
-        int64_t q = lin / sz[d];
+        int64_t q = lin ? lin / sz[d] : 0;
         w->idx[d] = lin - q * sz[d];
         w->off += w->idx[d] * st[d];
         lin = q;

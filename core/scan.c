@@ -22,6 +22,8 @@
         CT *o = dst;                                                                                                   \
         if (DT == TIDE_BOOL)                                                                                           \
             for (int64_t i = 0; i < n; i++) o[i * os] = src[i] != 0;                                                   \
+        else if (os == 1)                                                                                              \
+            _Pragma("omp simd") for (int64_t i = 0; i < n; i++) o[i] = (CT)src[i];                                     \
         else                                                                                                           \
             for (int64_t i = 0; i < n; i++) o[i * os] = (CT)src[i];                                                    \
         return;                                                                                                        \
