@@ -123,12 +123,14 @@ static int compare_dtype(int dt, double s) {
     return s >= -9.2233720368547758e18 && s < 9.2233720368547758e18 ? TIDE_INT64 : TIDE_FLOAT64;
 }
 
-/* Compute dtype (inputs are converted to it) and result dtype of binary op on promoted dtype pd. */
-static int binary_types(const char *name, int op, int pd, int *ct, int *rt) {
+/* Compute dtype (inputs are converted to it) and result dtype of binary op on operand dtypes
+ * da, db (db < 0 for a number) that promote to pd. */
+static int binary_types(const char *name, int op, int da, int db, int pd, int *ct, int *rt) {
     *ct = *rt = pd;
     switch (op) {
     case TIDE_BINARY_SUB:
-        if (pd == TIDE_BOOL) return TIDE_FAIL("%s: subtracting bool tensors is not supported (use logical_xor)", name);
+        if (da == TIDE_BOOL || db == TIDE_BOOL)
+            return TIDE_FAIL("%s: subtracting bool tensors is not supported (use logical_xor or logical_not)", name);
         break;
     case TIDE_BINARY_DIV:
     case TIDE_BINARY_ATAN2:
@@ -171,7 +173,10 @@ static int unary_types(const char *name, int op, int dt, int *ct, int *rt) {
     case TIDE_UNARY_SQUARE:
         if (dt == TIDE_BOOL) *ct = *rt = TIDE_INT64;
         break;
-    case TIDE_UNARY_FLOOR: case TIDE_UNARY_CEIL: case TIDE_UNARY_ROUND: case TIDE_UNARY_TRUNC: case TIDE_UNARY_SIGN:
+    case TIDE_UNARY_FLOOR: case TIDE_UNARY_CEIL: case TIDE_UNARY_ROUND: case TIDE_UNARY_TRUNC:
+        if (dt == TIDE_BOOL) return TIDE_FAIL("%s: not supported for bool tensors", name);
+        break;
+    case TIDE_UNARY_SIGN:
         break;
     case TIDE_UNARY_LOGICAL_NOT: case TIDE_UNARY_ISNAN: case TIDE_UNARY_ISINF: case TIDE_UNARY_ISFINITE:
         *rt = TIDE_BOOL;
@@ -581,7 +586,7 @@ static tide_tensor *binary_impl(int op, const tide_tensor *a, const tide_tensor 
     const char *name = binary_check(op, a, b);
     if (!name) return NULL;
     int ct, rt;
-    if (binary_types(name, op, promote_tensors(a, b), &ct, &rt)) return NULL;
+    if (binary_types(name, op, a->dtype, b->dtype, promote_tensors(a, b), &ct, &rt)) return NULL;
     int64_t buf[TIDE_MAX_DIMS];
     const int64_t *shape;
     int nd = broadcast2(name, a, b, buf, &shape);
@@ -611,7 +616,7 @@ tide_tensor *tide_binary_scalar(int op, const tide_tensor *a, double s, int scal
     }
     int pd = is_comparison(op) && !tide_is_float(a->dtype) ? compare_dtype(a->dtype, s) : promote_scalar(a->dtype, s);
     int ct, rt;
-    if (binary_types(name, op, pd, &ct, &rt)) return NULL;
+    if (binary_types(name, op, a->dtype, -1, pd, &ct, &rt)) return NULL;
     ew_call c = {.name = name, .fn = tide_ew_binary_row, .k = {.op = op, .dtype = ct}, .nin = 2, .rt = rt,
                  .cost = binary_cost(op), .self = a};
     if (op == TIDE_BINARY_POW && !scalar_first) {

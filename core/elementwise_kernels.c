@@ -70,9 +70,13 @@
 #define UN_F(EXPR32, EXPR64)                                                                                           \
     case TIDE_FLOAT32: UN_LOOP(float, float, EXPR32)                                                                   \
     case TIDE_FLOAT64: UN_LOOP(double, double, EXPR64)
-#define BIN_F(R, EXPR32, EXPR64)                                                                                       \
-    case TIDE_FLOAT32: BIN_LOOP(float, R, EXPR32)                                                                      \
-    case TIDE_FLOAT64: BIN_LOOP(double, R, EXPR64)
+/* float input, bool result */
+#define UN_F_BOOL(EXPR32, EXPR64)                                                                                      \
+    case TIDE_FLOAT32: UN_LOOP(float, bool, EXPR32)                                                                    \
+    case TIDE_FLOAT64: UN_LOOP(double, bool, EXPR64)
+#define BIN_F(EXPR32, EXPR64)                                                                                          \
+    case TIDE_FLOAT32: BIN_LOOP(float, float, EXPR32)                                                                  \
+    case TIDE_FLOAT64: BIN_LOOP(double, double, EXPR64)
 /* integers with wrapping arithmetic: EXPR is written over unsigned operands ux, uy of type U */
 #define BIN_I_WRAP(EXPR)                                                                                               \
     case TIDE_INT32: BIN_LOOP(int32_t, int32_t, ({ uint32_t ux = (uint32_t)x, uy = (uint32_t)y; (int32_t)(EXPR); }))   \
@@ -269,9 +273,9 @@ TIDE_HOT void tide_ew_unary_row(const tide_ew_args *k, char *const *p, const int
         }
         return;
     case TIDE_UNARY_LOGICAL_NOT: switch (dt) { UN_ALL(bool, !x) } return;
-    case TIDE_UNARY_ISNAN: switch (dt) { UN_F(x != x, x != x) } return;
-    case TIDE_UNARY_ISINF: switch (dt) { UN_F(fabsf(x) == INFINITY, fabs(x) == INFINITY) } return;
-    case TIDE_UNARY_ISFINITE: switch (dt) { UN_F(fabsf(x) < INFINITY, fabs(x) < INFINITY) } return;
+    case TIDE_UNARY_ISNAN: switch (dt) { UN_F_BOOL(x != x, x != x) } return;
+    case TIDE_UNARY_ISINF: switch (dt) { UN_F_BOOL(fabsf(x) == INFINITY, fabs(x) == INFINITY) } return;
+    case TIDE_UNARY_ISFINITE: switch (dt) { UN_F_BOOL(fabsf(x) < INFINITY, fabs(x) < INFINITY) } return;
     case TIDE_UNARY_BITWISE_NOT:
         switch (dt) {
             UN_INTS_SAME(~x)
@@ -290,25 +294,25 @@ TIDE_HOT void tide_ew_binary_row(const tide_ew_args *k, char *const *p, const in
     switch (k->op) {
     case TIDE_BINARY_ADD:
         switch (dt) {
-            BIN_F(float, x + y, x + y)
+            BIN_F(x + y, x + y)
             BIN_I_WRAP(ux + uy)
         case TIDE_BOOL: BIN_LOOP(bool, bool, x | y)
         }
         return;
     case TIDE_BINARY_SUB:
         switch (dt) {
-            BIN_F(float, x - y, x - y)
+            BIN_F(x - y, x - y)
             BIN_I_WRAP(ux - uy)
         }
         return;
     case TIDE_BINARY_MUL:
         switch (dt) {
-            BIN_F(float, x * y, x * y)
+            BIN_F(x * y, x * y)
             BIN_I_WRAP(ux * uy)
         case TIDE_BOOL: BIN_LOOP(bool, bool, x & y)
         }
         return;
-    case TIDE_BINARY_DIV: switch (dt) { BIN_F(float, x / y, x / y) } return;
+    case TIDE_BINARY_DIV: switch (dt) { BIN_F(x / y, x / y) } return;
     case TIDE_BINARY_FLOOR_DIVIDE:
         switch (dt) {
         case TIDE_FLOAT32: BIN_LOOP(float, float, floordiv_float(x, y))
@@ -325,25 +329,25 @@ TIDE_HOT void tide_ew_binary_row(const tide_ew_args *k, char *const *p, const in
         return;
     case TIDE_BINARY_POW:
         switch (dt) {
-            BIN_F(float, powf(x, y), pow(x, y))
+            BIN_F(powf(x, y), pow(x, y))
             BIN_INTS_SAME(pow_i(x, y))
         }
         return;
     case TIDE_BINARY_MAXIMUM:
         switch (dt) {
-            BIN_F(float, MAXF(x, y), MAXF(x, y))
+            BIN_F(MAXF(x, y), MAXF(x, y))
             BIN_INTS_SAME(MAXI(x, y))
         case TIDE_BOOL: BIN_LOOP(bool, bool, x | y)
         }
         return;
     case TIDE_BINARY_MINIMUM:
         switch (dt) {
-            BIN_F(float, MINF(x, y), MINF(x, y))
+            BIN_F(MINF(x, y), MINF(x, y))
             BIN_INTS_SAME(MINI(x, y))
         case TIDE_BOOL: BIN_LOOP(bool, bool, x & y)
         }
         return;
-    case TIDE_BINARY_ATAN2: switch (dt) { BIN_F(float, atan2f(x, y), atan2(x, y)) } return;
+    case TIDE_BINARY_ATAN2: switch (dt) { BIN_F(atan2f(x, y), atan2(x, y)) } return;
     case TIDE_BINARY_EQ: switch (dt) { BIN_ALL(bool, x == y) } return;
     case TIDE_BINARY_NE: switch (dt) { BIN_ALL(bool, x != y) } return;
     case TIDE_BINARY_LT: switch (dt) { BIN_ALL(bool, x < y) } return;
@@ -377,7 +381,7 @@ TIDE_HOT void tide_ew_binary_row(const tide_ew_args *k, char *const *p, const in
         const double ad = k->p0;
         const int64_t ai = isfinite(k->p0) && fabs(k->p0) < 9.2e18 ? (int64_t)k->p0 : 0;
         switch (dt) {
-            BIN_F(float, x + af * y, x + ad * y)
+            BIN_F(x + af * y, x + ad * y)
         case TIDE_INT32: BIN_LOOP(int32_t, int32_t, (int32_t)((uint32_t)x + (uint32_t)ai * (uint32_t)y))
         case TIDE_INT64: BIN_LOOP(int64_t, int64_t, (int64_t)((uint64_t)x + (uint64_t)ai * (uint64_t)y))
         case TIDE_UINT8: BIN_LOOP(uint8_t, uint8_t, (uint8_t)(x + (uint32_t)ai * y))
@@ -390,8 +394,10 @@ TIDE_HOT void tide_ew_binary_row(const tide_ew_args *k, char *const *p, const in
         const float rf = (float)k->p0, af = (float)k->p1;
         const double rd = k->p0, ad = k->p1;
         switch (dt) {
-            BIN_F(bool, x == y || (eqnan && x != x && y != y) || fabsf(x - y) <= af + rf * fabsf(y),
-                  x == y || (eqnan && x != x && y != y) || fabs(x - y) <= ad + rd * fabs(y))
+        case TIDE_FLOAT32:
+            BIN_LOOP(float, bool, x == y || (eqnan && x != x && y != y) || fabsf(x - y) <= af + rf * fabsf(y))
+        case TIDE_FLOAT64:
+            BIN_LOOP(double, bool, x == y || (eqnan && x != x && y != y) || fabs(x - y) <= ad + rd * fabs(y))
         }
         return;
     }

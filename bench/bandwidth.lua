@@ -1,0 +1,58 @@
+-- bench/bandwidth.lua — large elementwise ops, memory-bound: 16M-float add into out=, unary ops
+-- into out= (relu, exp, sigmoid), a broadcast add, and sum when tide.sum exists. Prints
+-- "RESULT <name> <ms> ms <GB/s> GB/s" lines that bench/run_ops.sh pairs with
+-- bench/bandwidth_peer.py. Threads: tide.threads(TIDE_BENCH_THREADS or 2).
+-- Run: luajit bench/bandwidth.lua [n]
+local tide = require("tide")
+local ffi = require("ffi")
+
+ffi.cdef [[
+typedef struct { long tv_sec; long tv_nsec; } tide_bench_timespec;
+int clock_gettime(int clk, tide_bench_timespec *ts);
+]]
+local ts = ffi.new("tide_bench_timespec")
+local function now()
+  ffi.C.clock_gettime(1, ts)
+  return tonumber(ts.tv_sec) + tonumber(ts.tv_nsec) * 1e-9
+end
+
+local N = tonumber(arg and arg[1]) or 16 * 1024 * 1024
+local threads = tonumber(os.getenv("TIDE_BENCH_THREADS") or "2")
+tide.threads(threads)
+print(string.format("# tide: n = %d float32, %d threads", N, threads))
+
+-- median of `reps` runs, in ms; bytes moved per run give GB/s
+local function bench(name, bytes, f, reps)
+  reps = reps or 15
+  f()
+  f()
+  local times = {}
+  for i = 1, reps do
+    local t0 = now()
+    f()
+    times[i] = (now() - t0) * 1e3
+  end
+  table.sort(times)
+  local ms = times[math.ceil(reps / 2)]
+  print(string.format("RESULT %-16s %8.3f ms %7.2f GB/s", name, ms, bytes / ms / 1e6))
+end
+
+local a, b, out = tide.rand(N), tide.rand(N), tide.empty(N)
+local row = tide.rand(1024)
+local a2 = a:view(N / 1024, 1024)
+local out2 = out:view(N / 1024, 1024)
+local B = 4 * N
+
+bench("add_out", 3 * B, function() tide.add(a, b, out) end)
+bench("add_new", 3 * B, function() local c = a + b; c:free() end)
+bench("add_inplace", 3 * B, function() out:add_(b) end)
+bench("mul_scalar_out", 2 * B, function() tide.mul(a, 3, out) end)
+bench("add_bcast_out", 2 * B, function() tide.add(a2, row, out2) end)
+bench("relu_out", 2 * B, function() tide.relu(a, out) end)
+bench("exp_out", 2 * B, function() tide.exp(a, out) end)
+bench("sigmoid_out", 2 * B, function() tide.sigmoid(a, out) end)
+if tide.sum then
+  bench("sum", B, function() return tide.sum(a) end)
+else
+  print("# tide.sum not available: sum skipped")
+end
