@@ -255,6 +255,108 @@ DEF_COL(int64_t, i64)
 DEF_COL(uint8_t, u8)
 DEF_COL(bool, b8)
 
+/* Contiguous sums, the hot case (t:sum(), row sums). float32: 64 float lanes each add 8
+ * values (at most 9 roundings of float32, ~5e-7 relative in the worst case, ~1e-8 typically),
+ * then every 512-value block goes into double lanes: no float->double conversion per element,
+ * so in-cache data sums 3-4x faster than converting each value. Long runs are read as four
+ * streams, which keeps more memory requests in flight (~10% faster from DRAM than one stream).
+ * float64: four vector accumulators to hide the add latency. */
+typedef float v16f __attribute__((vector_size(64)));
+typedef float v8f __attribute__((vector_size(32)));
+typedef double v8d __attribute__((vector_size(64)));
+
+#define FOLD_F32(a) /* 16 float lanes -> 8 double lanes */                                                          \
+    (__builtin_convertvector(__builtin_shufflevector(a, a, 0, 1, 2, 3, 4, 5, 6, 7), v8d) +                            \
+     __builtin_convertvector(__builtin_shufflevector(a, a, 8, 9, 10, 11, 12, 13, 14, 15), v8d))
+
+/* four contiguous runs of n floats -> four sums: several streams keep more memory requests
+ * in flight than one (row sums read four rows at once; long runs are read as four quarters) */
+static TIDE_HOT void sum4_f32(const float *p0, const float *p1, const float *p2, const float *p3, int64_t n,
+                              double *out) {
+    v8d d0 = {0}, d1 = {0}, d2 = {0}, d3 = {0};
+    int64_t i = 0;
+    for (; i + 128 <= n; i += 128) {
+        v16f a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+        for (int k = 0; k < 128; k += 16) {
+            v16f x0, x1, x2, x3;
+            memcpy(&x0, p0 + i + k, 64);
+            memcpy(&x1, p1 + i + k, 64);
+            memcpy(&x2, p2 + i + k, 64);
+            memcpy(&x3, p3 + i + k, 64);
+            a0 += x0;
+            a1 += x1;
+            a2 += x2;
+            a3 += x3;
+        }
+        d0 += FOLD_F32(a0);
+        d1 += FOLD_F32(a1);
+        d2 += FOLD_F32(a2);
+        d3 += FOLD_F32(a3);
+    }
+    double t[4] = {0, 0, 0, 0};
+    for (; i < n; i++) {
+        t[0] += p0[i];
+        t[1] += p1[i];
+        t[2] += p2[i];
+        t[3] += p3[i];
+    }
+    v8d d[4] = {d0, d1, d2, d3};
+    for (int r = 0; r < 4; r++)
+        out[r] = t[r] + (((d[r][0] + d[r][1]) + (d[r][2] + d[r][3])) + ((d[r][4] + d[r][5]) + (d[r][6] + d[r][7])));
+}
+
+static TIDE_HOT double sum_f32_contig(const float *p, int64_t n) {
+    v8d d = {0};
+    int64_t i = 0;
+    double head = 0;
+    if (n >= 32768) {
+        int64_t q = (n / 4) & ~(int64_t)127;
+        double o[4];
+        sum4_f32(p, p + q, p + 2 * q, p + 3 * q, q, o);
+        head = (o[0] + o[1]) + (o[2] + o[3]);
+        i = 4 * q;
+    }
+    for (; i + 512 <= n; i += 512) {
+        v16f a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+        for (int k = 0; k < 512; k += 64) {
+            v16f x0, x1, x2, x3;
+            memcpy(&x0, p + i + k, 64);
+            memcpy(&x1, p + i + k + 16, 64);
+            memcpy(&x2, p + i + k + 32, 64);
+            memcpy(&x3, p + i + k + 48, 64);
+            a0 += x0;
+            a1 += x1;
+            a2 += x2;
+            a3 += x3;
+        }
+        v16f a = (a0 + a1) + (a2 + a3);
+        d += FOLD_F32(a);
+    }
+    double t = 0;
+    for (; i < n; i++) t += p[i];
+    return head + t + (((d[0] + d[1]) + (d[2] + d[3])) + ((d[4] + d[5]) + (d[6] + d[7])));
+}
+
+static TIDE_HOT double sum_f64_contig(const double *p, int64_t n) {
+    v8d a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        v8d x0, x1, x2, x3;
+        memcpy(&x0, p + i, 64);
+        memcpy(&x1, p + i + 8, 64);
+        memcpy(&x2, p + i + 16, 64);
+        memcpy(&x3, p + i + 24, 64);
+        a0 += x0;
+        a1 += x1;
+        a2 += x2;
+        a3 += x3;
+    }
+    v8d a = (a0 + a1) + (a2 + a3);
+    double t = 0;
+    for (; i < n; i++) t += p[i];
+    return t + (((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7])));
+}
+
 typedef double (*rowd_fn)(int, const void *, int64_t, int64_t, double, double);
 typedef int64_t (*rowi_fn)(int, const void *, int64_t, int64_t);
 typedef void (*cold_fn)(int, double *restrict, const void *, int64_t, const double *restrict, double);
@@ -266,7 +368,7 @@ static const coli_fn COLI[TIDE_NDTYPES] = {coli_f32, coli_f64, coli_i32, coli_i6
 
 /* ---------------------------------------------------------------- layout */
 
-#define PAIRWISE_BLOCK 2048   /* additive runs longer than this are split in halves */
+#define PAIRWISE_BLOCK 4096   /* additive runs longer than this are split in halves */
 #define RUN_CHUNK 65536       /* fixed chunk of one output's reduction done by one thread */
 #define MAX_CHUNKS 1024
 #define COL_CHUNK 8192        /* outputs per work item in the outer loop */
@@ -348,10 +450,13 @@ typedef struct {
 
 /* one run of n elements (pairwise split when long) */
 static double run_d(const pass *P, const char *p, int64_t n, int64_t s, double c) {
+    /* float32 sums already add 512-value blocks in double: no split needed */
+    if (P->kop == K_SUM && s == 1 && P->dtype == TIDE_FLOAT32) return sum_f32_contig((const float *)p, n);
     if (n > PAIRWISE_BLOCK && kop_additive(P->kop)) {
         int64_t h = (n / 2 + 15) & ~(int64_t)15;
         return run_d(P, p, h, s, c) + run_d(P, p + h * s * P->es, n - h, s, c);
     }
+    if (P->kop == K_SUM && s == 1 && P->dtype == TIDE_FLOAT64) return sum_f64_contig((const double *)p, n);
     return ROWD[P->dtype](P->kop, p, n, s, c, P->pw);
 }
 
@@ -395,6 +500,26 @@ static void inner_loop(const pass *P) {
     int64_t M = L->M, N = L->N;
     if (M >= 16 || N < 2 * RUN_CHUNK) {
         int nt = tide_threads_for(M * N);
+        if (P->kop == K_SUM && P->dtype == TIDE_FLOAT32 && L->nr == 1 && L->rin[0] == 1 && M >= 4 && N >= 256) {
+            /* float32 row sums, four rows a quarter apart at a time (the last M % 4 rows one by one) */
+            int64_t G = M / 4;
+#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
+            for (int64_t g = 0; g < G + M % 4; g++) {
+                if (g >= G) {
+                    int64_t m = 4 * G + (g - G);
+                    const char *r = P->base + tide_lin_offset(m, L->nk, L->ksz, L->kin) * P->es;
+                    P->accd[m] = sum_f32_contig((const float *)r, N);
+                    continue;
+                }
+                const float *r[4];
+                double o[4];
+                for (int k = 0; k < 4; k++)
+                    r[k] = (const float *)(P->base + tide_lin_offset(g + k * G, L->nk, L->ksz, L->kin) * P->es);
+                sum4_f32(r[0], r[1], r[2], r[3], N, o);
+                for (int k = 0; k < 4; k++) P->accd[g + k * G] = o[k];
+            }
+            return;
+        }
 #pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
         for (int64_t m = 0; m < M; m++) {
             int64_t koff = tide_lin_offset(m, L->nk, L->ksz, L->kin);

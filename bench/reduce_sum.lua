@@ -1,0 +1,86 @@
+-- bench/reduce_sum.lua — sums against PyTorch: the sum of 16M float32 values (a Lua number),
+-- the row-wise sum of a 4096x4096 float32 matrix (sum over dim 2, new result and out=) and the
+-- column-wise sum (dim 1, no transposed copy), both sides on the same thread count (default 2).
+-- Tide and bench/reduce_sum_peer.py (PyTorch, run with /usr/bin/python3) alternate for several
+-- rounds; each round takes the median of its repetitions and the best round counts, to damp
+-- machine noise. Prints each time, the ratio PyTorch time / Tide time (> 1: Tide faster) and
+-- whether the target (Tide at least as fast as PyTorch on the 16M sum) is met.
+-- Run: luajit bench/reduce_sum.lua [threads] [rounds]   (or: tide bench/reduce_sum.lua)
+local tide = require("tide")
+local ffi = require("ffi")
+pcall(ffi.cdef, "typedef struct { long tv_sec; long tv_nsec; } tide_bench_timespec; int clock_gettime(int, tide_bench_timespec *);")
+local ts = ffi.new("tide_bench_timespec")
+local function now()
+  ffi.C.clock_gettime(1, ts) -- CLOCK_MONOTONIC
+  return tonumber(ts.tv_sec) + tonumber(ts.tv_nsec) * 1e-9
+end
+
+local threads = tonumber(arg and arg[1]) or 2
+local rounds = tonumber(arg and arg[2]) or 3
+local python = os.getenv("TIDE_PYTHON") or "/usr/bin/python3"
+local here = (arg and arg[0] or "bench/reduce_sum.lua"):match("^(.*)/[^/]*$") or "."
+tide.threads(threads)
+tide.manual_seed(0)
+
+local N, R = 16 * 1024 * 1024, 4096
+local x = tide.rand(N)
+local m = tide.rand(R, R)
+local out = tide.empty(R)
+
+-- median time (ms) of reps runs after two warm-ups
+local function median_ms(f, reps)
+  reps = reps or 21
+  f()
+  f()
+  local t = {}
+  for i = 1, reps do
+    local t0 = now()
+    f()
+    t[i] = (now() - t0) * 1e3
+  end
+  table.sort(t)
+  return t[math.ceil(reps / 2)]
+end
+
+local CASES = {
+  { "sum16M", "sum of 16M float32 (t:sum())", function() return x:sum() end },
+  { "rowsum", "row sums of 4096x4096 (m:sum(2))", function() local r = m:sum(2) r:free() end },
+  { "rowsum_out", "row sums into out= (m:sum(2, {out=o}))", function() return m:sum(2, { out = out }) end },
+  { "colsum", "column sums of 4096x4096 (m:sum(1))", function() local r = m:sum(1) r:free() end },
+}
+
+local best_tide, best_torch = {}, {}
+for round = 1, rounds do
+  for _, c in ipairs(CASES) do
+    local ms = median_ms(c[3])
+    best_tide[c[1]] = math.min(best_tide[c[1]] or math.huge, ms)
+  end
+  local p = io.popen(string.format("%s %s/reduce_sum_peer.py %d 2>&1", python, here, threads))
+  local text = p:read("*a")
+  p:close()
+  local found = false
+  for name, ms in text:gmatch("RESULT torch:(%S+)%s+([%d.]+) ms") do
+    best_torch[name] = math.min(best_torch[name] or math.huge, tonumber(ms))
+    found = true
+  end
+  if not found then
+    io.stderr:write("reduce_sum: the PyTorch peer printed no results:\n" .. text .. "\n")
+    break
+  end
+end
+
+print(string.format("# %d threads, best of %d rounds (each the median of 21 runs)", threads, rounds))
+print(string.format("%-44s %10s %10s %8s", "", "Tide ms", "torch ms", "ratio"))
+for _, c in ipairs(CASES) do
+  local t, p = best_tide[c[1]], best_torch[c[1]]
+  print(string.format("%-44s %10.3f %10s %8s", c[2], t, p and string.format("%.3f", p) or "-",
+    p and string.format("%.2fx", p / t) or "-"))
+end
+-- the accuracy of the 16M sum against float64
+local s, s64 = x:sum(), x:double():sum()
+print(string.format("sum16M relative error vs float64: %.2e", math.abs(s - s64) / s64))
+local t, p = best_tide.sum16M, best_torch.sum16M
+if p then
+  print(string.format("sum16M target (Tide at least as fast as PyTorch): %s (Tide %.3f ms, PyTorch %.3f ms, %.2fx)",
+    t <= p and "met" or "MISSED", t, p, p / t))
+end
