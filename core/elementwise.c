@@ -309,6 +309,12 @@ static void plan_build(ew_plan *pl, int nd, const int64_t *shape, int nops, cons
     }
 }
 
+/* A large result that no input shares is written with non-temporal stores (the kernels'
+ * CLOOP): that skips reading every output line before writing it, a third less memory traffic
+ * for a + b. Only past EW_STREAM_BYTES, so that results that fit in the last-level cache stay
+ * there for the next op. */
+#define EW_STREAM_BYTES ((int64_t)16 << 20)
+
 /* Run elements [start, end) of the flattened broadcast shape, one innermost row at a time. */
 static void plan_range(const ew_plan *pl, tide_ew_row fn, const tide_ew_args *k, int64_t start, int64_t end) {
     const int nd = pl->ndim, no = pl->nops;
@@ -353,7 +359,7 @@ static void plan_run(const ew_plan *pl, tide_ew_row fn, const tide_ew_args *k, i
 #else
         int t = 0, T = 1;
 #endif
-        int64_t chunk = ((n + T - 1) / T + 15) & ~(int64_t)15;
+        int64_t chunk = ((n + T - 1) / T + 63) & ~(int64_t)63;
         int64_t a = t * chunk, b = a + chunk < n ? a + chunk : n;
         if (a < b) plan_range(pl, fn, k, a, b);
     }
@@ -374,7 +380,7 @@ static void run_flat(tide_ew_row fn, const tide_ew_args *k, int nops, char *cons
 #else
         int t = 0, T = 1;
 #endif
-        int64_t chunk = ((n + T - 1) / T + 15) & ~(int64_t)15;
+        int64_t chunk = ((n + T - 1) / T + 63) & ~(int64_t)63;
         int64_t a = t * chunk, b = a + chunk < n ? a + chunk : n;
         if (a < b) {
             char *p[EW_MAXOPS];
@@ -451,6 +457,14 @@ static int check_out(const ew_call *c, const tide_tensor *out, int nd, const int
     return 0;
 }
 
+/* Stream the result to memory when it is large and shares no memory with an input. */
+static bool should_stream(const ew_call *c, const tide_tensor *dst, int64_t numel) {
+    if (numel * dtype_bytes[dst->dtype] < EW_STREAM_BYTES) return false;
+    for (int i = 0; i < c->nin; i++)
+        if (c->in[i]->storage == dst->storage) return false;
+    return true;
+}
+
 /* Run c over the broadcast shape (nd, shape) into out, or into a new tensor when out is NULL. */
 static tide_tensor *ew_exec(const ew_call *c, tide_tensor *out, int nd, const int64_t *shape) {
     if (out && check_out(c, out, nd, shape)) return NULL;
@@ -478,7 +492,9 @@ static tide_tensor *ew_exec(const ew_call *c, tide_tensor *out, int nd, const in
             p[i + 1] = data_ptr(c->in[i]);
             es[i + 1] = dtype_bytes[c->in_dtype[i]];
         }
-        run_flat(c->fn, &c->k, c->nin + 1, p, s, es, r->numel, c->cost);
+        tide_ew_args k = c->k;
+        k.stream = should_stream(c, r, r->numel);
+        run_flat(c->fn, &k, c->nin + 1, p, s, es, r->numel, c->cost);
         return r;
     }
 
@@ -508,7 +524,9 @@ static tide_tensor *ew_exec(const ew_call *c, tide_tensor *out, int nd, const in
     }
     ew_plan pl;
     plan_build(&pl, nd, shape, c->nin + 1, ops);
-    plan_run(&pl, c->fn, &c->k, c->cost);
+    tide_ew_args k = c->k;
+    k.stream = should_stream(c, ops[0], pl.numel);
+    plan_run(&pl, c->fn, &k, c->cost);
     if (tmp && tide_copy_(out, tmp)) goto fail;
     tide_tensor_free(tmp);
     for (int i = 0; i < 3; i++) tide_tensor_free(casts[i]);

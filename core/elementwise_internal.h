@@ -19,6 +19,7 @@ typedef struct tide_ew_args {
     int dtype;     /* dtype of the inputs (the compute dtype); for where: the value dtype */
     double p0, p1; /* alpha; clamp bounds (NaN: none); rtol, atol */
     int flag;      /* isclose: equal_nan */
+    int stream;    /* write contiguous output with non-temporal stores (large, unshared results) */
 } tide_ew_args;
 
 /* A row kernel processes n elements: p[0] is the output, p[1..] the inputs, s[] their strides

@@ -5,26 +5,87 @@
  * loops marked `omp simd` so they vectorise (the output may be exactly one of the inputs, which
  * keeps them free of loop-carried dependencies; partial overlaps are resolved by the caller).
  * TIDE_HOT compiles each kernel for AVX-512, AVX2 and baseline x86-64, chosen at load time.
- * Signed integer arithmetic wraps (computed in unsigned), as in PyTorch and NumPy.
+ * Signed integer arithmetic wraps (computed in unsigned), as in PyTorch and NumPy. Arithmetic
+ * and float math can write large results with non-temporal stores (CLOOP).
  */
 #include "elementwise_internal.h"
 
 #include <math.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+/* Tide never unmasks floating-point exceptions, so the kernels may assume FP operations do not
+ * trap: that lets the compiler turn the selects of ew_expf, clamp, maximum, ... into blends and
+ * vectorise them on AVX2 too (AVX-512 masks them anyway). */
+#pragma GCC optimize("no-trapping-math")
 
 /* ---------------------------------------------------------------- loop shapes */
 
-/* out[i] = EXPR with x = a[i] (type T), result type R */
-#define UN_LOOP(T, R, EXPR)                                                                                            \
+/* Non-temporal store of one 64-byte line (dst 64-byte aligned): the line goes to memory without
+ * first being read into the cache. Baseline SSE2, so every target clone has it. */
+static inline void stream_line(void *dst, const void *src) {
+#if defined(__SSE2__)
+    const __m128i *s = (const __m128i *)src;
+    __m128i *d = (__m128i *)dst;
+    _mm_stream_si128(d, _mm_load_si128(s));
+    _mm_stream_si128(d + 1, _mm_load_si128(s + 1));
+    _mm_stream_si128(d + 2, _mm_load_si128(s + 2));
+    _mm_stream_si128(d + 3, _mm_load_si128(s + 3));
+#else
+    memcpy(dst, src, 64);
+#endif
+}
+
+static inline void stream_fence(void) {
+#if defined(__SSE2__)
+    _mm_sfence();
+#endif
+}
+
+/* Contiguous output: out[i] = EXPR for i in [0, n), LD(i) declaring x (and y) for index i.
+ * When S and k->stream (a large result no input shares, see core/elementwise.c), whole 64-byte
+ * lines of out are computed into a local line and streamed to memory. */
+#define CLOOP(R, LD, EXPR, S)                                                                                          \
     {                                                                                                                  \
+        int64_t i0 = 0;                                                                                                \
+        if (S && k->stream && n >= 256 && (uintptr_t)o % sizeof(R) == 0) {                                            \
+            enum { L = 64 / sizeof(R) };                                                                               \
+            const int64_t head = (int64_t)(((64 - ((uintptr_t)o & 63)) & 63) / sizeof(R));                             \
+            for (int64_t i = 0; i < head; i++) {                                                                       \
+                LD(i);                                                                                                 \
+                o[i] = (R)(EXPR);                                                                                      \
+            }                                                                                                          \
+            for (i0 = head; i0 + L <= n; i0 += L) {                                                                    \
+                _Alignas(64) R line[L];                                                                                \
+                _Pragma("omp simd") for (int64_t j = 0; j < L; j++) {                                                  \
+                    LD(i0 + j);                                                                                        \
+                    line[j] = (R)(EXPR);                                                                               \
+                }                                                                                                      \
+                stream_line(o + i0, line);                                                                             \
+            }                                                                                                          \
+            stream_fence();                                                                                            \
+        }                                                                                                              \
+        _Pragma("omp simd") for (int64_t i = i0; i < n; i++) {                                                         \
+            LD(i);                                                                                                     \
+            o[i] = (R)(EXPR);                                                                                          \
+        }                                                                                                              \
+    }
+
+#define LD_A(I) const ew_t x = a[I]
+#define LD_AB(I) const ew_t x = a[I], y = b[I]
+#define LD_B(I) const ew_t y = b[I]
+
+/* out[i] = EXPR with x = a[i] (type T), result type R; S: may stream */
+#define UN_LOOPX(T, R, EXPR, S)                                                                                        \
+    {                                                                                                                  \
+        typedef T ew_t;                                                                                                \
         R *o = (R *)p[0];                                                                                              \
         const T *a = (const T *)p[1];                                                                                  \
         const int64_t so = s[0], sa = s[1];                                                                            \
         if (so == 1 && sa == 1) {                                                                                      \
-            _Pragma("omp simd") for (int64_t i = 0; i < n; i++) {                                                      \
-                const T x = a[i];                                                                                      \
-                o[i] = (R)(EXPR);                                                                                      \
-            }                                                                                                          \
+            CLOOP(R, LD_A, EXPR, S)                                                                                    \
         } else {                                                                                                       \
             for (int64_t i = 0; i < n; i++) {                                                                          \
                 const T x = a[i * sa];                                                                                 \
@@ -33,30 +94,24 @@
         }                                                                                                              \
         return;                                                                                                        \
     }
+#define UN_LOOP(T, R, EXPR) UN_LOOPX(T, R, EXPR, 0)
+#define UN_LOOP_S(T, R, EXPR) UN_LOOPX(T, R, EXPR, 1)
 
-/* out[i] = EXPR with x = a[i], y = b[i] (type T), result type R */
-#define BIN_LOOP(T, R, EXPR)                                                                                           \
+/* out[i] = EXPR with x = a[i], y = b[i] (type T), result type R; S: may stream */
+#define BIN_LOOPX(T, R, EXPR, S)                                                                                       \
     {                                                                                                                  \
+        typedef T ew_t;                                                                                                \
         R *o = (R *)p[0];                                                                                              \
         const T *a = (const T *)p[1], *b = (const T *)p[2];                                                            \
         const int64_t so = s[0], sa = s[1], sb = s[2];                                                                 \
         if (so == 1 && sa == 1 && sb == 1) {                                                                           \
-            _Pragma("omp simd") for (int64_t i = 0; i < n; i++) {                                                      \
-                const T x = a[i], y = b[i];                                                                            \
-                o[i] = (R)(EXPR);                                                                                      \
-            }                                                                                                          \
+            CLOOP(R, LD_AB, EXPR, S)                                                                                   \
         } else if (so == 1 && sa == 1 && sb == 0) {                                                                    \
             const T y = b[0];                                                                                          \
-            _Pragma("omp simd") for (int64_t i = 0; i < n; i++) {                                                      \
-                const T x = a[i];                                                                                      \
-                o[i] = (R)(EXPR);                                                                                      \
-            }                                                                                                          \
+            CLOOP(R, LD_A, EXPR, S)                                                                                    \
         } else if (so == 1 && sa == 0 && sb == 1) {                                                                    \
             const T x = a[0];                                                                                          \
-            _Pragma("omp simd") for (int64_t i = 0; i < n; i++) {                                                      \
-                const T y = b[i];                                                                                      \
-                o[i] = (R)(EXPR);                                                                                      \
-            }                                                                                                          \
+            CLOOP(R, LD_B, EXPR, S)                                                                                    \
         } else {                                                                                                       \
             for (int64_t i = 0; i < n; i++) {                                                                          \
                 const T x = a[i * sa], y = b[i * sb];                                                                  \
@@ -65,23 +120,25 @@
         }                                                                                                              \
         return;                                                                                                        \
     }
+#define BIN_LOOP(T, R, EXPR) BIN_LOOPX(T, R, EXPR, 0)
+#define BIN_LOOP_S(T, R, EXPR) BIN_LOOPX(T, R, EXPR, 1)
 
 /* Case lists: F = the two floats, I = the three integers, B = bool. EXPR sees x (and y). */
 #define UN_F(EXPR32, EXPR64)                                                                                           \
-    case TIDE_FLOAT32: UN_LOOP(float, float, EXPR32)                                                                   \
-    case TIDE_FLOAT64: UN_LOOP(double, double, EXPR64)
+    case TIDE_FLOAT32: UN_LOOP_S(float, float, EXPR32)                                                                 \
+    case TIDE_FLOAT64: UN_LOOP_S(double, double, EXPR64)
 /* float input, bool result */
 #define UN_F_BOOL(EXPR32, EXPR64)                                                                                      \
     case TIDE_FLOAT32: UN_LOOP(float, bool, EXPR32)                                                                    \
     case TIDE_FLOAT64: UN_LOOP(double, bool, EXPR64)
 #define BIN_F(EXPR32, EXPR64)                                                                                          \
-    case TIDE_FLOAT32: BIN_LOOP(float, float, EXPR32)                                                                  \
-    case TIDE_FLOAT64: BIN_LOOP(double, double, EXPR64)
+    case TIDE_FLOAT32: BIN_LOOP_S(float, float, EXPR32)                                                                \
+    case TIDE_FLOAT64: BIN_LOOP_S(double, double, EXPR64)
 /* integers with wrapping arithmetic: EXPR is written over unsigned operands ux, uy of type U */
 #define BIN_I_WRAP(EXPR)                                                                                               \
-    case TIDE_INT32: BIN_LOOP(int32_t, int32_t, ({ uint32_t ux = (uint32_t)x, uy = (uint32_t)y; (int32_t)(EXPR); }))   \
-    case TIDE_INT64: BIN_LOOP(int64_t, int64_t, ({ uint64_t ux = (uint64_t)x, uy = (uint64_t)y; (int64_t)(EXPR); }))   \
-    case TIDE_UINT8: BIN_LOOP(uint8_t, uint8_t, ({ uint32_t ux = x, uy = y; (uint8_t)(EXPR); }))
+    case TIDE_INT32: BIN_LOOP_S(int32_t, int32_t, ({ uint32_t ux = (uint32_t)x, uy = (uint32_t)y; (int32_t)(EXPR); }))   \
+    case TIDE_INT64: BIN_LOOP_S(int64_t, int64_t, ({ uint64_t ux = (uint64_t)x, uy = (uint64_t)y; (int64_t)(EXPR); }))   \
+    case TIDE_UINT8: BIN_LOOP_S(uint8_t, uint8_t, ({ uint32_t ux = x, uy = y; (uint8_t)(EXPR); }))
 /* every dtype, result R, same expression */
 #define BIN_ALL(R, EXPR)                                                                                               \
     case TIDE_FLOAT32: BIN_LOOP(float, R, EXPR)                                                                        \
@@ -420,11 +477,11 @@ TIDE_HOT void tide_ew_clamp_row(const tide_ew_args *k, char *const *p, const int
     switch (k->dtype) {
     case TIDE_FLOAT32: {
         const float l = lo != lo ? -INFINITY : (float)lo, h = hi != hi ? INFINITY : (float)hi;
-        UN_LOOP(float, float, x < l ? l : (x > h ? h : x))
+        UN_LOOP_S(float, float, x < l ? l : (x > h ? h : x))
     }
     case TIDE_FLOAT64: {
         const double l = lo != lo ? -INFINITY : lo, h = hi != hi ? INFINITY : hi;
-        UN_LOOP(double, double, x < l ? l : (x > h ? h : x))
+        UN_LOOP_S(double, double, x < l ? l : (x > h ? h : x))
     }
     case TIDE_INT32: {
         const int32_t l = (int32_t)bound_i(lo, INT32_MIN, INT32_MAX, INT32_MIN);
