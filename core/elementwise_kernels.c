@@ -125,6 +125,10 @@ static inline void stream_fence(void) {
 
 /* Case lists: F = the two floats, I = the three integers, B = bool. EXPR sees x (and y). */
 #define UN_F(EXPR32, EXPR64)                                                                                           \
+    case TIDE_FLOAT32: UN_LOOP(float, float, EXPR32)                                                                   \
+    case TIDE_FLOAT64: UN_LOOP(double, double, EXPR64)
+/* _S: memory-bound ops, which stream large results (CLOOP); compute-bound math does not gain */
+#define UN_F_S(EXPR32, EXPR64)                                                                                         \
     case TIDE_FLOAT32: UN_LOOP_S(float, float, EXPR32)                                                                 \
     case TIDE_FLOAT64: UN_LOOP_S(double, double, EXPR64)
 /* float input, bool result */
@@ -132,6 +136,9 @@ static inline void stream_fence(void) {
     case TIDE_FLOAT32: UN_LOOP(float, bool, EXPR32)                                                                    \
     case TIDE_FLOAT64: UN_LOOP(double, bool, EXPR64)
 #define BIN_F(EXPR32, EXPR64)                                                                                          \
+    case TIDE_FLOAT32: BIN_LOOP(float, float, EXPR32)                                                                  \
+    case TIDE_FLOAT64: BIN_LOOP(double, double, EXPR64)
+#define BIN_F_S(EXPR32, EXPR64)                                                                                        \
     case TIDE_FLOAT32: BIN_LOOP_S(float, float, EXPR32)                                                                \
     case TIDE_FLOAT64: BIN_LOOP_S(double, double, EXPR64)
 /* integers with wrapping arithmetic: EXPR is written over unsigned operands ux, uy of type U */
@@ -265,7 +272,7 @@ TIDE_HOT void tide_ew_unary_row(const tide_ew_args *k, char *const *p, const int
     switch (k->op) {
     case TIDE_UNARY_NEG:
         switch (dt) {
-            UN_F(-x, -x)
+            UN_F_S(-x, -x)
         case TIDE_INT32: UN_LOOP(int32_t, int32_t, (int32_t)(0u - (uint32_t)x))
         case TIDE_INT64: UN_LOOP(int64_t, int64_t, (int64_t)(0u - (uint64_t)x))
         case TIDE_UINT8: UN_LOOP(uint8_t, uint8_t, -x)
@@ -273,14 +280,14 @@ TIDE_HOT void tide_ew_unary_row(const tide_ew_args *k, char *const *p, const int
         return;
     case TIDE_UNARY_ABS:
         switch (dt) {
-            UN_F(fabsf(x), fabs(x))
+            UN_F_S(fabsf(x), fabs(x))
         case TIDE_INT32: UN_LOOP(int32_t, int32_t, x < 0 ? (int32_t)(0u - (uint32_t)x) : x)
         case TIDE_INT64: UN_LOOP(int64_t, int64_t, x < 0 ? (int64_t)(0u - (uint64_t)x) : x)
         case TIDE_UINT8: UN_LOOP(uint8_t, uint8_t, x)
         }
         return;
-    case TIDE_UNARY_SQRT: switch (dt) { UN_F(sqrtf(x), sqrt(x)) } return;
-    case TIDE_UNARY_RSQRT: switch (dt) { UN_F(1.0f / sqrtf(x), 1.0 / sqrt(x)) } return;
+    case TIDE_UNARY_SQRT: switch (dt) { UN_F_S(sqrtf(x), sqrt(x)) } return;
+    case TIDE_UNARY_RSQRT: switch (dt) { UN_F_S(1.0f / sqrtf(x), 1.0 / sqrt(x)) } return;
     case TIDE_UNARY_EXP: switch (dt) { UN_F(ew_expf(x), exp(x)) } return;
     case TIDE_UNARY_LOG: switch (dt) { UN_F(logf(x), log(x)) } return;
     case TIDE_UNARY_LOG2: switch (dt) { UN_F(log2f(x), log2(x)) } return;
@@ -298,23 +305,23 @@ TIDE_HOT void tide_ew_unary_row(const tide_ew_args *k, char *const *p, const int
     case TIDE_UNARY_TANH: switch (dt) { UN_F(tanhf(x), tanh(x)) } return;
     case TIDE_UNARY_SIGMOID: switch (dt) { UN_F(sigmoidf_(x), sigmoid_(x)) } return;
     case TIDE_UNARY_ERF: switch (dt) { UN_F(erff(x), erf(x)) } return;
-    case TIDE_UNARY_RECIPROCAL: switch (dt) { UN_F(1.0f / x, 1.0 / x) } return;
+    case TIDE_UNARY_RECIPROCAL: switch (dt) { UN_F_S(1.0f / x, 1.0 / x) } return;
     case TIDE_UNARY_RELU:
         switch (dt) {
-            UN_F(x < 0 ? 0.0f : x, x < 0 ? 0.0 : x) /* NaN stays NaN */
+            UN_F_S(x < 0 ? 0.0f : x, x < 0 ? 0.0 : x) /* NaN stays NaN */
         case TIDE_INT32: UN_LOOP(int32_t, int32_t, x < 0 ? 0 : x)
         case TIDE_INT64: UN_LOOP(int64_t, int64_t, x < 0 ? 0 : x)
         case TIDE_UINT8: UN_LOOP(uint8_t, uint8_t, x)
         }
         return;
     /* rounding: integers are already whole (the caller copies them) */
-    case TIDE_UNARY_FLOOR: switch (dt) { UN_F(floorf(x), floor(x)) } return;
-    case TIDE_UNARY_CEIL: switch (dt) { UN_F(ceilf(x), ceil(x)) } return;
-    case TIDE_UNARY_ROUND: switch (dt) { UN_F(rintf(x), rint(x)) } return; /* half to even */
-    case TIDE_UNARY_TRUNC: switch (dt) { UN_F(truncf(x), trunc(x)) } return;
+    case TIDE_UNARY_FLOOR: switch (dt) { UN_F_S(floorf(x), floor(x)) } return;
+    case TIDE_UNARY_CEIL: switch (dt) { UN_F_S(ceilf(x), ceil(x)) } return;
+    case TIDE_UNARY_ROUND: switch (dt) { UN_F_S(rintf(x), rint(x)) } return; /* half to even */
+    case TIDE_UNARY_TRUNC: switch (dt) { UN_F_S(truncf(x), trunc(x)) } return;
     case TIDE_UNARY_SIGN:
         switch (dt) {
-            UN_F(SIGNF(float, x), SIGNF(double, x))
+            UN_F_S(SIGNF(float, x), SIGNF(double, x))
         case TIDE_INT32: UN_LOOP(int32_t, int32_t, (x > 0) - (x < 0))
         case TIDE_INT64: UN_LOOP(int64_t, int64_t, (x > 0) - (x < 0))
         case TIDE_UINT8: UN_LOOP(uint8_t, uint8_t, x > 0)
@@ -323,7 +330,7 @@ TIDE_HOT void tide_ew_unary_row(const tide_ew_args *k, char *const *p, const int
         return;
     case TIDE_UNARY_SQUARE:
         switch (dt) {
-            UN_F(x * x, x * x)
+            UN_F_S(x * x, x * x)
         case TIDE_INT32: UN_LOOP(int32_t, int32_t, (int32_t)((uint32_t)x * (uint32_t)x))
         case TIDE_INT64: UN_LOOP(int64_t, int64_t, (int64_t)((uint64_t)x * (uint64_t)x))
         case TIDE_UINT8: UN_LOOP(uint8_t, uint8_t, x * x)
@@ -351,25 +358,25 @@ TIDE_HOT void tide_ew_binary_row(const tide_ew_args *k, char *const *p, const in
     switch (k->op) {
     case TIDE_BINARY_ADD:
         switch (dt) {
-            BIN_F(x + y, x + y)
+            BIN_F_S(x + y, x + y)
             BIN_I_WRAP(ux + uy)
         case TIDE_BOOL: BIN_LOOP(bool, bool, x | y)
         }
         return;
     case TIDE_BINARY_SUB:
         switch (dt) {
-            BIN_F(x - y, x - y)
+            BIN_F_S(x - y, x - y)
             BIN_I_WRAP(ux - uy)
         }
         return;
     case TIDE_BINARY_MUL:
         switch (dt) {
-            BIN_F(x * y, x * y)
+            BIN_F_S(x * y, x * y)
             BIN_I_WRAP(ux * uy)
         case TIDE_BOOL: BIN_LOOP(bool, bool, x & y)
         }
         return;
-    case TIDE_BINARY_DIV: switch (dt) { BIN_F(x / y, x / y) } return;
+    case TIDE_BINARY_DIV: switch (dt) { BIN_F_S(x / y, x / y) } return;
     case TIDE_BINARY_FLOOR_DIVIDE:
         switch (dt) {
         case TIDE_FLOAT32: BIN_LOOP(float, float, floordiv_float(x, y))
@@ -392,14 +399,14 @@ TIDE_HOT void tide_ew_binary_row(const tide_ew_args *k, char *const *p, const in
         return;
     case TIDE_BINARY_MAXIMUM:
         switch (dt) {
-            BIN_F(MAXF(x, y), MAXF(x, y))
+            BIN_F_S(MAXF(x, y), MAXF(x, y))
             BIN_INTS_SAME(MAXI(x, y))
         case TIDE_BOOL: BIN_LOOP(bool, bool, x | y)
         }
         return;
     case TIDE_BINARY_MINIMUM:
         switch (dt) {
-            BIN_F(MINF(x, y), MINF(x, y))
+            BIN_F_S(MINF(x, y), MINF(x, y))
             BIN_INTS_SAME(MINI(x, y))
         case TIDE_BOOL: BIN_LOOP(bool, bool, x & y)
         }
@@ -438,7 +445,7 @@ TIDE_HOT void tide_ew_binary_row(const tide_ew_args *k, char *const *p, const in
         const double ad = k->p0;
         const int64_t ai = isfinite(k->p0) && fabs(k->p0) < 9.2e18 ? (int64_t)k->p0 : 0;
         switch (dt) {
-            BIN_F(x + af * y, x + ad * y)
+            BIN_F_S(x + af * y, x + ad * y)
         case TIDE_INT32: BIN_LOOP(int32_t, int32_t, (int32_t)((uint32_t)x + (uint32_t)ai * (uint32_t)y))
         case TIDE_INT64: BIN_LOOP(int64_t, int64_t, (int64_t)((uint64_t)x + (uint64_t)ai * (uint64_t)y))
         case TIDE_UINT8: BIN_LOOP(uint8_t, uint8_t, (uint8_t)(x + (uint32_t)ai * y))
