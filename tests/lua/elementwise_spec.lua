@@ -13,6 +13,22 @@ local function T(arr, dtype)
   return t:reshape(arr.shape)
 end
 
+-- The elements of t in order, read without making views (totable).
+local function flatten(t)
+  local v = t:totable()
+  if type(v) ~= "table" then return { type(v) == "boolean" and (v and 1 or 0) or v } end
+  local out = {}
+  local function walk(x)
+    if type(x) == "table" then
+      for i = 1, #x do walk(x[i]) end
+    else
+      out[#out + 1] = type(x) == "boolean" and (x and 1 or 0) or x
+    end
+  end
+  walk(v)
+  return out
+end
+
 -- Compare t with a fixture array: same shape, NaN where NaN, equal infinities, and within tol
 -- (relative to max(1, |expected|)) elsewhere; exact when tol is nil.
 local function near(t, arr, tol, what)
@@ -22,7 +38,7 @@ local function near(t, arr, tol, what)
   for i = 1, #shape do
     assert(shape[i] == arr.shape[i], string.format("%s: size %d at dim %d, expected %d", what, shape[i], i, arr.shape[i]))
   end
-  local got = H.flat(t)
+  local got = flatten(t)
   for i = 1, #got do
     local a, b = got[i], arr.data[i]
     if type(b) == "boolean" then b = b and 1 or 0 end
@@ -360,6 +376,8 @@ describe("where, clamp, masked_fill", function()
     assert.same({ 1, 0, 1 }, tide.where(cond, 1, 0):totable())
     assert.equals("int64", tide.where(cond, 1, 0).dtype)
     assert.equals("float32", tide.where(cond, tide.tensor({ 1, 2, 3 }, "int32"), 0.5).dtype)
+    assert.equals("bool", tide.where(cond, true, false).dtype)
+    assert.same({ 1, 0, 3 }, tide.where(cond:eq(0), false, tide.tensor({ 1, 2, 3 }, "int32")):totable())
     local w = tide.where(tide.tensor({ { true }, { false } }), tide.tensor({ 5, 5 }), tide.tensor({ { 6, 7 } }))
     assert.same({ { 5, 5 }, { 6, 7 } }, w:totable())
     local x = tide.tensor({ 1, 5, 9 }, "int32")

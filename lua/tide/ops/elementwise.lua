@@ -121,7 +121,9 @@ return function(tide)
     local plain, plain_ = binary[name], binary_[name]
     local function check_scaled(a, b, alpha)
       if type(alpha) ~= "number" then raise(format("%s: alpha must be a number, got %s", name, type(alpha))) end
-      if getmetatable(a) ~= Tensor then raise(format("%s: with alpha the first operand must be a tensor, got %s", name, type(a))) end
+      if getmetatable(a) ~= Tensor then
+        raise(format("%s: with alpha the first operand must be a tensor, got %s", name, type(a)))
+      end
       if type(b) ~= "number" and getmetatable(b) ~= Tensor then
         raise(format("%s: expected a tensor or a number as second operand, got %s", name, type(b)))
       end
@@ -133,7 +135,9 @@ return function(tide)
     end
     local function f(a, b, opt)
       if opt == nil or getmetatable(opt) == Tensor then return plain(a, b, opt) end
-      if type(opt) ~= "table" then raise(format("%s: third argument must be an out tensor or an options table, got %s", name, type(opt))) end
+      if type(opt) ~= "table" then
+        raise(format("%s: third argument must be an out tensor or an options table, got %s", name, type(opt)))
+      end
       local out, alpha = opt.out, opt.alpha
       if alpha == nil then return plain(a, b, out) end
       if out ~= nil then
@@ -224,6 +228,8 @@ return function(tide)
   local function where(cond, a, b, out)
     if getmetatable(cond) ~= Tensor then raise("where: condition must be a tensor, got " .. type(cond)) end
     local oc = out ~= nil and out_c("where", out) or nil
+    if type(a) == "boolean" then a = bool_tensor(a) end -- bool scalars, so where(c, true, false) is bool
+    if type(b) == "boolean" then b = bool_tensor(b) end
     local at, bt = getmetatable(a) == Tensor, getmetatable(b) == Tensor
     local ac, bc = at and a._c or nil, bt and b._c or nil
     local sa = at and 0 or scalar_value("where", "a", a)
@@ -242,7 +248,9 @@ return function(tide)
   local NAN = 0 / 0
   local function bound(name, v, what)
     if v == nil then return NAN end
-    if type(v) ~= "number" then raise(format("%s: %s must be a number, a tensor or nil, got %s", name, what, type(v))) end
+    if type(v) ~= "number" then
+      raise(format("%s: %s must be a number, a tensor or nil, got %s", name, what, type(v)))
+    end
     return v
   end
 
