@@ -155,7 +155,8 @@ static tide_tensor *tensor_struct(void) {
 
 void tide_tensor_free(tide_tensor *t) {
     if (!t) return;
-    storage_release(t->storage);
+    /* data in a slot: the slot may be gone already (collected before this finaliser ran) */
+    if (!(t->flags & TIDE_TENSOR_SLOT_DATA)) storage_release(t->storage);
     t->storage = NULL;
     if (t->flags & TIDE_TENSOR_IN_SLOT) return;
     __atomic_sub_fetch(&stats.live_tensors, 1, __ATOMIC_RELAXED);
@@ -274,6 +275,7 @@ tide_tensor *tide_alloc(const char *op, int ndim, const int64_t *shape, int dtyp
         t = &slot->tensor;
         t->flags = TIDE_TENSOR_IN_SLOT;
         if (nbytes <= (int64_t)sizeof slot->data) {
+            t->flags |= TIDE_TENSOR_SLOT_DATA;
             tide_storage *s = &slot->storage;
             s->data = slot->data;
             s->nbytes = nbytes;
@@ -461,7 +463,7 @@ tide_tensor *tide_share(const tide_tensor *t) {
         return NULL;
     }
     *v = *t;
-    v->flags = 0;
+    v->flags = t->flags & TIDE_TENSOR_SLOT_DATA; /* a view of slot data leaves the storage alone */
     __atomic_add_fetch(&t->storage->refcount, 1, __ATOMIC_RELAXED);
     return v;
 }

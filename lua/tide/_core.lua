@@ -96,20 +96,40 @@ local function release_slot(s) free(ffi.cast(TPTR, s)) end
 --   base: for views, the handle they view, whose memory they keep alive (slot or foreign data)
 --   s:    the slot offered before the call, if any
 -- A handle is {_c = tide_tensor*, _keep = what must outlive it (slot cdata or foreign owner)}.
+local SPTR = ffi.typeof("tide_storage*")
+local CPTR = ffi.typeof("char*")
+local STORAGE_OFFSET = ffi.offsetof("tide_slot", "storage")
+local function slot_storage(s) return ffi.cast(SPTR, ffi.cast(CPTR, s) + STORAGE_OFFSET) end
+
+local band = require("bit").band
+
 local function wrap(p, base, s)
   if s ~= nil then offer(nil) end
   if p == nil then core.raise_c() end
-  if p.flags == 1 then -- the result lives in the offered slot
-    if p.storage.owns_data ~= 2 then
+  if band(p.flags, 1) ~= 0 then -- the result lives in the offered slot
+    if s == nil then
+      error("tide internal error: a result took a slot offered for another call", 2)
+    end
+    if band(p.flags, 2) == 0 then -- its data went to the heap
       gc(s, release_slot)
       if tonumber(stats.live_bytes) > soft_limit then collect() end
     end
     return setmetatable({ _c = p, _keep = s }, Tensor)
   end
   gc(p, free)
-  local keep = base ~= nil and rawget(base, "_keep") or nil
-  if keep == nil and p.storage.owns_data ~= 1 and p.storage.owns_data ~= 0 then
-    error("tide internal error: a view of a slot tensor was wrapped without its base", 2)
+  local keep = nil
+  if band(p.flags, 2) ~= 0 then
+    -- data in a slot: the offered one (a view of a temporary that took it), or the base's
+    if s ~= nil and p.storage == slot_storage(s) then
+      keep = s
+    else
+      keep = base ~= nil and rawget(base, "_keep") or nil
+      if keep == nil then
+        error("tide internal error: a view of a slot tensor was wrapped without its base", 2)
+      end
+    end
+  elseif base ~= nil then
+    keep = rawget(base, "_keep") -- foreign memory (from_ptr) stays alive with its views
   end
   if tonumber(stats.live_bytes) > soft_limit then collect() end
   return setmetatable({ _c = p, _keep = keep }, Tensor)
@@ -120,7 +140,7 @@ core.wrap = wrap
 function core.free(t)
   local p = rawget(t, "_c")
   if p == nil then return end
-  if p.flags == 1 then
+  if band(p.flags, 1) ~= 0 then
     gc(rawget(t, "_keep"), nil)
   else
     gc(p, nil)

@@ -38,7 +38,7 @@ typedef struct tide_tensor {
     int64_t numel;
     int32_t ndim;
     int32_t dtype;                  /* tide_dtype */
-    int32_t flags;                  /* TIDE_TENSOR_IN_SLOT when the struct lives in a tide_slot */
+    int32_t flags;                  /* TIDE_TENSOR_IN_SLOT, TIDE_TENSOR_SLOT_DATA (see tide_slot) */
     int32_t reserved_;
     int64_t shape[TIDE_MAX_DIMS];
     int64_t stride[TIDE_MAX_DIMS];  /* in elements; 0 for expanded dims */
@@ -58,8 +58,11 @@ typedef struct tide_memory_stats {
  * arithmetic. tide_slot_offer(slot) offers a slot to the next tensor allocated on this thread
  * (its struct always goes there; its data too when it fits in `data`); tide_slot_offer(NULL)
  * withdraws an unused offer. A tensor in a slot is released with tide_tensor_free as usual,
- * which never frees the slot itself. Views of slot storage must not outlive the slot. */
-enum { TIDE_TENSOR_IN_SLOT = 1, TIDE_SLOT_DATA_BYTES = 256 };
+ * which never frees the slot itself. A tensor whose data lies in a slot (the slot's own tensor
+ * or a view of it) has TIDE_TENSOR_SLOT_DATA set and never touches that storage when freed: the
+ * collector may already have reclaimed the slot when a view's finaliser runs. The Lua layer
+ * keeps the slot alive as long as any handle that can read its data. */
+enum { TIDE_TENSOR_IN_SLOT = 1, TIDE_TENSOR_SLOT_DATA = 2, TIDE_SLOT_DATA_BYTES = 256 };
 typedef struct tide_slot {
     tide_tensor tensor;
     tide_storage storage;
