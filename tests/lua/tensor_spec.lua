@@ -221,6 +221,24 @@ describe("memory and threads", function()
     assert.same({ { 2, 4 }, { 3, 5 } }, v:totable())
   end)
 
+  it("survives tiny bases and their views being collected together", function()
+    -- a view's finaliser may run after the collector reclaimed its base's slot: it must not
+    -- touch the slot's memory (this corrupted LuaJIT's heap once)
+    local sum = 0
+    for i = 1, 20000 do
+      local a = tide.arange(8)
+      local v = a:narrow(1, 2, 3):view(3, 1)
+      local w = v:t():unsqueeze(1)
+      sum = sum + w[{ 1, 1, 3 }]
+      if i % 2000 == 0 then
+        collectgarbage("collect")
+        local strings = {}
+        for k = 1, 200 do strings[k] = ("s"):rep(k % 17) .. k end
+      end
+    end
+    assert.equals(20000 * 3, sum)
+  end)
+
   it("releases heap data of slot tensors through the collector and free()", function()
     collectgarbage("collect")
     local before = tide.memory().live
