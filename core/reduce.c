@@ -503,8 +503,7 @@ static void inner_loop(const pass *P) {
         if (P->kop == K_SUM && P->dtype == TIDE_FLOAT32 && L->nr == 1 && L->rin[0] == 1 && M >= 4 && N >= 256) {
             /* float32 row sums, four rows a quarter apart at a time (the last M % 4 rows one by one) */
             int64_t G = M / 4;
-#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
-            for (int64_t g = 0; g < G + M % 4; g++) {
+            TIDE_PARALLEL_FOR(g, G + M % 4, {
                 if (g >= G) {
                     int64_t m = 4 * G + (g - G);
                     const char *r = P->base + tide_lin_offset(m, L->nk, L->ksz, L->kin) * P->es;
@@ -517,17 +516,16 @@ static void inner_loop(const pass *P) {
                     r[k] = (const float *)(P->base + tide_lin_offset(g + k * G, L->nk, L->ksz, L->kin) * P->es);
                 sum4_f32(r[0], r[1], r[2], r[3], N, o);
                 for (int k = 0; k < 4; k++) P->accd[g + k * G] = o[k];
-            }
+            });
             return;
         }
-#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
-        for (int64_t m = 0; m < M; m++) {
+        TIDE_PARALLEL_FOR(m, M, {
             int64_t koff = tide_lin_offset(m, L->nk, L->ksz, L->kin);
             if (P->idom)
                 P->acci[m] = range_i(P, koff, 0, N);
             else
                 P->accd[m] = range_d(P, koff, 0, N, P->center ? P->center[m] : 0);
-        }
+        });
         return;
     }
     /* few outputs, long reductions: fixed chunks in parallel, combined in order */
@@ -540,14 +538,13 @@ static void inner_loop(const pass *P) {
     for (int64_t m = 0; m < M; m++) {
         int64_t koff = tide_lin_offset(m, L->nk, L->ksz, L->kin);
         double c = P->center ? P->center[m] : 0;
-#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
-        for (int64_t q = 0; q < nch; q++) {
+        TIDE_PARALLEL_FOR(q, nch, {
             int64_t a = q * chunk, b = a + chunk < N ? a + chunk : N;
             if (P->idom)
                 pi[q] = range_i(P, koff, a, b);
             else
                 pd[q] = range_d(P, koff, a, b, c);
-        }
+        });
         if (P->idom) {
             int64_t acc = pi[0];
             for (int64_t q = 1; q < nch; q++) acc = combine_i(P->kop, acc, pi[q]);
@@ -608,8 +605,7 @@ static int outer_loop(const pass *P) {
     if (nb > 1 && !(part = malloc((size_t)(items * nb * cmax) * 8)))
         return tide_fail(TIDE_ENOMEM, "reduce: out of memory for %lld partial results", (long long)(items * nb * cmax));
     int nt = tide_threads_for(L->M * N);
-#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
-    for (int64_t t = 0; t < items * nb; t++) {
+    TIDE_PARALLEL_FOR(t, items * nb, {
         int64_t it = t / nb, b = t - it * nb;
         int64_t k = it / nch, j0 = (it - k * nch) * COL_CHUNK;
         int64_t cw = C - j0 < COL_CHUNK ? C - j0 : COL_CHUNK;
@@ -624,7 +620,7 @@ static int outer_loop(const pass *P) {
         int64_t r0 = b * rb, r1 = r0 + rb < N ? r0 + rb : N;
         fill_init(P, ad, ai, cw);
         col_rows(P, koff, r0, r1, cw, ad, ai, P->center ? P->center + k * C + j0 : NULL);
-    }
+    });
     if (part) {
         for (int64_t it = 0; it < items; it++) {
             int64_t k = it / nch, j0 = (it - k * nch) * COL_CHUNK;

@@ -5,6 +5,19 @@
 
 #include "internal.h"
 
+/* for (int64_t VAR = 0; VAR < N; VAR++) BODY on `nt` threads (a variable of that name must be in
+ * scope). With one thread no OpenMP call is made at all: entering a parallel region allocates
+ * a team and wakes threads even when its if() clause makes it run serially. */
+#define TIDE_PARALLEL_FOR(VAR, N, ...)                                                                                 \
+    do {                                                                                                               \
+        if (nt > 1) {                                                                                                  \
+            _Pragma("omp parallel for num_threads(nt) schedule(static)") for (int64_t VAR = 0; VAR < (N); VAR++)       \
+                __VA_ARGS__                                                                                            \
+        } else {                                                                                                       \
+            for (int64_t VAR = 0; VAR < (N); VAR++) __VA_ARGS__                                                        \
+        }                                                                                                              \
+    } while (0)
+
 /* Sort dims by stride a (descending, stable; sz and b move along) and merge neighbours that
  * are contiguous in a (and in b when b is not NULL). */
 void tide_sort_coalesce(int *n, int64_t *sz, int64_t *a, int64_t *b);

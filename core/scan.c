@@ -109,8 +109,7 @@ static void scan_lines(const tide_tensor *x, tide_tensor *y, int dim, int prod) 
     if (L.n > 0 && L.in[L.n - 1] == 1 && L.out[L.n - 1] == 1 && L.ins != 1 && L.sz[L.n - 1] >= 8) {
         /* rows: a running vector over the contiguous dim, one chunk of it per work item */
         int64_t C = L.sz[L.n - 1], K = L.count / C, nch = (C + LINE_CHUNK - 1) / LINE_CHUNK;
-#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
-        for (int64_t it = 0; it < K * nch; it++) {
+        TIDE_PARALLEL_FOR(it, K * nch, {
             int64_t k = it / nch, j0 = (it - k * nch) * LINE_CHUNK;
             int64_t cw = C - j0 < LINE_CHUNK ? C - j0 : LINE_CHUNK;
             int64_t xo = tide_lin_offset(k, L.n - 1, L.sz, L.in) + j0;
@@ -130,12 +129,11 @@ static void scan_lines(const tide_tensor *x, tide_tensor *y, int dim, int prod) 
                     store_row_d(yp, ydt, 1, acc.d, cw);
                 }
             }
-        }
+        });
         return;
     }
     /* one line at a time, in chunks through a small buffer */
-#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
-    for (int64_t m = 0; m < L.count; m++) {
+    TIDE_PARALLEL_FOR(m, L.count, {
         int64_t xo = tide_lin_offset(m, L.n, L.sz, L.in), yo = tide_lin_offset(m, L.n, L.sz, L.out);
         union { double d[LINE_CHUNK]; int64_t i[LINE_CHUNK]; } buf;
         double cd = prod;
@@ -152,7 +150,7 @@ static void scan_lines(const tide_tensor *x, tide_tensor *y, int dim, int prod) 
                 store_row_d(yp, ydt, L.outs, buf.d, n);
             }
         }
-    }
+    });
 }
 
 tide_tensor *tide_scan(const tide_tensor *x, tide_tensor *out, int op, int dim, int dtype) {
@@ -273,8 +271,7 @@ static void index_lines(const tide_tensor *x, tide_tensor *values, tide_tensor *
     int nt = tide_threads_for(L.count * L.len);
     if (L.n > 0 && L.in[L.n - 1] == 1 && L.ins != 1 && L.sz[L.n - 1] >= 8) {
         int64_t C = L.sz[L.n - 1], K = L.count / C, nch = (C + LINE_CHUNK - 1) / LINE_CHUNK, os = L.out[L.n - 1];
-#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
-        for (int64_t it = 0; it < K * nch; it++) {
+        TIDE_PARALLEL_FOR(it, K * nch, {
             int64_t kk = it / nch, j0 = (it - kk * nch) * LINE_CHUNK;
             int64_t cw = C - j0 < LINE_CHUNK ? C - j0 : LINE_CHUNK;
             int64_t xo = tide_lin_offset(kk, L.n - 1, L.sz, L.in) + j0;
@@ -285,16 +282,15 @@ static void index_lines(const tide_tensor *x, tide_tensor *values, tide_tensor *
                 ib[oo + j * os] = idx[j] + base;
                 if (vb) memcpy(vb + (oo + j * os) * es, (char *)best + j * es, (size_t)es);
             }
-        }
+        });
         return;
     }
-#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
-    for (int64_t m = 0; m < L.count; m++) {
+    TIDE_PARALLEL_FOR(m, L.count, {
         int64_t xo = tide_lin_offset(m, L.n, L.sz, L.in), oo = tide_lin_offset(m, L.n, L.sz, L.out);
         int64_t i = ARG[dt](xb + xo * es, L.len, L.ins, largest);
         ib[oo] = i + base;
         if (vb) memcpy(vb + oo * es, xb + (xo + i * L.ins) * es, (size_t)es);
-    }
+    });
 }
 
 int tide_reduce_index(const tide_tensor *x, tide_tensor **values, tide_tensor **indices, int largest, int dim, int keepdim,

@@ -9,6 +9,7 @@
 #include "tide/sort.h"
 #include "reduce_internal.h"
 
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -168,23 +169,33 @@ static int run_lines(const char *name, const tide_tensor *x, tide_tensor *values
     line_fn f = LINE[x->dtype];
     int nt = tide_threads_for(L.count * L.len * 8);
     if (nt > L.count) nt = (int)L.count;
+    /* lines [m0, m1) with one scratch buffer; false when it cannot be allocated */
+#define LINES_RANGE(m0, m1, ok)                                                                                        \
+    do {                                                                                                               \
+        void *scratch = (m1) > (m0) ? malloc((size_t)L.len * 2 * PAIR_BYTES) : NULL;                                   \
+        ok = (m1) <= (m0) || scratch != NULL;                                                                          \
+        for (int64_t m = (m0); scratch && m < (m1); m++) {                                                             \
+            int64_t xo = tide_lin_offset(m, L.n, L.sz, L.in), oo = tide_lin_offset(m, L.n, L.sz, L.out);               \
+            f(op, xb + xo * es, L.len, L.ins, vb ? vb + oo * es : NULL, ib ? ib + oo : NULL, L.outs, scratch, k, desc, \
+              sorted, base);                                                                                           \
+        }                                                                                                              \
+        free(scratch);                                                                                                 \
+    } while (0)
     int failed = 0;
-#pragma omp parallel num_threads(nt) if (nt > 1)
-    {
-        void *scratch = malloc((size_t)L.len * 2 * PAIR_BYTES);
-        if (!scratch) {
-#pragma omp atomic write
-            failed = 1;
+    if (nt > 1) {
+#pragma omp parallel num_threads(nt) reduction(| : failed)
+        {
+            int t = omp_get_thread_num(), T = omp_get_num_threads();
+            bool ok;
+            LINES_RANGE(L.count * t / T, L.count * (t + 1) / T, ok);
+            failed |= !ok;
         }
-#pragma omp for schedule(static)
-        for (int64_t m = 0; m < L.count; m++) {
-            if (!scratch) continue;
-            int64_t xo = tide_lin_offset(m, L.n, L.sz, L.in), oo = tide_lin_offset(m, L.n, L.sz, L.out);
-            f(op, xb + xo * es, L.len, L.ins, vb ? vb + oo * es : NULL, ib ? ib + oo : NULL, L.outs, scratch, k, desc,
-              sorted, base);
-        }
-        free(scratch);
+    } else {
+        bool ok;
+        LINES_RANGE(0, L.count, ok);
+        failed = !ok;
     }
+#undef LINES_RANGE
     if (failed)
         return tide_fail(TIDE_ENOMEM, "%s: out of memory for scratch space of %lld elements", name, (long long)L.len);
     return 0;

@@ -188,34 +188,38 @@ end
 
 -- ---------------------------------------------------------------- values and indices
 
--- Call cfn(x, values_slot, indices_slot, ...) with outputs given in `out` = {values, indices}
--- (written into and returned) or allocated. want: "both", "indices".
-local function with_slots(name, out, want, cfn, ...)
-  slots[0], slots[1] = nil, nil
-  if out ~= nil then
-    if type(out) ~= "table" or getmetatable(out) ~= nil then
-      raise(format("%s: out must be a table {values, indices}, got %s", name, type(out)))
-    end
-    if want == "indices" then
-      if not is_tensor(out) and not is_tensor(out[1]) then raise(name .. ": out must be an int64 tensor") end
-    elseif not is_tensor(out[1]) or not is_tensor(out[2]) then
+-- Call fn(x, values_slot, indices_slot, a, b, c, d, e) with the outputs given in `out` =
+-- {values, indices} (written into and returned) or allocated (new tensors). want: "both" or
+-- "indices" (then out is {indices} and the values slot is NULL). fn is one of the C-call
+-- wrappers below; no varargs or closures here, so the JIT compiles the whole call.
+local function fill_slots(name, out, want)
+  if out == nil then
+    slots[0], slots[1] = nil, nil
+    return
+  end
+  if type(out) ~= "table" or getmetatable(out) ~= nil then
+    raise(format("%s: out must be a table {values, indices}, got %s", name, type(out)))
+  end
+  if want == "indices" then
+    if not is_tensor(out[1]) then raise(name .. ": out must be an int64 tensor") end
+    slots[0], slots[1] = nil, out[1]._c
+  else
+    if not is_tensor(out[1]) or not is_tensor(out[2]) then
       raise(name .. ": out must be a table of two tensors {values, indices}")
     end
+    slots[0], slots[1] = out[1]._c, out[2]._c
   end
+end
+
+local function with_slots(name, out, want, fn, x, a, b, c, d, e)
+  fill_slots(name, out, want)
   local vs = want == "both" and slots or nil
-  local function call(...)
-    if out ~= nil then
-      if want == "both" then slots[0], slots[1] = out[1]._c, out[2]._c else slots[1] = out[1]._c end
-    else
-      slots[0], slots[1] = nil, nil
-    end
-    return cfn(...)
-  end
-  local st = call(...)
-  if st ~= 0 and C.tide_last_status() == 2 then
+  local st = fn(x, vs, slots + 1, a, b, c, d, e)
+  if st ~= 0 and C.tide_last_status() == 2 then -- out of memory: collect and retry once
     C.tide_clear_error()
     core.collect()
-    st = call(...)
+    fill_slots(name, out, want)
+    st = fn(x, vs, slots + 1, a, b, c, d, e)
   end
   if st ~= 0 then raise_c() end
   if out ~= nil then
@@ -223,9 +227,15 @@ local function with_slots(name, out, want, cfn, ...)
     return out[1]
   end
   local v, i = slots[0], slots[1]
-  if vs == nil then return wrap(i) end
+  if want ~= "both" then return wrap(i) end
   return wrap(v), wrap(i)
 end
+
+local function c_reduce_index(x, v, i, largest, dim, keepdim) return C.tide_reduce_index(x, v, i, largest, dim, keepdim, 1) end
+local function c_median(x, v, i, dim, keepdim) return C.tide_median(x, v, i, dim, keepdim, 1) end
+local function c_kthvalue(x, v, i, k, dim, keepdim) return C.tide_kthvalue(x, v, i, k, dim, keepdim, 1) end
+local function c_sort(x, v, i, dim, desc) return C.tide_sort(x, v, i, dim, desc, 1, 1) end
+local function c_topk(x, v, i, k, dim, largest, sorted) return C.tide_topk(x, v, i, k, dim, largest, sorted, 1) end
 
 -- max(dim, keepdim) -> values, indices; max() -> a number (NaN if any)
 local function extreme(name, op, largest)
@@ -244,8 +254,7 @@ local function extreme(name, op, largest)
     end
     if type(dim) == "table" then raise(name .. ": takes one dim (use amax/amin for several)") end
     local d = one_dim(name, t, dim)
-    return with_slots(name, opts and opts.out, "both", C.tide_reduce_index, t._c, slots, slots + 1, largest, d,
-      keepdim and 1 or 0, 1)
+    return with_slots(name, opts and opts.out, "both", c_reduce_index, t._c, largest, d, keepdim and 1 or 0)
   end
 end
 M.max = extreme("max", OP.amax, 1)
@@ -267,7 +276,7 @@ local function argext(name, largest)
       if not is_tensor(out) then raise(name .. ": out must be a tensor, got " .. type(out)) end
       out = { out }
     end
-    return with_slots(name, out, "indices", C.tide_reduce_index, t._c, nil, slots + 1, largest, d, keepdim and 1 or 0, 1)
+    return with_slots(name, out, "indices", c_reduce_index, t._c, largest, d, keepdim and 1 or 0)
   end
 end
 M.argmax = argext("argmax", 1)
@@ -281,11 +290,11 @@ function M.median(t, dim, opts)
   if dim == nil then
     if t._c.numel == 0 then raise("median: cannot reduce an empty tensor") end
     local flat = t:reshape(-1)
-    local v = with_slots("median", nil, "both", C.tide_median, flat._c, slots, slots + 1, 0, 0, 1)
+    local v = with_slots("median", nil, "both", c_median, flat._c, 0, 0)
     return v:item()
   end
   local d = one_dim("median", t, dim)
-  return with_slots("median", opts and opts.out, "both", C.tide_median, t._c, slots, slots + 1, d, keepdim and 1 or 0, 1)
+  return with_slots("median", opts and opts.out, "both", c_median, t._c, d, keepdim and 1 or 0)
 end
 
 -- kthvalue(k, dim = -1, keepdim = false) -> values, indices: the k-th smallest
@@ -295,8 +304,7 @@ function M.kthvalue(t, k, dim, opts)
   local keepdim
   dim, keepdim, opts = parse_opts("kthvalue", dim, opts)
   local d = one_dim("kthvalue", t, dim or -1)
-  return with_slots("kthvalue", opts and opts.out, "both", C.tide_kthvalue, t._c, slots, slots + 1, k, d,
-    keepdim and 1 or 0, 1)
+  return with_slots("kthvalue", opts and opts.out, "both", c_kthvalue, t._c, k, d, keepdim and 1 or 0)
 end
 
 -- ---------------------------------------------------------------- scans
@@ -344,7 +352,7 @@ function M.sort(t, dim, descending)
   local opts
   dim, descending, opts = sort_args("sort", dim, descending)
   local d = one_dim("sort", t, dim)
-  return with_slots("sort", opts and opts.out, "both", C.tide_sort, t._c, slots, slots + 1, d, descending and 1 or 0, 1, 1)
+  return with_slots("sort", opts and opts.out, "both", c_sort, t._c, d, descending and 1 or 0)
 end
 
 function M.argsort(t, dim, descending)
@@ -354,7 +362,7 @@ function M.argsort(t, dim, descending)
   local d = one_dim("argsort", t, dim)
   local out = opts and opts.out
   if out ~= nil then out = { out } end
-  return with_slots("argsort", out, "indices", C.tide_sort, t._c, nil, slots + 1, d, descending and 1 or 0, 1, 1)
+  return with_slots("argsort", out, "indices", c_sort, t._c, d, descending and 1 or 0)
 end
 
 -- topk(k, dim = -1, largest = true, sorted = true) or topk(k, {dim =, largest =, sorted =, out =})
@@ -369,8 +377,7 @@ function M.topk(t, k, dim, largest, sorted)
   if type(largest) ~= "boolean" then raise("topk: largest must be a boolean, got " .. type(largest)) end
   if type(sorted) ~= "boolean" then raise("topk: sorted must be a boolean, got " .. type(sorted)) end
   local d = one_dim("topk", t, dim or -1)
-  return with_slots("topk", opts and opts.out, "both", C.tide_topk, t._c, slots, slots + 1, k, d, largest and 1 or 0,
-    sorted and 1 or 0, 1)
+  return with_slots("topk", opts and opts.out, "both", c_topk, t._c, k, d, largest and 1 or 0, sorted and 1 or 0)
 end
 
 -- unique({sorted = true, return_inverse = false, return_counts = false}) or the same three as
