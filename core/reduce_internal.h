@@ -5,6 +5,41 @@
 
 #include "internal.h"
 
+#include <math.h>
+
+/* ---- reduction kernels (reduce_kernels.c) ----
+ * Kernel ops: what a run or column kernel accumulates. c is a per-output centre (pass 2 of
+ * logsumexp and var), pw the power of K_POWSUM. */
+enum kop { K_SUM, K_PROD, K_MIN, K_MAX, K_NNZ, K_ABSSUM, K_SQSUM, K_POWSUM, K_ABSMAX, K_ABSMIN, K_EXPSUM, K_DEVSQ };
+
+static inline double init_d(int k) {
+    switch (k) {
+    case K_PROD: return 1;
+    case K_MIN: case K_ABSMIN: return INFINITY;
+    case K_MAX: return -INFINITY;
+    default: return 0;
+    }
+}
+
+static inline int64_t init_i(int k) { return k == K_PROD ? 1 : k == K_MIN ? INT64_MAX : k == K_MAX ? INT64_MIN : 0; }
+
+/* rowd: reduce n elements p[0], p[s], ..., p[(n-1)s] into a double; rowi: the same in int64
+ * (sum, prod, min, max; wrapping). cold: acc[j] = acc[j] (op) f(p[j]) for j < C, p contiguous;
+ * coli: the same in int64. Indexed by dtype. */
+typedef double (*rowd_fn)(int kop, const void *p, int64_t n, int64_t s, double c, double pw);
+typedef int64_t (*rowi_fn)(int kop, const void *p, int64_t n, int64_t s);
+typedef void (*cold_fn)(int kop, double *restrict acc, const void *p, int64_t C, const double *restrict c, double pw);
+typedef void (*coli_fn)(int kop, int64_t *restrict acc, const void *p, int64_t C);
+extern const rowd_fn tide_rowd[TIDE_NDTYPES];
+extern const rowi_fn tide_rowi[TIDE_NDTYPES];
+extern const cold_fn tide_cold[TIDE_NDTYPES];
+extern const coli_fn tide_coli[TIDE_NDTYPES];
+/* contiguous sums: float32 in float lanes folded into double every 8 values per lane; four
+ * runs at once (four sums); float64 with four vector accumulators */
+double tide_sum_f32_contig(const float *p, int64_t n);
+void tide_sum4_f32(const float *p0, const float *p1, const float *p2, const float *p3, int64_t n, double *out);
+double tide_sum_f64_contig(const double *p, int64_t n);
+
 /* for (int64_t VAR = 0; VAR < N; VAR++) BODY on `nt` threads (a variable of that name must be in
  * scope). With one thread no OpenMP call is made at all: entering a parallel region allocates
  * a team and wakes threads even when its if() clause makes it run serially. */
