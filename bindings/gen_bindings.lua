@@ -18,6 +18,8 @@ for line in text:gmatch("[^\n]*") do
 end
 text = table.concat(lines, "\n")
 text = text:gsub("__attribute__%s*%b()", "")
+-- C99 flexible array members are LuaJIT's variable-length structs
+text = text:gsub("(%w+%s+[%w_]+)%[%]%s*;", "%1[?];")
 if text:find("inline") then
   error("gen_bindings: public headers must hold declarations only (found 'inline')")
 end

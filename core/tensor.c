@@ -140,9 +140,17 @@ static void storage_release(tide_storage *s) {
         free(s);
 }
 
-static _Thread_local tide_slot *offered_slot;
+static _Thread_local tide_tensor *offered_slot;
+static _Thread_local int64_t offered_space;
 
-void tide_slot_offer(tide_slot *slot) { offered_slot = slot; }
+void tide_slot_offer(tide_tensor *slot, int64_t space) {
+    offered_slot = slot;
+    offered_space = space;
+}
+
+/* The storage header sits at the start of a slot's space, the data 64 bytes further on. */
+#define SLOT_HEADER 64
+_Static_assert(sizeof(tide_storage) <= SLOT_HEADER, "storage header fits in a slot");
 
 static tide_tensor *tensor_struct(void) {
     tide_tensor *t = malloc(sizeof *t);
@@ -268,16 +276,16 @@ tide_tensor *tide_alloc(const char *op, int ndim, const int64_t *shape, int dtyp
     }
     int64_t nbytes = numel * (int64_t)dtype_sizes[dtype];
     tide_tensor *t;
-    tide_slot *slot = offered_slot;
+    tide_tensor *slot = offered_slot;
     if (slot) {
         /* the offered slot holds the struct, and the data when it fits */
         offered_slot = NULL;
-        t = &slot->tensor;
+        t = slot;
         t->flags = TIDE_TENSOR_IN_SLOT;
-        if (nbytes <= (int64_t)sizeof slot->data) {
+        if (nbytes <= offered_space - SLOT_HEADER) {
             t->flags |= TIDE_TENSOR_SLOT_DATA;
-            tide_storage *s = &slot->storage;
-            s->data = slot->data;
+            tide_storage *s = (tide_storage *)slot->slot_space;
+            s->data = (char *)slot->slot_space + SLOT_HEADER;
             s->nbytes = nbytes;
             s->refcount = 1;
             s->owns_data = 2;

@@ -76,35 +76,31 @@ core.Tensor = Tensor
 local free = C.tide_tensor_free
 local gc = ffi.gc
 local setmetatable, rawget = setmetatable, rawget
-local SLOT = ffi.typeof("tide_slot")
+local TENSOR = ffi.typeof("tide_tensor")
 local TPTR = ffi.typeof("tide_tensor*")
 local offer = C.tide_slot_offer
+local band = require("bit").band
+local SLOT_DOUBLES = C.TIDE_SLOT_SPACE / 8
 
--- A result slot (see tide_slot in core/include/tide/tensor.h): offered to C before an op so a
--- tiny result lives in Lua-collected memory with no finaliser. Pass it to wrap() afterwards,
--- which always withdraws the offer.
+-- A result slot (see tide_slot_offer in core/include/tide/tensor.h): a tide_tensor with room
+-- for a tiny tensor's data, offered to C before an op so a tiny result lives in Lua-collected
+-- memory with no finaliser. Pass it to wrap() afterwards, which always withdraws the offer.
 function core.slot()
-  local s = SLOT()
-  offer(s)
+  local s = TENSOR(SLOT_DOUBLES)
+  offer(s, C.TIDE_SLOT_SPACE)
   return s
 end
 
 -- Finaliser of a slot whose tensor's data did not fit and went to the heap.
-local function release_slot(s) free(ffi.cast(TPTR, s)) end
+local function release_slot(s) free(s) end
 
 -- Wrap a tide_tensor* returned by C in a Lua handle; NULL raises the C error.
 --   base: for views, the handle they view, whose memory they keep alive (slot or foreign data)
 --   s:    the slot offered before the call, if any
--- A handle is {_c = tide_tensor*, _keep = what must outlive it (slot cdata or foreign owner)}.
-local SPTR = ffi.typeof("tide_storage*")
-local CPTR = ffi.typeof("char*")
-local STORAGE_OFFSET = ffi.offsetof("tide_slot", "storage")
-local function slot_storage(s) return ffi.cast(SPTR, ffi.cast(CPTR, s) + STORAGE_OFFSET) end
-
-local band = require("bit").band
-
+-- A handle is {_c = the tensor, _keep = what must outlive it (slot or foreign owner)}. For a
+-- result in a slot, _c is the slot object itself, so whoever holds _c keeps the tensor alive.
 local function wrap(p, base, s)
-  if s ~= nil then offer(nil) end
+  if s ~= nil then offer(nil, 0) end
   if p == nil then core.raise_c() end
   if band(p.flags, 1) ~= 0 then -- the result lives in the offered slot
     if s == nil then
@@ -114,13 +110,13 @@ local function wrap(p, base, s)
       gc(s, release_slot)
       if tonumber(stats.live_bytes) > soft_limit then collect() end
     end
-    return setmetatable({ _c = p, _keep = s }, Tensor)
+    return setmetatable({ _c = s, _keep = s }, Tensor)
   end
   gc(p, free)
   local keep = nil
   if band(p.flags, 2) ~= 0 then
     -- data in a slot: the offered one (a view of a temporary that took it), or the base's
-    if s ~= nil and p.storage == slot_storage(s) then
+    if s ~= nil and p.storage == s.storage then
       keep = s
     else
       keep = base ~= nil and rawget(base, "_keep") or nil
@@ -141,7 +137,7 @@ function core.free(t)
   local p = rawget(t, "_c")
   if p == nil then return end
   if band(p.flags, 1) ~= 0 then
-    gc(rawget(t, "_keep"), nil)
+    gc(p, nil) -- the slot itself
   else
     gc(p, nil)
   end

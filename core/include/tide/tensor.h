@@ -28,7 +28,7 @@ typedef struct tide_storage {
     void *data;         /* 64-byte aligned unless wrapping a foreign pointer */
     int64_t nbytes;
     int64_t refcount;   /* atomic */
-    int32_t owns_data;  /* 1: Tide's heap; 0: foreign memory (tide_tensor_from_ptr); 2: in a tide_slot */
+    int32_t owns_data;  /* 1: Tide's heap; 0: foreign memory (tide_tensor_from_ptr); 2: in a result slot */
     int32_t pad_;
 } tide_storage;
 
@@ -38,10 +38,11 @@ typedef struct tide_tensor {
     int64_t numel;
     int32_t ndim;
     int32_t dtype;                  /* tide_dtype */
-    int32_t flags;                  /* TIDE_TENSOR_IN_SLOT, TIDE_TENSOR_SLOT_DATA (see tide_slot) */
+    int32_t flags;                  /* TIDE_TENSOR_IN_SLOT, TIDE_TENSOR_SLOT_DATA (see tide_slot_offer) */
     int32_t reserved_;
     int64_t shape[TIDE_MAX_DIMS];
     int64_t stride[TIDE_MAX_DIMS];  /* in elements; 0 for expanded dims */
+    double slot_space[];            /* only in a result slot (tide_slot_offer); heap tensors have none */
 } tide_tensor;
 
 /* Live / peak bytes of tensor storage owned by Tide (foreign pointers not counted). */
@@ -52,23 +53,20 @@ typedef struct tide_memory_stats {
     int64_t n_allocs;
 } tide_memory_stats;
 
-/* A result slot: memory owned by the caller (the Lua layer) that the next result tensor may
- * live in. Tiny tensors then need no heap allocation and no finaliser: LuaJIT's collector
- * reclaims the slot like any other object, which keeps per-op overhead near the cost of the
- * arithmetic. tide_slot_offer(slot) offers a slot to the next tensor allocated on this thread
- * (its struct always goes there; its data too when it fits in `data`); tide_slot_offer(NULL)
- * withdraws an unused offer. A tensor in a slot is released with tide_tensor_free as usual,
- * which never frees the slot itself. A tensor whose data lies in a slot (the slot's own tensor
- * or a view of it) has TIDE_TENSOR_SLOT_DATA set and never touches that storage when freed: the
- * collector may already have reclaimed the slot when a view's finaliser runs. The Lua layer
- * keeps the slot alive as long as any handle that can read its data. */
-enum { TIDE_TENSOR_IN_SLOT = 1, TIDE_TENSOR_SLOT_DATA = 2, TIDE_SLOT_DATA_BYTES = 256 };
-typedef struct tide_slot {
-    tide_tensor tensor;
-    tide_storage storage;
-    double data[TIDE_SLOT_DATA_BYTES / 8];
-} tide_slot;
-void tide_slot_offer(tide_slot *slot);
+/* A result slot: a tide_tensor followed by `space` bytes of slot_space, owned by the caller (the
+ * Lua layer), that the next result tensor may live in. Tiny tensors then need no heap memory and
+ * no finaliser: LuaJIT's collector reclaims the slot like any other object, and the slot object
+ * itself is the tensor handle's pointer, so holding it keeps the tensor alive. This keeps per-op
+ * overhead near the cost of the arithmetic.
+ * tide_slot_offer(slot, space) offers a slot to the next tensor allocated on this thread: its
+ * struct always goes there, its storage header and data too when they fit in `space`;
+ * tide_slot_offer(NULL, 0) withdraws an unused offer. A tensor in a slot is released with
+ * tide_tensor_free as usual, which never frees the slot itself. A tensor whose data lies in a
+ * slot (the slot's own tensor or a view of it) has TIDE_TENSOR_SLOT_DATA set and never touches
+ * that storage when freed: the collector may already have reclaimed the slot when a view's
+ * finaliser runs. The Lua layer keeps the slot alive as long as any handle that reads its data. */
+enum { TIDE_TENSOR_IN_SLOT = 1, TIDE_TENSOR_SLOT_DATA = 2, TIDE_SLOT_SPACE = 320 };
+void tide_slot_offer(tide_tensor *slot, int64_t space);
 
 /* ---- errors ---- */
 const char *tide_last_error(void);
