@@ -13,7 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LINE_CHUNK 1024 /* lines handled together in the row-wise loops; elements per buffer */
+#define LINE_CHUNK 1024  /* lines handled together in the row-wise loops; elements per buffer */
+#define SCAN_BLOCK 65536 /* block of a long line scanned by one thread */
 
 /* ---------------------------------------------------------------- stores of double / int64 rows */
 
@@ -93,6 +94,41 @@ static const scan_rowi_fn SCAN_ROWI[] = {scan_rowi_f32, scan_rowi_f64, scan_rowi
 static const scan_cold_fn SCAN_COLD[] = {scan_cold_f32, scan_cold_f64, scan_cold_i32, scan_cold_i64, scan_cold_u8, scan_cold_b8};
 static const scan_coli_fn SCAN_COLI[] = {scan_coli_f32, scan_coli_f64, scan_coli_i32, scan_coli_i64, scan_coli_u8, scan_coli_b8};
 
+/* Scan n elements (x at stride xs -> y at stride ys) from the running value *cd (double) or
+ * *ci (int64, when idom), through a small buffer; the running value is updated. */
+static void scan_run(const char *xp, int64_t n, int64_t xs, int xdt, char *yp, int64_t ys, int ydt, int prod, bool idom,
+                     double *cd, int64_t *ci) {
+    int64_t xes = (int64_t)tide_dtype_size(xdt), yes = (int64_t)tide_dtype_size(ydt);
+    union { double d[LINE_CHUNK]; int64_t i[LINE_CHUNK]; } buf;
+    for (int64_t a = 0; a < n; a += LINE_CHUNK) {
+        int64_t k = n - a < LINE_CHUNK ? n - a : LINE_CHUNK;
+        if (idom) {
+            SCAN_ROWI[xdt](xp + a * xs * xes, k, xs, buf.i, ci, prod);
+            store_row_i(yp + a * ys * yes, ydt, ys, buf.i, k);
+        } else {
+            SCAN_ROWD[xdt](xp + a * xs * xes, k, xs, buf.d, cd, prod);
+            store_row_d(yp + a * ys * yes, ydt, ys, buf.d, k);
+        }
+    }
+}
+
+/* y[i * ys] = y[i * ys] (+ or *) the shift, for i < n (the second phase of a blocked scan) */
+#define SHIFT_CASE(CT, DT)                                                                                             \
+    case DT: {                                                                                                         \
+        CT *o = yp;                                                                                                    \
+        for (int64_t i = 0; i < n; i++) {                                                                              \
+            if (DT == TIDE_FLOAT32 || DT == TIDE_FLOAT64)                                                              \
+                o[i * ys] = (CT)(prod ? (double)o[i * ys] * cd : (double)o[i * ys] + cd);                              \
+            else                                                                                                       \
+                o[i * ys] = (CT)(int64_t)(prod ? (uint64_t)(int64_t)o[i * ys] * (uint64_t)ci                           \
+                                               : (uint64_t)(int64_t)o[i * ys] + (uint64_t)ci);                         \
+        }                                                                                                              \
+        return;                                                                                                        \
+    }
+static void shift_row(void *yp, int ydt, int64_t ys, int64_t n, int prod, double cd, int64_t ci) {
+    switch (ydt) { TIDE_FOR_EACH_DTYPE(SHIFT_CASE) }
+}
+
 /* x [..., n, ...] -> y of the same shape, y[..., i, ...] = x[..., 0, ...] (op) ... (op) x[..., i, ...] */
 static void scan_lines(const tide_tensor *x, tide_tensor *y, int dim, int prod) {
     int64_t ost[TIDE_MAX_DIMS];
@@ -132,24 +168,50 @@ static void scan_lines(const tide_tensor *x, tide_tensor *y, int dim, int prod) 
         });
         return;
     }
-    /* one line at a time, in chunks through a small buffer */
+    if (L.count < 4 && L.len >= 4 * SCAN_BLOCK && nt > 1 && ydt != TIDE_BOOL) {
+        /* few long lines: blocks scanned in parallel from the identity, then each block after
+         * the first is shifted by the running total of the blocks before it (in parallel) */
+        int64_t nb = (L.len + SCAN_BLOCK - 1) / SCAN_BLOCK;
+        double *td = malloc((size_t)nb * sizeof *td);
+        int64_t *ti = malloc((size_t)nb * sizeof *ti);
+        if (td && ti) {
+            for (int64_t m = 0; m < L.count; m++) {
+                int64_t xo = tide_lin_offset(m, L.n, L.sz, L.in), yo = tide_lin_offset(m, L.n, L.sz, L.out);
+                TIDE_PARALLEL_FOR(b, nb, {
+                    int64_t a = b * SCAN_BLOCK, n = L.len - a < SCAN_BLOCK ? L.len - a : SCAN_BLOCK;
+                    td[b] = prod;
+                    ti[b] = prod;
+                    scan_run(xb + (xo + a * L.ins) * xes, n, L.ins, xdt, yb + (yo + a * L.outs) * yes, L.outs, ydt,
+                             prod, idom, &td[b], &ti[b]);
+                });
+                double cd = prod; /* exclusive prefix of the block totals: what each block is shifted by */
+                int64_t ci = prod;
+                for (int64_t b = 0; b < nb; b++) {
+                    double nd = prod ? cd * td[b] : cd + td[b];
+                    int64_t ni = (int64_t)(prod ? (uint64_t)ci * (uint64_t)ti[b] : (uint64_t)ci + (uint64_t)ti[b]);
+                    td[b] = cd;
+                    ti[b] = ci;
+                    cd = nd;
+                    ci = ni;
+                }
+                TIDE_PARALLEL_FOR(b, nb, {
+                    int64_t a = b * SCAN_BLOCK, n = L.len - a < SCAN_BLOCK ? L.len - a : SCAN_BLOCK;
+                    if (b > 0) shift_row(yb + (yo + a * L.outs) * yes, ydt, L.outs, n, prod, td[b], ti[b]);
+                });
+            }
+            free(td);
+            free(ti);
+            return;
+        }
+        free(td); /* no memory for the block totals: the sequential scan below needs none */
+        free(ti);
+    }
+    /* one line per thread */
     TIDE_PARALLEL_FOR(m, L.count, {
         int64_t xo = tide_lin_offset(m, L.n, L.sz, L.in), yo = tide_lin_offset(m, L.n, L.sz, L.out);
-        union { double d[LINE_CHUNK]; int64_t i[LINE_CHUNK]; } buf;
         double cd = prod;
         int64_t ci = prod;
-        for (int64_t a = 0; a < L.len; a += LINE_CHUNK) {
-            int64_t n = L.len - a < LINE_CHUNK ? L.len - a : LINE_CHUNK;
-            const char *xp = xb + (xo + a * L.ins) * xes;
-            char *yp = yb + (yo + a * L.outs) * yes;
-            if (idom) {
-                SCAN_ROWI[xdt](xp, n, L.ins, buf.i, &ci, prod);
-                store_row_i(yp, ydt, L.outs, buf.i, n);
-            } else {
-                SCAN_ROWD[xdt](xp, n, L.ins, buf.d, &cd, prod);
-                store_row_d(yp, ydt, L.outs, buf.d, n);
-            }
-        }
+        scan_run(xb + xo * xes, L.len, L.ins, xdt, yb + yo * yes, L.outs, ydt, prod, idom, &cd, &ci);
     });
 }
 

@@ -352,6 +352,33 @@ static void test_scans(void) {
     tide_tensor_free(c);
     tide_tensor_free(xt);
     tide_tensor_free(x);
+
+    /* long lines take the blocked parallel scan: float64 sums, int64 products of +-1 */
+    tide_set_num_threads(2);
+    int64_t longn[2] = {2, 300001};
+    tide_tensor *lf = randn_tensor(2, longn, TIDE_FLOAT64);
+    tide_tensor *li = tide_tensor_empty(2, longn, TIDE_INT64);
+    tide_randint_(li, 0, 2);
+    int64_t *lp = tide_tensor_data_ptr(li);
+    for (int64_t q = 0; q < li->numel; q++) lp[q] = lp[q] ? 1 : -1;
+    tide_tensor *ys = tide_scan(lf, NULL, TIDE_SCAN_SUM, 1, -1), *yp = tide_scan(li, NULL, TIDE_SCAN_PROD, 1, -1);
+    bad = 0;
+    const double *fp = tide_tensor_data_ptr(lf), *sp = tide_tensor_data_ptr(ys);
+    const int64_t *pp = tide_tensor_data_ptr(yp);
+    for (int64_t r = 0; r < 2; r++) {
+        double acc = 0;
+        int64_t pr = 1;
+        for (int64_t q = 0; q < longn[1]; q++) {
+            acc += fp[r * longn[1] + q];
+            pr *= lp[r * longn[1] + q];
+            bad += !close_to(sp[r * longn[1] + q], acc, 1e-9) || pp[r * longn[1] + q] != pr;
+        }
+    }
+    CHECK(bad == 0);
+    tide_tensor_free(ys);
+    tide_tensor_free(yp);
+    tide_tensor_free(lf);
+    tide_tensor_free(li);
 }
 
 static bool before(double a, int64_t ia, double b, int64_t ib, int desc) {
