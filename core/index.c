@@ -74,21 +74,6 @@ static bool check_range(const char *op, const tide_tensor *index, int64_t size, 
     return true;
 }
 
-/* A caller's out checked against the result shape/dtype, or a new tensor. */
-static tide_tensor *result_tensor(const char *op, tide_tensor *out, int ndim, const int64_t *shape, int dtype) {
-    char b1[TIDE_SHAPE_BUFSZ], b2[TIDE_SHAPE_BUFSZ];
-    if (!out) return tide_alloc(op, ndim, shape, dtype);
-    if (out->ndim != ndim || memcmp(out->shape, shape, sizeof(int64_t) * (size_t)ndim)) {
-        TIDE_FAIL("%s: out has shape %s, expected %s", op, tide_shape_str(out->ndim, out->shape, b1, sizeof b1),
-                  tide_shape_str(ndim, shape, b2, sizeof b2));
-        return NULL;
-    }
-    if (out->dtype != dtype) {
-        TIDE_FAIL("%s: out has dtype %s, expected %s", op, tide_dtype_name(out->dtype), tide_dtype_name(dtype));
-        return NULL;
-    }
-    return out;
-}
 
 static bool shares(const tide_tensor *a, const tide_tensor *b) { return a && b && a->storage == b->storage; }
 
@@ -172,7 +157,7 @@ tide_tensor *tide_gather(const tide_tensor *t, const tide_tensor *index, tide_te
     if (!check_tensor("gather", t, "tensor") || !check_index_dtype("gather", index)) return NULL;
     if (!check_gather_shapes("gather", t, index, NULL, dim)) return NULL;
     if (!check_range("gather", index, t->shape[dim], dim, index_base)) return NULL;
-    tide_tensor *res = result_tensor("gather", out, index->ndim, index->shape, t->dtype);
+    tide_tensor *res = tide_out_or_alloc("gather", out, index->ndim, index->shape, t->dtype);
     if (!res) return NULL;
     tide_tensor *tmp = NULL, *target = res;
     if (out && (shares(out, t) || shares(out, index))) {
@@ -286,7 +271,7 @@ tide_tensor *tide_scatter(const tide_tensor *t, const tide_tensor *index, const 
     const tide_tensor *s;
     tide_tensor *tmp;
     if (!scatter_check(op, t, index, src, dim, reduce, index_base, &s, &tmp)) return NULL;
-    tide_tensor *res = result_tensor(op, out, t->ndim, t->shape, t->dtype);
+    tide_tensor *res = tide_out_or_alloc(op, out, t->ndim, t->shape, t->dtype);
     bool ok = res != NULL;
     if (ok && shares(res, index) && !(res == t)) ok = false, TIDE_FAIL("%s: out shares memory with index", op);
     if (ok && s && res != t && shares(res, s)) ok = false, TIDE_FAIL("%s: out shares memory with src", op);
@@ -324,7 +309,7 @@ tide_tensor *tide_index_select(const tide_tensor *t, const tide_tensor *index, t
     int64_t shape[TIDE_MAX_DIMS];
     memcpy(shape, t->shape, sizeof shape);
     shape[dim] = n;
-    tide_tensor *res = result_tensor("index_select", out, t->ndim, shape, t->dtype);
+    tide_tensor *res = tide_out_or_alloc("index_select", out, t->ndim, shape, t->dtype);
     if (!res) return NULL;
     tide_tensor *tmp = NULL, *target = res;
     if (out && (shares(out, t) || shares(out, index)) &&
@@ -532,7 +517,7 @@ static int64_t flat_offset(const tide_tensor *t, int64_t i) {
 tide_tensor *tide_take(const tide_tensor *t, const tide_tensor *index, tide_tensor *out, int64_t index_base) {
     if (!check_tensor("take", t, "tensor") || !check_index_dtype("take", index)) return NULL;
     if (!check_range("take", index, t->numel, -1, index_base)) return NULL;
-    tide_tensor *res = result_tensor("take", out, index->ndim, index->shape, t->dtype);
+    tide_tensor *res = tide_out_or_alloc("take", out, index->ndim, index->shape, t->dtype);
     if (!res) return NULL;
     tide_tensor *ic = tide_contiguous(index), *tmp = NULL, *target = res;
     if (!ic) return finish(res, out, NULL, false);

@@ -19,6 +19,8 @@ const char *tide_shape_str(int ndim, const int64_t *shape, char *buf, size_t len
 
 /* Allocation of fresh contiguous tensors; set message on failure with op name. */
 tide_tensor *tide_alloc(const char *op, int ndim, const int64_t *shape, int dtype);
+/* The result of an op: the caller's out after checking its shape and dtype, or a new tensor. */
+tide_tensor *tide_out_or_alloc(const char *op, tide_tensor *out, int ndim, const int64_t *shape, int dtype);
 /* Allocate a tensor with the same shape as t (contiguous). */
 tide_tensor *tide_alloc_like(const char *op, const tide_tensor *t, int dtype);
 void tide_contiguous_strides(int ndim, const int64_t *shape, int64_t *stride);

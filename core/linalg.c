@@ -220,21 +220,6 @@ static bool check_inputs(const char *op, const tide_tensor *a, const tide_tensor
     return true;
 }
 
-/* Check a caller-given out (shape and dtype) or allocate the result. */
-static tide_tensor *result_tensor(const char *op, tide_tensor *out, int ndim, const int64_t *shape, int dtype) {
-    char b1[TIDE_SHAPE_BUFSZ], b2[TIDE_SHAPE_BUFSZ];
-    if (!out) return tide_alloc(op, ndim, shape, dtype);
-    if (out->ndim != ndim || memcmp(out->shape, shape, sizeof(int64_t) * (size_t)ndim)) {
-        TIDE_FAIL("%s: out has shape %s, expected %s", op, tide_shape_str(out->ndim, out->shape, b1, sizeof b1),
-                  tide_shape_str(ndim, shape, b2, sizeof b2));
-        return NULL;
-    }
-    if (out->dtype != dtype) {
-        TIDE_FAIL("%s: out has dtype %s, expected %s", op, tide_dtype_name(out->dtype), tide_dtype_name(dtype));
-        return NULL;
-    }
-    return out;
-}
 
 /* The operand for tensor t seen as [batch..., rows, cols]: `vec` says t is 1-d and plays a row
  * (as left operand) or a column (as right operand). Batch strides align to the right. */
@@ -350,7 +335,7 @@ static tide_tensor *product(linalg_op op, const tide_tensor *c, const tide_tenso
             return NULL;
         }
     }
-    tide_tensor *res = result_tensor(name, out, rnd, rshape, dtype);
+    tide_tensor *res = tide_out_or_alloc(name, out, rnd, rshape, dtype);
     if (!res) return NULL;
     /* temporaries: casts, contiguous copies, and a contiguous result when out cannot take BLAS output */
     tide_tensor *ta = NULL, *tb = NULL, *tr = NULL, *tp = NULL;
@@ -491,7 +476,7 @@ tide_tensor *tide_outer(const tide_tensor *a, const tide_tensor *b, tide_tensor 
     }
     int dtype = tide_promote_types(a->dtype, b->dtype);
     int64_t shape[2] = {a->shape[0], b->shape[0]};
-    tide_tensor *res = result_tensor("outer", out, 2, shape, dtype);
+    tide_tensor *res = tide_out_or_alloc("outer", out, 2, shape, dtype);
     if (!res) return NULL;
     tide_tensor *ta = NULL, *tb = NULL, *tr = NULL, *target = res;
     bool ok = false;

@@ -315,6 +315,21 @@ oom:
     return NULL;
 }
 
+tide_tensor *tide_out_or_alloc(const char *op, tide_tensor *out, int ndim, const int64_t *shape, int dtype) {
+    char b1[TIDE_SHAPE_BUFSZ], b2[TIDE_SHAPE_BUFSZ];
+    if (!out) return tide_alloc(op, ndim, shape, dtype);
+    if (out->ndim != ndim || memcmp(out->shape, shape, sizeof(int64_t) * (size_t)ndim)) {
+        TIDE_FAIL("%s: out has shape %s, expected %s", op, tide_shape_str(out->ndim, out->shape, b1, sizeof b1),
+                  tide_shape_str(ndim, shape, b2, sizeof b2));
+        return NULL;
+    }
+    if (out->dtype != dtype) {
+        TIDE_FAIL("%s: out has dtype %s, expected %s", op, tide_dtype_name(out->dtype), tide_dtype_name(dtype));
+        return NULL;
+    }
+    return out;
+}
+
 tide_tensor *tide_alloc_like(const char *op, const tide_tensor *t, int dtype) {
     return tide_alloc(op, t->ndim, t->shape, dtype);
 }
