@@ -1,9 +1,9 @@
 -- bench/reduce_sum.lua — sums against PyTorch: the sum of 16M float32 values (a Lua number),
 -- the row-wise sum of a 4096x4096 float32 matrix (sum over dim 2, new result and out=) and the
 -- column-wise sum (dim 1, no transposed copy), both sides on the same thread count (default 2).
--- Tide and bench/reduce_sum_peer.py (PyTorch, run with /usr/bin/python3) alternate for several
--- rounds; each round takes the median of its repetitions and the best round counts, to damp
--- machine noise. Prints each time, the ratio PyTorch time / Tide time (> 1: Tide faster) and
+-- Tide and bench/reduce_sum_peer.py (PyTorch, run with /usr/bin/python3, kept alive and fed
+-- case names through a FIFO) alternate case by case for several rounds; each measurement is the
+-- median of 21 runs and the best round counts, to damp machine noise. Prints each time, the ratio PyTorch time / Tide time (> 1: Tide faster) and
 -- whether the target (Tide at least as fast as PyTorch on the 16M sum) is met.
 -- Run: luajit bench/reduce_sum.lua [threads] [rounds]   (or: tide bench/reduce_sum.lua)
 local tide = require("tide")
@@ -16,7 +16,7 @@ local function now()
 end
 
 local threads = tonumber(arg and arg[1]) or 2
-local rounds = tonumber(arg and arg[2]) or 3
+local rounds = tonumber(arg and arg[2]) or 5
 local python = os.getenv("TIDE_PYTHON") or "/usr/bin/python3"
 local here = (arg and arg[0] or "bench/reduce_sum.lua"):match("^(.*)/[^/]*$") or "."
 tide.threads(threads)
@@ -49,27 +49,36 @@ local CASES = {
   { "colsum", "column sums of 4096x4096 (m:sum(1))", function() local r = m:sum(1) r:free() end },
 }
 
+-- The peer stays alive and runs one case per line we write to a FIFO, so the two sides
+-- alternate case by case (machine noise then hits both alike).
+local fifo = os.tmpname()
+os.remove(fifo)
+assert(os.execute("mkfifo " .. fifo) == 0 or true)
+local peer = io.popen(string.format("%s %s/reduce_sum_peer.py %d --serve %s 2>&1", python, here, threads, fifo))
+local cmd = assert(io.open(fifo, "w"))
+local header = peer:read("*l")
 local best_tide, best_torch = {}, {}
 for round = 1, rounds do
   for _, c in ipairs(CASES) do
     local ms = median_ms(c[3])
     best_tide[c[1]] = math.min(best_tide[c[1]] or math.huge, ms)
-  end
-  local p = io.popen(string.format("%s %s/reduce_sum_peer.py %d 2>&1", python, here, threads))
-  local text = p:read("*a")
-  p:close()
-  local found = false
-  for name, ms in text:gmatch("RESULT torch:(%S+)%s+([%d.]+) ms") do
-    best_torch[name] = math.min(best_torch[name] or math.huge, tonumber(ms))
-    found = true
-  end
-  if not found then
-    io.stderr:write("reduce_sum: the PyTorch peer printed no results:\n" .. text .. "\n")
-    break
+    cmd:write(c[1], "\n")
+    cmd:flush()
+    local line = peer:read("*l") or ""
+    local name, pms = line:match("RESULT torch:(%S+)%s+([%d.]+) ms")
+    if not name then
+      io.stderr:write("reduce_sum: the PyTorch peer failed: " .. tostring(header) .. "\n" .. line .. "\n" .. (peer:read("*a") or "") .. "\n")
+      os.exit(1)
+    end
+    best_torch[name] = math.min(best_torch[name] or math.huge, tonumber(pms))
   end
 end
+cmd:write("quit\n")
+cmd:close()
+peer:close()
+os.remove(fifo)
 
-print(string.format("# %d threads, best of %d rounds (each the median of 21 runs)", threads, rounds))
+print(string.format("# %d threads, best of %d rounds (each the median of 21 runs); %s", threads, rounds, header or ""))
 print(string.format("%-44s %10s %10s %8s", "", "Tide ms", "torch ms", "ratio"))
 for _, c in ipairs(CASES) do
   local t, p = best_tide[c[1]], best_torch[c[1]]

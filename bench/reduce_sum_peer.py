@@ -1,20 +1,31 @@
 """bench/reduce_sum_peer.py — PyTorch's side of bench/reduce_sum.lua: the sum of 16M float32
 values, row sums (dim 1) of a 4096x4096 float32 matrix (new result and out=) and column sums
-(dim 0), on the thread count given (default 2). Prints "RESULT torch:<name> <ms> ms", the
-median of 21 runs after two warm-ups.
-Run: /usr/bin/python3 bench/reduce_sum_peer.py [threads]"""
+(dim 0), on the thread count given (default 2).
+
+Standalone it prints "RESULT torch:<name> <ms> ms" for every case, each the median of 21 runs
+after two warm-ups. With --serve FIFO it stays alive and answers one case name per line read
+from FIFO, so bench/reduce_sum.lua can alternate Tide and PyTorch case by case.
+Run: /usr/bin/python3 bench/reduce_sum_peer.py [threads] [--serve FIFO]"""
 import sys
 import time
 
 import torch
 
-threads = int(sys.argv[1]) if len(sys.argv) > 1 else 2
+args = [a for a in sys.argv[1:] if not a.startswith("--")]
+threads = int(args[0]) if args else 2
 torch.set_num_threads(threads)
 torch.manual_seed(0)
 N, R = 16 * 1024 * 1024, 4096
 x = torch.rand(N)
 m = torch.rand(R, R)
 out = torch.empty(R)
+
+CASES = {
+    "sum16M": lambda: x.sum().item(),
+    "rowsum": lambda: m.sum(1),
+    "rowsum_out": lambda: torch.sum(m, 1, out=out),
+    "colsum": lambda: m.sum(0),
+}
 
 
 def median_ms(f, reps=21):
@@ -29,11 +40,15 @@ def median_ms(f, reps=21):
     return t[(reps + 1) // 2 - 1]
 
 
-print("# torch %s, %d threads" % (torch.__version__, torch.get_num_threads()))
-for name, f in (
-    ("sum16M", lambda: x.sum().item()),
-    ("rowsum", lambda: m.sum(1)),
-    ("rowsum_out", lambda: torch.sum(m, 1, out=out)),
-    ("colsum", lambda: m.sum(0)),
-):
-    print("RESULT torch:%-12s %8.3f ms" % (name, median_ms(f)))
+print("# torch %s, %d threads" % (torch.__version__, torch.get_num_threads()), flush=True)
+if "--serve" in sys.argv:
+    fifo = sys.argv[sys.argv.index("--serve") + 1]
+    with open(fifo) as commands:
+        for line in commands:
+            name = line.strip()
+            if name == "quit":
+                break
+            print("RESULT torch:%-12s %8.3f ms" % (name, median_ms(CASES[name])), flush=True)
+else:
+    for name, f in CASES.items():
+        print("RESULT torch:%-12s %8.3f ms" % (name, median_ms(f)))
