@@ -103,6 +103,10 @@ describe("calling conventions", function()
     assert.same({ 1, 1 }, x:sum(nil, true).shape)
     assert.equals(21, x:sum({ 1, 2 }):item())
     assert.same({}, x:sum({ 1, -1 }).shape)
+    if tide.maximum then -- max(a, b) is the elementwise maximum, as in PyTorch
+      assert.same({ { 1, 2, 3 }, { 4, 5, 6 } }, x:max(tide.ones(2, 3)):totable())
+      assert.same({ { 1, 1, 1 }, { 1, 1, 1 } }, tide.min(x, tide.ones(2, 3)):totable())
+    end
     local v, i = tide.max(x, 2)
     assert.same({ 3, 6 }, v:totable())
     assert.same({ 3, 3 }, i:totable())
