@@ -22,10 +22,22 @@ local here = (arg and arg[0] or "bench/reduce_sum.lua"):match("^(.*)/[^/]*$") or
 tide.threads(threads)
 tide.manual_seed(0)
 
-local N, R = 16 * 1024 * 1024, 4096
-local x = tide.rand(N)
-local m = tide.rand(R, R)
+-- Each case cycles through K copies of its input: a buffer's speed depends on where its pages
+-- landed (on this VM by up to 2x), so one buffer per side would measure luck; cycling also
+-- keeps every run reading from memory rather than from a warm cache.
+local N, R, K = 16 * 1024 * 1024, 4096, 4
+local xs, ms = {}, {}
+for k = 1, K do
+  xs[k] = tide.rand(N)
+  ms[k] = tide.rand(R, R)
+end
+local x = xs[1]
 local out = tide.empty(R)
+local turn = 0
+local function nextk()
+  turn = turn % K + 1
+  return turn
+end
 
 -- median time (ms) of reps runs after two warm-ups
 local function median_ms(f, reps)
@@ -43,10 +55,10 @@ local function median_ms(f, reps)
 end
 
 local CASES = {
-  { "sum16M", "sum of 16M float32 (t:sum())", function() return x:sum() end },
-  { "rowsum", "row sums of 4096x4096 (m:sum(2))", function() local r = m:sum(2) r:free() end },
-  { "rowsum_out", "row sums into out= (m:sum(2, {out=o}))", function() return m:sum(2, { out = out }) end },
-  { "colsum", "column sums of 4096x4096 (m:sum(1))", function() local r = m:sum(1) r:free() end },
+  { "sum16M", "sum of 16M float32 (t:sum())", function() return xs[nextk()]:sum() end },
+  { "rowsum", "row sums of 4096x4096 (m:sum(2))", function() local r = ms[nextk()]:sum(2) r:free() end },
+  { "rowsum_out", "row sums into out= (m:sum(2, {out=o}))", function() return ms[nextk()]:sum(2, { out = out }) end },
+  { "colsum", "column sums of 4096x4096 (m:sum(1))", function() local r = ms[nextk()]:sum(1) r:free() end },
 }
 
 -- The peer stays alive and runs one case per line we write to a FIFO, so the two sides

@@ -15,16 +15,24 @@ args = [a for a in sys.argv[1:] if not a.startswith("--")]
 threads = int(args[0]) if args else 2
 torch.set_num_threads(threads)
 torch.manual_seed(0)
-N, R = 16 * 1024 * 1024, 4096
-x = torch.rand(N)
-m = torch.rand(R, R)
+# like bench/reduce_sum.lua, each case cycles through K copies of its input
+N, R, K = 16 * 1024 * 1024, 4096, 4
+xs = [torch.rand(N) for _ in range(K)]
+ms = [torch.rand(R, R) for _ in range(K)]
 out = torch.empty(R)
+turn = [0]
+
+
+def nextk():
+    turn[0] = (turn[0] + 1) % K
+    return turn[0]
+
 
 CASES = {
-    "sum16M": lambda: x.sum().item(),
-    "rowsum": lambda: m.sum(1),
-    "rowsum_out": lambda: torch.sum(m, 1, out=out),
-    "colsum": lambda: m.sum(0),
+    "sum16M": lambda: xs[nextk()].sum().item(),
+    "rowsum": lambda: ms[nextk()].sum(1),
+    "rowsum_out": lambda: torch.sum(ms[nextk()], 1, out=out),
+    "colsum": lambda: ms[nextk()].sum(0),
 }
 
 

