@@ -21,7 +21,8 @@ local function user_level()
     local info = debug.getinfo(level, "S")
     if not info then return 1 end
     local src = info.source
-    if info.what ~= "C" and src:sub(1, 1) == "@" and src:sub(2, #libdir + 1) ~= libdir then
+    -- user code: any Lua frame not from a file of the library (scripts, -e strings, the REPL)
+    if info.what ~= "C" and not (src:sub(1, 1) == "@" and src:sub(2, #libdir + 1) == libdir) then
       return level - 1
     end
     level = level + 1

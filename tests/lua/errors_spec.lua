@@ -56,6 +56,13 @@ describe("bad calls to the tensor core", function()
     end)
   end
 
+  it("point at code loaded from strings too (the REPL, tide -e)", function()
+    local f = assert(loadstring("local t = require('tide').zeros(2)\nlocal v = t:view(3)\nreturn v", "=stdin"))
+    local ok, err = pcall(f)
+    assert.is_false(ok)
+    assert.matches("^stdin:2: view", err)
+  end)
+
   it("number at least 30 distinct cases", function()
     assert.is_true(#cases >= 30)
   end)
