@@ -59,7 +59,7 @@ static int64_t combine_i(int k, int64_t a, int64_t b) {
 /* ---------------------------------------------------------------- layout */
 
 #define PAIRWISE_BLOCK 4096   /* additive runs longer than this are split in halves */
-#define RUN_CHUNK 65536       /* fixed chunk of one output's reduction done by one thread */
+#define RUN_CHUNK 65536       /* smallest chunk of one output's reduction done by one thread */
 #define MAX_CHUNKS 1024
 #define COL_CHUNK 8192        /* outputs per work item in the outer loop */
 
@@ -191,21 +191,25 @@ static void inner_loop(const pass *P) {
     if (M >= 16 || N < 2 * RUN_CHUNK) {
         int nt = tide_threads_for(M * N);
         if (P->kop == K_SUM && P->dtype == TIDE_FLOAT32 && L->nr == 1 && L->rin[0] == 1 && M >= 4 && N >= 256) {
-            /* float32 row sums, four rows a quarter apart at a time (the last M % 4 rows one by one) */
-            int64_t G = M / 4;
-            TIDE_PARALLEL_FOR(g, G + M % 4, {
-                if (g >= G) {
-                    int64_t m = 4 * G + (g - G);
+            /* float32 row sums: blocks of 64 rows shared out dynamically; within a block, four
+             * rows a quarter of the block apart at a time (the last M % 64 rows one by one) */
+            int64_t nb = M / 64, rest = M % 64;
+            TIDE_PARALLEL_FOR_DYNAMIC(b, nb + rest, {
+                if (b >= nb) {
+                    int64_t m = 64 * nb + (b - nb);
                     const char *r = P->base + tide_lin_offset(m, L->nk, L->ksz, L->kin) * P->es;
                     P->accd[m] = tide_sum_f32_contig((const float *)r, N);
                     continue;
                 }
-                const float *r[4];
-                double o[4];
-                for (int k = 0; k < 4; k++)
-                    r[k] = (const float *)(P->base + tide_lin_offset(g + k * G, L->nk, L->ksz, L->kin) * P->es);
-                tide_sum4_f32(r[0], r[1], r[2], r[3], N, o);
-                for (int k = 0; k < 4; k++) P->accd[g + k * G] = o[k];
+                for (int64_t g = 0; g < 16; g++) {
+                    const float *r[4];
+                    double o[4];
+                    for (int k = 0; k < 4; k++)
+                        r[k] = (const float *)(P->base +
+                                               tide_lin_offset(64 * b + g + 16 * k, L->nk, L->ksz, L->kin) * P->es);
+                    tide_sum4_f32(r[0], r[1], r[2], r[3], N, o);
+                    for (int k = 0; k < 4; k++) P->accd[64 * b + g + 16 * k] = o[k];
+                }
             });
             return;
         }
@@ -218,8 +222,12 @@ static void inner_loop(const pass *P) {
         });
         return;
     }
-    /* few outputs, long reductions: fixed chunks in parallel, combined in order */
-    int64_t chunk = RUN_CHUNK;
+    /* few outputs, long reductions: chunks in parallel, combined in order. The chunk size
+     * depends on N only (so do the results): about 64 chunks of at least RUN_CHUNK — long
+     * enough for the four-stream sums to read from places far apart (faster from DRAM), many
+     * enough to share out dynamically when a thread is held up. */
+    int64_t chunk = (N / 64 + 511) & ~(int64_t)511;
+    if (chunk < RUN_CHUNK) chunk = RUN_CHUNK;
     while ((N + chunk - 1) / chunk > MAX_CHUNKS) chunk *= 2;
     int64_t nch = (N + chunk - 1) / chunk;
     double pd[MAX_CHUNKS];
@@ -228,7 +236,7 @@ static void inner_loop(const pass *P) {
     for (int64_t m = 0; m < M; m++) {
         int64_t koff = tide_lin_offset(m, L->nk, L->ksz, L->kin);
         double c = P->center ? P->center[m] : 0;
-        TIDE_PARALLEL_FOR(q, nch, {
+        TIDE_PARALLEL_FOR_DYNAMIC(q, nch, {
             int64_t a = q * chunk, b = a + chunk < N ? a + chunk : N;
             if (P->idom)
                 pi[q] = range_i(P, koff, a, b);

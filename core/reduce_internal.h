@@ -55,6 +55,18 @@ void tide_colsum_f32(const float *const *rows, int nr, int64_t C, double *acc);
         }                                                                                                              \
     } while (0)
 
+/* The same with dynamic scheduling: threads take the next iteration when free, so one thread
+ * delayed (by the OS, or a busy neighbour on a shared machine) does not hold up the others. */
+#define TIDE_PARALLEL_FOR_DYNAMIC(VAR, N, ...)                                                                         \
+    do {                                                                                                               \
+        if (nt > 1) {                                                                                                  \
+            _Pragma("omp parallel for num_threads(nt) schedule(dynamic, 1)") for (int64_t VAR = 0; VAR < (N); VAR++)   \
+                __VA_ARGS__                                                                                            \
+        } else {                                                                                                       \
+            for (int64_t VAR = 0; VAR < (N); VAR++) __VA_ARGS__                                                        \
+        }                                                                                                              \
+    } while (0)
+
 /* Sort dims by stride a (descending, stable; sz and b move along) and merge neighbours that
  * are contiguous in a (and in b when b is not NULL). */
 void tide_sort_coalesce(int *n, int64_t *sz, int64_t *a, int64_t *b);
