@@ -5,8 +5,9 @@
  * dims and reduced dims each sorted by stride and coalesced — and one of two loops runs:
  *   inner: the reduced elements of an output are runs along the innermost reduced dim
  *          (contiguous when the reduced dims are innermost, e.g. row sums): a vectorised run
- *          kernel, split pairwise on long runs; one output per thread, or, for few outputs,
- *          fixed-size chunks of the run in parallel (results do not depend on thread count);
+ *          kernel, split pairwise on long runs; outputs spread over threads (float32 row sums
+ *          four rows at a time), or, for few outputs, chunks of the run in parallel whose size
+ *          depends on N only (results do not depend on the thread count);
  *   outer: the kept dim of stride 1 is innermost and the reduced dims lie outside it (e.g. sum
  *          over dim 1 of a matrix): whole rows are accumulated into a vector of accumulators,
  *          vectorised across outputs; no transposed copy is made.

@@ -1,6 +1,7 @@
 /* reduce_kernels.c — the vectorised loops behind reduce.c: run kernels (one run of a
- * reduction, any stride), column kernels (a row of inputs into a vector of accumulators), and
- * the contiguous sums (float lanes folded into double, several streams at once). Each is
+ * reduction, any stride), column kernels (a row of inputs into a vector of accumulators), the
+ * contiguous float32/float64 sums (float lanes folded into double, several streams at once)
+ * and float32 column sums (eight rows in float lanes, then into double). Each is
  * compiled for AVX-512, AVX2 and baseline x86-64 (TIDE_HOT) and picked at run time. */
 #include "reduce_internal.h"
 
