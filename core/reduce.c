@@ -224,9 +224,8 @@ static void inner_loop(const pass *P) {
         return;
     }
     /* few outputs, long reductions: chunks in parallel, combined in order. The chunk size
-     * depends on N only (so do the results): about 64 chunks of at least RUN_CHUNK — long
-     * enough for the four-stream sums to read from places far apart (faster from DRAM), many
-     * enough to share out dynamically when a thread is held up. */
+     * depends on N only (so do the results): about 64 chunks of at least RUN_CHUNK, long
+     * enough for the four-stream sums to read from places far apart (faster from DRAM). */
     int64_t chunk = (N / 64 + 511) & ~(int64_t)511;
     if (chunk < RUN_CHUNK) chunk = RUN_CHUNK;
     while ((N + chunk - 1) / chunk > MAX_CHUNKS) chunk *= 2;
@@ -237,7 +236,7 @@ static void inner_loop(const pass *P) {
     for (int64_t m = 0; m < M; m++) {
         int64_t koff = tide_lin_offset(m, L->nk, L->ksz, L->kin);
         double c = P->center ? P->center[m] : 0;
-        TIDE_PARALLEL_FOR_DYNAMIC(q, nch, {
+        TIDE_PARALLEL_FOR(q, nch, {
             int64_t a = q * chunk, b = a + chunk < N ? a + chunk : N;
             if (P->idom)
                 pi[q] = range_i(P, koff, a, b);
