@@ -20,19 +20,9 @@
 #include "tide/reduce.h"
 #include "reduce_internal.h"
 
-#include <dlfcn.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Keep libtide (and with it libgomp) mapped until the process ends. LuaJIT dlcloses its FFI
- * libraries in lua_close(); OpenMP workers still spinning after a parallel region then run
- * unmapped code and the process crashes on exit. (Linking with -Wl,-z,nodelete does the same.) */
-__attribute__((constructor)) static void pin_library(void) {
-    Dl_info info;
-    if (dladdr((void *)&pin_library, &info) && info.dli_fname)
-        dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD | RTLD_NODELETE);
-}
 
 /* ---------------------------------------------------------------- kernel ops (see reduce_internal.h) */
 
