@@ -4,17 +4,9 @@
 -- bench/bandwidth_peer.py. Threads: tide.threads(TIDE_BENCH_THREADS or 2).
 -- Run: luajit bench/bandwidth.lua [n]
 local tide = require("tide")
-local ffi = require("ffi")
 
-ffi.cdef [[
-typedef struct { long tv_sec; long tv_nsec; } tide_bench_timespec;
-int clock_gettime(int clk, tide_bench_timespec *ts);
-]]
-local ts = ffi.new("tide_bench_timespec")
-local function now()
-  ffi.C.clock_gettime(1, ts)
-  return tonumber(ts.tv_sec) + tonumber(ts.tv_nsec) * 1e-9
-end
+package.path = (arg and arg[0] and arg[0]:match("^(.*)/[^/]*$") or "bench") .. "/?.lua;" .. package.path
+local now = require("clock")
 
 local N = tonumber(arg and arg[1]) or 16 * 1024 * 1024
 local threads = tonumber(os.getenv("TIDE_BENCH_THREADS") or "2")

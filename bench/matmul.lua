@@ -5,13 +5,8 @@
 -- "gflops_out <into out=>" and "small_ns <new> <out=>".
 -- Run: tide bench/matmul.lua [n] [threads] [reps]
 local tide = require("tide")
-local ffi = require("ffi")
-pcall(ffi.cdef, "typedef struct { long tv_sec; long tv_nsec; } tide_bench_timespec; int clock_gettime(int, tide_bench_timespec *);")
-local ts = ffi.new("tide_bench_timespec")
-local function now()
-  ffi.C.clock_gettime(1, ts) -- CLOCK_MONOTONIC
-  return tonumber(ts.tv_sec) + tonumber(ts.tv_nsec) * 1e-9
-end
+package.path = (arg and arg[0] and arg[0]:match("^(.*)/[^/]*$") or "bench") .. "/?.lua;" .. package.path
+local now = require("clock")
 
 local args = arg or {}
 local n = tonumber(args[1]) or 2048

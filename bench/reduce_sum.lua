@@ -7,13 +7,8 @@
 -- whether the target (Tide at least as fast as PyTorch on the 16M sum) is met.
 -- Run: luajit bench/reduce_sum.lua [threads] [rounds]   (or: tide bench/reduce_sum.lua)
 local tide = require("tide")
-local ffi = require("ffi")
-pcall(ffi.cdef, "typedef struct { long tv_sec; long tv_nsec; } tide_bench_timespec; int clock_gettime(int, tide_bench_timespec *);")
-local ts = ffi.new("tide_bench_timespec")
-local function now()
-  ffi.C.clock_gettime(1, ts) -- CLOCK_MONOTONIC
-  return tonumber(ts.tv_sec) + tonumber(ts.tv_nsec) * 1e-9
-end
+package.path = (arg and arg[0] and arg[0]:match("^(.*)/[^/]*$") or "bench") .. "/?.lua;" .. package.path
+local now = require("clock")
 
 local threads = tonumber(arg and arg[1]) or 2
 local rounds = tonumber(arg and arg[2]) or 5

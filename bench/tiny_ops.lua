@@ -4,17 +4,9 @@
 -- that bench/run_ops.sh pairs with bench/tiny_ops_peer.py.
 -- Run: luajit bench/tiny_ops.lua [iterations]   (LUA_PATH as in the README / run_ops.sh)
 local tide = require("tide")
-local ffi = require("ffi")
 
-ffi.cdef [[
-typedef struct { long tv_sec; long tv_nsec; } tide_bench_timespec;
-int clock_gettime(int clk, tide_bench_timespec *ts);
-]]
-local ts = ffi.new("tide_bench_timespec")
-local function now()
-  ffi.C.clock_gettime(1, ts) -- CLOCK_MONOTONIC
-  return tonumber(ts.tv_sec) + tonumber(ts.tv_nsec) * 1e-9
-end
+package.path = (arg and arg[0] and arg[0]:match("^(.*)/[^/]*$") or "bench") .. "/?.lua;" .. package.path
+local now = require("clock")
 
 local N = tonumber(arg and arg[1]) or 1000000
 tide.threads(1)

@@ -532,19 +532,7 @@ tide_tensor *tide_reduce(const tide_tensor *x, tide_tensor *out, int op, int ndi
             shape[nd++] = 1;
         }
     }
-    if (out) {
-        char b1[TIDE_SHAPE_BUFSZ], b2[TIDE_SHAPE_BUFSZ];
-        if (out->ndim != nd || tide_shape_numel(nd, shape) != out->numel || memcmp(out->shape, shape, (size_t)nd * 8)) {
-            TIDE_FAIL("%s: out has shape %s, expected %s", name, tide_shape_str(out->ndim, out->shape, b1, sizeof b1),
-                      tide_shape_str(nd, shape, b2, sizeof b2));
-            return NULL;
-        }
-        if (out->dtype != rdt) {
-            TIDE_FAIL("%s: out has dtype %s, expected %s", name, tide_dtype_name(out->dtype), tide_dtype_name(rdt));
-            return NULL;
-        }
-    }
-    tide_tensor *r = out ? out : tide_alloc(name, nd, shape, rdt);
+    tide_tensor *r = tide_out_or_alloc(name, out, nd, shape, rdt);
     if (!r) return NULL;
     int64_t ostride[TIDE_MAX_DIMS] = {0};
     for (int i = 0; i < x->ndim; i++)
