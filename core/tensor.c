@@ -3,7 +3,6 @@
 
 #include <math.h>
 #include <pthread.h>
-#include <sys/mman.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,21 +71,6 @@ static struct {
 static size_t cache_bytes;
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* Big blocks are 2 MB aligned and asked to be backed by transparent huge pages (on machines
- * where THP is in madvise mode this makes bandwidth-bound ops ~25% faster, as NumPy does). */
-#define HUGE_MIN_BYTES ((size_t)4 << 20)
-#define HUGE_ALIGN ((size_t)2 << 20)
-
-static void *block_alloc_new(size_t total) {
-    if (total < HUGE_MIN_BYTES) return aligned_alloc(64, total);
-    size_t rounded = (total + HUGE_ALIGN - 1) & ~(HUGE_ALIGN - 1);
-    void *b = aligned_alloc(HUGE_ALIGN, rounded);
-#ifdef MADV_HUGEPAGE
-    if (b) madvise(b, rounded, MADV_HUGEPAGE);
-#endif
-    return b;
-}
-
 static void *block_alloc(size_t total) {
     if (total >= CACHE_MIN_BYTES) {
         void *b = NULL;
@@ -101,7 +85,7 @@ static void *block_alloc(size_t total) {
         pthread_mutex_unlock(&cache_lock);
         if (b) return b;
     }
-    return block_alloc_new(total);
+    return aligned_alloc(64, total);
 }
 
 static void block_free(void *b, size_t total) {

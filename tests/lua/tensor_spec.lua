@@ -72,6 +72,29 @@ describe("tensor creation", function()
     tide.manual_seed(7)
     assert.same(one, tide.randn(50):totable())
   end)
+
+  it("gives the same large draws on 1 and 2 threads, with sane moments", function()
+    local draws = {}
+    for threads = 1, 2 do
+      tide.threads(threads)
+      tide.manual_seed(11)
+      draws[threads] = { tide.randn(300001, "float64"), tide.rand(300000), tide.randint(-5, 5, { 300000 }) }
+    end
+    tide.threads(0)
+    for k = 1, 3 do assert.is_true(draws[1][k]:equal(draws[2][k])) end
+    local n, u, k = draws[1][1], draws[1][2], draws[1][3]
+    assert.is_true(math.abs(n:mean()) < 0.01 and math.abs(n:std() - 1) < 0.01)
+    assert.is_true(u:min() >= 0 and u:max() < 1 and math.abs(u:mean() - 0.5) < 0.01)
+    assert.equals(-5, k:min())
+    assert.equals(4, k:max())
+    -- successive draws differ; a non-contiguous tensor is filled in row-major order
+    assert.is_false(tide.rand(100):equal(tide.rand(100)))
+    tide.manual_seed(3)
+    local a = tide.rand(3, 4)
+    tide.manual_seed(3)
+    local b = tide.empty(4, 3):t():uniform_()
+    assert.is_true(a:equal(b))
+  end)
 end)
 
 describe("dtypes and casting", function()
