@@ -534,10 +534,15 @@ function M.format(t)
   local shape = shape_of(t)
   local numel = tonumber(c.numel)
   local summarize = numel > THRESHOLD
-  local src = t:to("float64"):contiguous()
-  local p = ffi.cast("double*", C.tide_tensor_data_ptr(src._c))
-  local strides, s = {}, 1
-  for d = nd, 1, -1 do strides[d] = s s = s * shape[d] end
+  -- read elements in place through their strides: no copy of a big tensor just to print it
+  local base = ffi.cast(CPTR[c.dtype], C.tide_tensor_data_ptr(c))
+  local strides = {}
+  for d = 1, nd do strides[d] = tonumber(c.stride[d - 1]) end
+  local p = setmetatable({}, { __index = function(_, off)
+    local v = base[off]
+    if isbool then return v and 1 or 0 end
+    return tonumber(v)
+  end })
   -- the offsets of the elements shown (all, or the edges of each dim when summarising)
   local shown = {}
   local function collect_offsets(depth, off)
