@@ -3,7 +3,7 @@
 #
 #   ./build.sh run      install what is missing, build, run Tide's main job
 #   ./build.sh test     install what is missing, build, run the whole test suite
-#                       (a sanitizer build's C tests first, then every test through ctest)
+#                       (the sanitizer build first, then every test again on the release build)
 #   ./build.sh build    install what is missing and build only
 #   ./build.sh bench    build, install the peers (PyTorch, NumPy) and run the benchmarks
 set -euo pipefail
@@ -46,9 +46,9 @@ case "${1:-run}" in
     ;;
   test)
     install_missing "${BUILD_DEPS[@]}" "${TEST_DEPS[@]}"
-    # AddressSanitizer + UndefinedBehaviorSanitizer build: the C tests of every kernel
+    # AddressSanitizer + UndefinedBehaviorSanitizer build: every C test and spec
     build build-asan -DTIDE_SANITIZE=ON
-    ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan -L c --output-on-failure -j "$JOBS"
+    ctest --test-dir build-asan --output-on-failure -j "$JOBS"
     # the whole suite on the release build; its summary closes the run
     build build
     TIDE_DATA=$(realpath -m "${TIDE_DATA:-../shared/data}"); export TIDE_DATA

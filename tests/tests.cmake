@@ -12,7 +12,16 @@ foreach(src ${TIDE_C_TESTS})
   set_tests_properties(c_${name} PROPERTIES LABELS "c" ENVIRONMENT "TIDE_FIXTURES=${CMAKE_SOURCE_DIR}/tests/fixtures")
 endforeach()
 
-if(TIDE_LUA_TESTS AND NOT TIDE_SANITIZE)
+# In the sanitizer build the specs run too: plain luajit with the sanitizer runtimes preloaded
+# loads the instrumented libtide (leak checking off: LuaJIT frees its heap its own way).
+set(TIDE_SPEC_ENV "")
+if(TIDE_SANITIZE)
+  execute_process(COMMAND ${CMAKE_C_COMPILER} -print-file-name=libasan.so OUTPUT_VARIABLE ASAN_RT OUTPUT_STRIP_TRAILING_WHITESPACE)
+  execute_process(COMMAND ${CMAKE_C_COMPILER} -print-file-name=libubsan.so OUTPUT_VARIABLE UBSAN_RT OUTPUT_STRIP_TRAILING_WHITESPACE)
+  set(TIDE_SPEC_ENV "LD_PRELOAD=${ASAN_RT} ${UBSAN_RT};ASAN_OPTIONS=detect_leaks=0;UBSAN_OPTIONS=halt_on_error=1")
+endif()
+
+if(TIDE_LUA_TESTS)
   find_program(BUSTED_EXE busted REQUIRED)
   set(TIDE_LUA_PATH "${CMAKE_SOURCE_DIR}/lua/?.lua\;${CMAKE_SOURCE_DIR}/lua/?/init.lua\;${TIDE_BINDINGS_DIR}/?.lua\;${CMAKE_SOURCE_DIR}/tests/lua/?.lua\;\;")
   file(GLOB TIDE_LUA_SPECS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/lua/*_spec.lua)
@@ -22,6 +31,6 @@ if(TIDE_LUA_TESTS AND NOT TIDE_SANITIZE)
              COMMAND ${BUSTED_EXE} --lua=${LUAJIT_EXE} --output=utfTerminal ${spec}
              WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
     set_tests_properties(lua_${name} PROPERTIES LABELS "lua" ENVIRONMENT
-      "LUA_PATH=${TIDE_LUA_PATH};TIDE_BUILD_DIR=${CMAKE_BINARY_DIR};TIDE_SOURCE_DIR=${CMAKE_SOURCE_DIR};TIDE_FIXTURES=${CMAKE_SOURCE_DIR}/tests/fixtures;TIDE_EXE=$<TARGET_FILE:tide_cmd>;TIDE_STRUCT_SIZES=$<TARGET_FILE:struct_sizes>")
+      "${TIDE_SPEC_ENV};LUA_PATH=${TIDE_LUA_PATH};TIDE_BUILD_DIR=${CMAKE_BINARY_DIR};TIDE_SOURCE_DIR=${CMAKE_SOURCE_DIR};TIDE_FIXTURES=${CMAKE_SOURCE_DIR}/tests/fixtures;TIDE_EXE=$<TARGET_FILE:tide_cmd>;TIDE_STRUCT_SIZES=$<TARGET_FILE:struct_sizes>")
   endforeach()
 endif()
