@@ -28,7 +28,7 @@ if(TIDE_LUA_TESTS)
   foreach(spec ${TIDE_LUA_SPECS})
     get_filename_component(name ${spec} NAME_WE)
     add_test(NAME lua_${name}
-             COMMAND ${BUSTED_EXE} --lua=${LUAJIT_EXE} --output=utfTerminal ${spec}
+             COMMAND ${LUAJIT_EXE} ${BUSTED_EXE} --output=utfTerminal ${spec}
              WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
     set_tests_properties(lua_${name} PROPERTIES LABELS "lua" ENVIRONMENT
       "${TIDE_SPEC_ENV};LUA_PATH=${TIDE_LUA_PATH};TIDE_BUILD_DIR=${CMAKE_BINARY_DIR};TIDE_SOURCE_DIR=${CMAKE_SOURCE_DIR};TIDE_FIXTURES=${CMAKE_SOURCE_DIR}/tests/fixtures;TIDE_EXE=$<TARGET_FILE:tide_cmd>;TIDE_STRUCT_SIZES=$<TARGET_FILE:struct_sizes>")
