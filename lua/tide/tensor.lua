@@ -94,23 +94,8 @@ local properties = {
   dtype = function(t) return dtype_name[t._c.dtype] end,
 }
 
--- Number of elements along 1-based dim d (negative counts from the end), or the shape table.
-function methods.size(t, d)
-  if d == nil then return shape_of(t) end
-  local c = t._c
-  if d < 0 then d = c.ndim + d + 1 end
-  if d < 1 or d > c.ndim then raise(string.format("size: dim %d out of range for a tensor with %d dims", d, c.ndim)) end
-  return tonumber(c.shape[d - 1])
-end
 function methods.dim(t) return t._c.ndim end
 function methods.numel(t) return tonumber(t._c.numel) end
-function methods.stride(t, d)
-  local c = t._c
-  if d then return tonumber(c.stride[d - 1]) end
-  local s = {}
-  for i = 0, c.ndim - 1 do s[i + 1] = tonumber(c.stride[i]) end
-  return s
-end
 function methods.is_contiguous(t) return C.tide_tensor_is_contiguous(t._c) == 1 end
 function methods.data_ptr(t) return ffi.cast(CPTR[t._c.dtype], C.tide_tensor_data_ptr(t._c)) end
 function methods.type(t) return dtype_name[t._c.dtype] end
@@ -127,6 +112,21 @@ local function cdim(t, d, op, extra)
   return d - 1
 end
 M.cdim = cdim
+
+-- Number of elements along 1-based dim d (negative counts from the end), or the shape table.
+function methods.size(t, d)
+  if d == nil then return shape_of(t) end
+  return tonumber(t._c.shape[cdim(t, d, "size")])
+end
+
+-- Stride (in elements) along dim d, or the table of strides.
+function methods.stride(t, d)
+  local c = t._c
+  if d ~= nil then return tonumber(c.stride[cdim(t, d, "stride")]) end
+  local s = {}
+  for i = 0, c.ndim - 1 do s[i + 1] = tonumber(c.stride[i]) end
+  return s
+end
 
 -- ---------------------------------------------------------------- creation
 local function new_filled(op, fill, ...)
@@ -196,7 +196,11 @@ end
 
 function M.eye(n, m, dtype)
   if type(m) ~= "number" then m, dtype = n, m end
-  if type(n) ~= "number" or n < 0 or m < 0 then raise("eye: sizes must be non-negative numbers") end
+  for _, v in ipairs({ n, m }) do
+    if type(v) ~= "number" or v < 0 or v ~= math.floor(v) then
+      raise("eye: sizes must be non-negative integers, got " .. tostring(v))
+    end
+  end
   if type(dtype) == "table" then dtype = dtype.dtype end
   return wrap(C.tide_eye(n, m, to_dtype(dtype, "eye")))
 end
@@ -491,6 +495,8 @@ end
 M.apply_index = apply_index
 
 Tensor.__index = function(t, k)
+  -- _c is a raw field of every live handle; it is missing only after t:free()
+  if k == "_c" then raise("tensor used after free(): it no longer holds data") end
   local m = methods[k]
   if m ~= nil then return m end
   local p = properties[k]

@@ -455,7 +455,7 @@ describe("bad calls", function()
     { function() local r = tide.add(tide.ones(1, 3), 1, tide.ones(1, 3):expand(2, 3)) return r end, "add: out has shape [2, 3], expected [1, 3]" },
     { function() local r = tide.add(tide.ones(2, 3), 1, tide.ones(1, 3):expand(2, 3)) return r end, "add: out has overlapping elements" },
     { function() local r = tide.floor(tide.ones(2, "bool")) return r end, "floor: not supported for bool tensors" },
-    { function() local f = tide.ones(2) f:free() return f + 1 end, "add: tensor is NULL (freed?)" },
+    { function() local f = tide.ones(2) f:free() return f + 1 end, "tensor used after free()" },
   }
   for i, c in ipairs(cases) do
     it(string.format("%d: %s", i, c[2]), function()
