@@ -130,6 +130,19 @@ static void plan_range(const ew_plan *pl, tide_ew_row fn, const tide_ew_args *k,
     }
 }
 
+/* The calling thread's share [a, b) of n elements inside a parallel region: equal chunks,
+ * 64-element aligned so threads never write the same cache line. */
+static void thread_share(int64_t n, int64_t *a, int64_t *b) {
+#ifdef _OPENMP
+    int t = omp_get_thread_num(), T = omp_get_num_threads();
+#else
+    int t = 0, T = 1;
+#endif
+    int64_t chunk = ((n + T - 1) / T + 63) & ~(int64_t)63;
+    *a = t * chunk;
+    *b = *a + chunk < n ? *a + chunk : n;
+}
+
 static void plan_run(const ew_plan *pl, tide_ew_row fn, const tide_ew_args *k, int cost) {
     const int64_t n = pl->numel;
     int nt = n * cost >= TIDE_PARALLEL_GRAIN ? tide_threads_for(n * cost) : 1;
@@ -139,13 +152,8 @@ static void plan_run(const ew_plan *pl, tide_ew_row fn, const tide_ew_args *k, i
     }
 #pragma omp parallel num_threads(nt)
     {
-#ifdef _OPENMP
-        int t = omp_get_thread_num(), T = omp_get_num_threads();
-#else
-        int t = 0, T = 1;
-#endif
-        int64_t chunk = ((n + T - 1) / T + 63) & ~(int64_t)63;
-        int64_t a = t * chunk, b = a + chunk < n ? a + chunk : n;
+        int64_t a, b;
+        thread_share(n, &a, &b);
         if (a < b) plan_range(pl, fn, k, a, b);
     }
 }
@@ -160,13 +168,8 @@ static void run_flat(tide_ew_row fn, const tide_ew_args *k, int nops, char *cons
     }
 #pragma omp parallel num_threads(nt)
     {
-#ifdef _OPENMP
-        int t = omp_get_thread_num(), T = omp_get_num_threads();
-#else
-        int t = 0, T = 1;
-#endif
-        int64_t chunk = ((n + T - 1) / T + 63) & ~(int64_t)63;
-        int64_t a = t * chunk, b = a + chunk < n ? a + chunk : n;
+        int64_t a, b;
+        thread_share(n, &a, &b);
         if (a < b) {
             char *p[EW_MAXOPS];
             for (int o = 0; o < nops; o++) p[o] = ptr[o] + a * s[o] * es[o];
