@@ -464,31 +464,44 @@ end
 -- t[i] selects along dim 1 (a number for 1-d tensors); t[{spec1, spec2, ...}] takes one spec
 -- per dim: an integer selects, {first, last[, step]} slices (inclusive, 1-based, negative from
 -- the end), {} or ":" keeps the whole dim. Assignment t[...] = value copies or fills.
+-- A 1-based position along dim d of r (negative counts from the end), checked against its size.
+local function position(r, d, i, op, shown_dim)
+  if i ~= math.floor(i) then raise(string.format("%s: index must be an integer, got %s", op, tostring(i))) end
+  local n = tonumber(r._c.shape[d - 1])
+  local j = i < 0 and n + i + 1 or i
+  if j < 1 or j > n then
+    raise(string.format("%s: index %d out of range for dim %d of size %d", op, i, shown_dim or d, n))
+  end
+  return j
+end
+
 local function apply_index(t, key, op)
   if type(key) == "number" then
-    if key ~= math.floor(key) then raise(op .. ": index must be an integer, got " .. key) end
     if t._c.ndim == 0 then raise(op .. ": cannot index a 0-dim tensor (use item())") end
-    return t:select(1, key)
+    return t:select(1, position(t, 1, key, op))
   end
   if type(key) ~= "table" then raise(op .. ": index must be a number or a table, got " .. type(key)) end
   if #key > t._c.ndim then raise(string.format("%s: %d indices for a tensor with %d dims", op, #key, t._c.ndim)) end
-  local r, dim = t, 1
+  local r, dim, tdim = t, 1, 1 -- the dim in r, and the same dim counted in t (for messages)
   for i = 1, #key do
     local s = key[i]
     if type(s) == "number" then
-      r = r:select(dim, s)
+      r = r:select(dim, position(r, dim, s, op, tdim))
     elseif s == ":" or (type(s) == "table" and next(s) == nil) then
       dim = dim + 1
     elseif type(s) == "table" then
       local first, last, step = s[1], s[2], s[3]
-      if type(first) ~= "number" or (last ~= nil and type(last) ~= "number") then
+      if type(first) ~= "number" or (last ~= nil and type(last) ~= "number") or (step ~= nil and type(step) ~= "number") then
         raise(op .. ": slice spec must be {first, last[, step]} numbers")
       end
-      r = r:slice(dim, first, last or first, step)
+      local a = position(r, dim, first, op, tdim)
+      local b = position(r, dim, last or first, op, tdim)
+      r = r:slice(dim, a, b, step)
       dim = dim + 1
     else
       raise(string.format("%s: index spec %d has type %s", op, i, type(s)))
     end
+    tdim = tdim + 1
   end
   return r
 end
