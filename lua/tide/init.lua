@@ -53,7 +53,7 @@ end
 
 -- Op families extend Tensor methods and the tide table. Each module returns function(tide).
 for _, name in ipairs({ "tide.ops.elementwise", "tide.ops.reduce", "tide.ops.linalg", "tide.ops.index" }) do
-  if package.searchpath(name, package.path) then require(name)(tide) end
+  require(name)(tide)
 end
 
 C.tide_set_num_threads(0)
