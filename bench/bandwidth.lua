@@ -16,17 +16,7 @@ print(string.format("# tide: n = %d float32, %d threads", N, threads))
 -- best of `reps` runs, in ms (the machine may be shared: the best run is the least disturbed);
 -- bytes moved per run give GB/s
 local function bench(name, bytes, f, reps)
-  reps = reps or 15
-  f()
-  f()
-  local times = {}
-  for i = 1, reps do
-    local t0 = now()
-    f()
-    times[i] = (now() - t0) * 1e3
-  end
-  table.sort(times)
-  local ms = times[1]
+  local ms = now.samples(f, reps or 15)[1]
   print(string.format("RESULT %-16s %8.3f ms %7.2f GB/s", name, ms, bytes / ms / 1e6))
 end
 

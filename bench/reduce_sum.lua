@@ -37,16 +37,7 @@ end
 -- median time (ms) of reps runs after two warm-ups
 local function median_ms(f, reps)
   reps = reps or 21
-  f()
-  f()
-  local t = {}
-  for i = 1, reps do
-    local t0 = now()
-    f()
-    t[i] = (now() - t0) * 1e3
-  end
-  table.sort(t)
-  return t[math.ceil(reps / 2)]
+  return now.samples(f, reps)[math.ceil(reps / 2)]
 end
 
 local CASES = {
