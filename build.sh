@@ -10,7 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 JOBS=$(nproc 2>/dev/null || echo 2)
 
-BUILD_DEPS=(build-essential cmake pkg-config luajit libluajit-5.1-dev libopenblas-dev libreadline-dev)
+BUILD_DEPS=(build-essential cmake pkg-config luajit libluajit-5.1-dev libopenblas-dev libreadline-dev
+  libpng-dev zlib1g-dev libcairo2-dev lua-cjson dataset-fashion-mnist curl)
 TEST_DEPS=(lua-busted)
 BENCH_DEPS=(python3-numpy python3-torch bc)
 

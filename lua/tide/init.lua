@@ -56,5 +56,21 @@ for _, name in ipairs({ "tide.ops.elementwise", "tide.ops.reduce", "tide.ops.lin
   require(name)(tide)
 end
 
+-- Autograd wraps the ops above so they record on the tape when an argument requires grad.
+tide.autograd = require("tide.autograd")(tide)
+
+-- The larger parts load on first use (tide.nn, tide.optim, ...): start-up stays fast and a
+-- script pays only for what it uses. A part that fails to load raises its error on access.
+local PARTS = { nn = "tide.nn", optim = "tide.optim", io = "tide.io", data = "tide.data",
+  datasets = "tide.datasets", metrics = "tide.metrics", plot = "tide.plot" }
+tide._parts = PARTS
+setmetatable(tide, { __index = function(t, k)
+  local m = PARTS[k]
+  if m == nil then return nil end
+  local v = require(m)
+  rawset(t, k, v)
+  return v
+end })
+
 C.tide_set_num_threads(0)
 return tide
