@@ -57,7 +57,7 @@ for _, name in ipairs({ "tide.ops.elementwise", "tide.ops.reduce", "tide.ops.lin
 end
 
 -- Autograd wraps the ops above so they record on the tape when an argument requires grad.
-tide.autograd = require("tide.autograd")(tide)
+tide.autograd = require("tide.autograd")._install(tide)
 
 -- The larger parts load on first use (tide.nn, tide.optim, ...): start-up stays fast and a
 -- script pays only for what it uses. A part that fails to load raises its error on access.

@@ -273,7 +273,8 @@ end
 
 -- ---------------------------------------------------------------- install
 
-return function(t)
+-- Called once by tide's init: adds the autograd methods and wraps the ops.
+function M._install(t)
   tide = t
   local methods = Tensor.methods
 
@@ -322,3 +323,5 @@ return function(t)
   require("tide.autograd.ops")(tide, M)
   return M
 end
+
+return M
