@@ -31,6 +31,8 @@ return function(tide, fn, inputs, opts)
     for _, v in ipairs(r) do
       if tide.is_tensor(v) then
         list[#list + 1] = v
+      elseif type(v) == "number" then -- a whole-tensor reduction evaluated without recording
+        list[#list + 1] = tide.tensor(v, "float64")
       elseif type(v) == "table" then
         for _, t in ipairs(v) do if tide.is_tensor(t) then list[#list + 1] = t end end
       end

@@ -20,6 +20,7 @@ return function(tide, A, install)
     install(name, function(x, ...)
       if needs(x) then
         local y = raw(x, ...)
+        if y == x then return y end -- contiguous() of a contiguous tensor is the tensor itself
         return record(name, y, { x }, function(g) return g:reshape(x.shape) end)
       end
       return raw(x, ...)
