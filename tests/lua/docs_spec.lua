@@ -1,11 +1,22 @@
--- Every ```lua block of docs/tensors.md runs as written, each in a fresh environment (globals
+-- Every ```lua block of every docs/*.md page runs as written, each in a fresh environment (globals
 -- from _G, `tide` preloaded), so the API reference cannot drift from the code. Blocks check
 -- their results with assert(), and whatever a block prints must appear in its comments (the
 -- "-- tensor(...)" output shown beside each print), whitespace aside.
 local tide = require("tide")
 
-local function read_doc()
-  local path = (os.getenv("TIDE_SOURCE_DIR") or ".") .. "/docs/tensors.md"
+local docs_dir = (os.getenv("TIDE_SOURCE_DIR") or ".") .. "/docs"
+
+local function doc_pages()
+  local pages = {}
+  local p = io.popen("ls " .. docs_dir .. "/*.md 2>/dev/null")
+  for line in p:lines() do pages[#pages + 1] = line:match("([^/]+)$") end
+  p:close()
+  table.sort(pages)
+  return pages
+end
+
+local function read_doc(page)
+  local path = docs_dir .. "/" .. page
   local f = assert(io.open(path), "cannot open " .. path)
   local text = f:read("*a")
   f:close()
@@ -13,7 +24,7 @@ local function read_doc()
 end
 
 -- The ```lua blocks in order: { code = ..., line = first line of code in the file }.
-local function lua_blocks(text)
+local function lua_blocks(text, page)
   local blocks, n, inside, buf, start = {}, 0, false, nil, nil
   for line in (text .. "\n"):gmatch("(.-)\n") do
     n = n + 1
@@ -26,7 +37,7 @@ local function lua_blocks(text)
       buf[#buf + 1] = line
     end
   end
-  assert(not inside, "docs/tensors.md: unterminated ```lua block starting at line " .. tostring(start))
+  assert(not inside, "docs/" .. page .. ": unterminated ```lua block starting at line " .. tostring(start))
   return blocks
 end
 
@@ -45,7 +56,7 @@ local function check_prints(block, printed)
   return true
 end
 
-local function run_block(block)
+local function run_block(block, page)
   local printed = {}
   local env = setmetatable({
     tide = tide,
@@ -56,7 +67,7 @@ local function run_block(block)
     end,
   }, { __index = _G })
   -- padded so that error lines are the file's own line numbers
-  local chunk, err = loadstring(string.rep("\n", block.line - 1) .. block.code, "=docs/tensors.md")
+  local chunk, err = loadstring(string.rep("\n", block.line - 1) .. block.code, "=docs/" .. page)
   if not chunk then return false, err end
   setfenv(chunk, env)
   local ok, e = xpcall(chunk, function(e)
@@ -68,25 +79,33 @@ local function run_block(block)
   return check_prints(block, printed)
 end
 
-describe("docs/tensors.md", function()
-  local blocks = lua_blocks(read_doc())
+-- Every example of every page must pass, each in a fresh environment.
+local MIN_EXAMPLES = { ["tensors.md"] = 60 }
 
-  it("has at least 60 runnable examples", function()
-    assert.is_true(#blocks >= 60, "only " .. #blocks .. " ```lua blocks")
-  end)
+for _, page in ipairs(doc_pages()) do
+  describe("docs/" .. page, function()
+    local blocks = lua_blocks(read_doc(page), page)
+    local min = MIN_EXAMPLES[page] or 1
 
-  for i, block in ipairs(blocks) do
-    local first = block.code:match("^%s*([^\n]*)") or ""
-    it(string.format("example %d (line %d): %s", i, block.line, first), function()
-      local ok, err = run_block(block)
-      if not ok then
-        error(string.format("docs/tensors.md example %d (line %d, `%s`) failed:\n%s", i, block.line, first,
-          tostring(err)), 0)
-      end
+    it("has at least " .. min .. " runnable examples", function()
+      assert.is_true(#blocks >= min, "only " .. #blocks .. " ```lua blocks")
     end)
-  end
 
-  it("leaves no tensor memory behind once its examples are collected", function()
+    for i, block in ipairs(blocks) do
+      local first = block.code:match("^%s*([^\n]*)") or ""
+      it(string.format("example %d (line %d): %s", i, block.line, first), function()
+        local ok, err = run_block(block, page)
+        if not ok then
+          error(string.format("docs/%s example %d (line %d, `%s`) failed:\n%s", page, i, block.line, first,
+            tostring(err)), 0)
+        end
+      end)
+    end
+  end)
+end
+
+describe("docs examples", function()
+  it("leave no tensor memory behind once collected", function()
     tide.threads(0)
     tide.collect()
     assert.is_true(tide.memory().live < 64 * 1024 * 1024)
