@@ -35,6 +35,24 @@ static uint64_t reserve(int64_t n) {
     return c;
 }
 
+/* For kernels elsewhere (dropout masks, augmentation): reserve n draws, then draw i is
+ * tide_rng_bits(first + i) — the same stream rand/randn use, so one seed fixes them all. */
+uint64_t tide_rng_reserve(int64_t n) { return reserve(n); }
+uint64_t tide_rng_bits(uint64_t counter) { return mix(counter); }
+
+/* The generator's whole state is (seed, counter): saved with checkpoints so a resumed run
+ * draws what the uninterrupted run would have drawn. */
+void tide_rng_get_state(uint64_t *seed, uint64_t *counter) {
+    if (!rng_ready) tide_manual_seed(0x7469646521ull);
+    *seed = rng_seed;
+    *counter = rng_counter;
+}
+
+void tide_rng_set_state(uint64_t seed, uint64_t counter) {
+    tide_manual_seed(seed);
+    rng_counter = counter;
+}
+
 static inline double unit_double(uint64_t r) { return (double)(r >> 11) * 0x1.0p-53; }  /* [0, 1) */
 static inline float unit_float(uint64_t r) { return (float)(int32_t)(r >> 40) * 0x1.0p-24f; } /* [0, 1) */
 

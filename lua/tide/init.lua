@@ -15,6 +15,7 @@ local tide = {
 
 for _, name in ipairs({ "empty", "zeros", "ones", "full", "zeros_like", "ones_like", "empty_like",
   "full_like", "arange", "linspace", "eye", "tensor", "from_ptr", "manual_seed", "initial_seed",
+  "get_rng_state", "set_rng_state",
   "rand", "randn", "randint" }) do
   tide[name] = tensor[name]
 end

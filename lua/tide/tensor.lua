@@ -271,6 +271,19 @@ function M.manual_seed(seed)
 end
 function M.initial_seed() return tonumber(C.tide_initial_seed()) end
 
+-- The generator state as {seed =, counter =} (plain numbers, JSON-able); set_rng_state restores it.
+local rng_buf = ffi.new("uint64_t[2]")
+function M.get_rng_state()
+  C.tide_rng_get_state(rng_buf, rng_buf + 1)
+  return { seed = tonumber(rng_buf[0]), counter = tonumber(rng_buf[1]) }
+end
+function M.set_rng_state(s)
+  if type(s) ~= "table" or type(s.seed) ~= "number" or type(s.counter) ~= "number" then
+    raise("set_rng_state: expected {seed = number, counter = number}, got " .. type(s))
+  end
+  C.tide_rng_set_state(s.seed, s.counter)
+end
+
 function M.rand(...)
   local t = new_filled("rand", nil, ...)
   check(C.tide_rand_(t._c, 0, 1))

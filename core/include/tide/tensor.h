@@ -127,6 +127,13 @@ int tide_fill_(tide_tensor *t, double value);
 /* ---- random (a seedable generator, reproducible across runs and thread counts) ---- */
 void tide_manual_seed(uint64_t seed);
 uint64_t tide_initial_seed(void);
+/* The generator state (seed, counter): get and restore it to replay a run from a checkpoint. */
+void tide_rng_get_state(uint64_t *seed, uint64_t *counter);
+void tide_rng_set_state(uint64_t seed, uint64_t counter);
+/* For kernels that draw their own numbers: reserve n draws from the stream and get the bits
+ * of draw `counter` (first + i); deterministic for a seed, any thread may compute any draw. */
+uint64_t tide_rng_reserve(int64_t n);
+uint64_t tide_rng_bits(uint64_t counter);
 int tide_rand_(tide_tensor *t, double low, double high);      /* uniform [low, high) */
 int tide_randn_(tide_tensor *t, double mean, double std);      /* normal */
 int tide_randint_(tide_tensor *t, int64_t low, int64_t high);  /* integers in [low, high) */
