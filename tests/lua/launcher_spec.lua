@@ -8,41 +8,8 @@ local BUILD = os.getenv("TIDE_BUILD_DIR") or SOURCE .. "/build"
 local function absolute(p) return p:sub(1, 1) == "/" and p or SOURCE .. "/" .. p end
 local EXE = absolute(os.getenv("TIDE_EXE") or BUILD .. "/tide")
 
-local function q(s) return "'" .. tostring(s):gsub("'", [['\'']]) .. "'" end
-
-local function read_file(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("*a")
-  f:close()
-  return s
-end
-
-local function write_file(path, text)
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-end
-
-local function tmpname()
-  local p = os.tmpname()
-  os.remove(p)
-  return p
-end
-
-local function exit_code(a, b, c)
-  if type(a) == "number" then return a >= 256 and math.floor(a / 256) or a end -- Lua 5.1 style
-  return c or (a and 0 or 1)
-end
-
--- Runs a shell command line; returns stdout, stderr, exit status.
-local function sh(cmdline, stdin)
-  local out, err, inp = tmpname(), tmpname(), tmpname()
-  write_file(inp, stdin or "")
-  local code = exit_code(os.execute(("(%s) <%s >%s 2>%s"):format(cmdline, q(inp), q(out), q(err))))
-  local o, e = read_file(out), read_file(err)
-  os.remove(out); os.remove(err); os.remove(inp)
-  return o, e, code
-end
+local H = require("spec_helpers")
+local q, read_file, write_file, tmpname, sh = H.q, H.read_file, H.write_file, H.tmpname, H.sh
 
 -- Runs the tide executable with the given (unquoted) arguments.
 local function tide(args, stdin, exe)

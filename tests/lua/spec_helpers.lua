@@ -48,4 +48,69 @@ function H.assert_error(fn, ...)
   return err
 end
 
+-- ---------------------------------------------------------------- processes and files
+function H.q(s) return "'" .. tostring(s):gsub("'", [['\'']]) .. "'" end
+
+function H.read_file(path)
+  local f = assert(io.open(path, "rb"))
+  local s = f:read("*a")
+  f:close()
+  return s
+end
+
+function H.write_file(path, text)
+  local f = assert(io.open(path, "wb"))
+  f:write(text)
+  f:close()
+end
+
+function H.tmpname()
+  local p = os.tmpname()
+  os.remove(p)
+  return p
+end
+
+local function exit_code(a, b, c)
+  if type(a) == "number" then return a >= 256 and math.floor(a / 256) or a end -- Lua 5.1 style
+  return c or (a and 0 or 1)
+end
+
+-- Runs a shell command line; returns stdout, stderr, exit status.
+function H.sh(cmdline, stdin)
+  local out, err, inp = H.tmpname(), H.tmpname(), H.tmpname()
+  H.write_file(inp, stdin or "")
+  local code = exit_code(os.execute(("(%s) <%s >%s 2>%s"):format(cmdline, H.q(inp), H.q(out), H.q(err))))
+  local o, e = H.read_file(out), H.read_file(err)
+  os.remove(out); os.remove(err); os.remove(inp)
+  return o, e, code
+end
+
+-- The tide executable under test, and a runner: H.run_tide({args...}) -> stdout, stderr, status.
+local SOURCE = os.getenv("TIDE_SOURCE_DIR") or "."
+H.SOURCE = SOURCE
+H.EXE = os.getenv("TIDE_EXE") or (os.getenv("TIDE_BUILD_DIR") or SOURCE .. "/build") .. "/tide"
+if H.EXE:sub(1, 1) ~= "/" then H.EXE = SOURCE .. "/" .. H.EXE end
+
+function H.run_tide(args, stdin)
+  local parts = { H.q(H.EXE) }
+  for _, a in ipairs(args or {}) do parts[#parts + 1] = H.q(a) end
+  return H.sh(table.concat(parts, " "), stdin)
+end
+
+function H.mkdtemp()
+  local o = H.sh("mktemp -d")
+  return (o:gsub("%s+$", ""))
+end
+
+-- A folder of ../shared/data (through TIDE_DATA), or nil when it is not available.
+function H.data_dir(name)
+  local root = os.getenv("TIDE_DATA")
+  if not root or root == "" then return nil end
+  for dir in root:gmatch("[^:]+") do
+    local path = dir .. "/" .. name
+    if os.rename(path, path) then return path end
+  end
+  return nil
+end
+
 return H
