@@ -1,0 +1,71 @@
+/* conv_direct.c — direct convolution for few input channels per group at stride 1, dilation 1
+ * (the first layer of an image network, e.g. 1 -> 32 channels on [64, 1, 28, 28]; depthwise
+ * convolutions). im2col would write a [Cg*KH*KW, N*OH*OW] matrix only for a GEMM with a tiny
+ * reduction; here each output row is summed in vector registers straight from a zero-padded copy
+ * of the input planes, so the output (the largest array) is written once and nothing else is.
+ *
+ * Shapes: x [N, C, H, W], w [O, Cg, KH, KW] (Cg = C/G), y / dy [N, O, OH, OW], Og = O/G.
+ *   forward          y[n, o, oy, ox] = b[o] + sum_{c,i,j} w[o, c, i, j] * P[n, grp*Cg + c][oy+i][ox+j]
+ *   weight gradient  dw[o, c, i, j] = sum_{n,oy,ox} dy[n, o, oy, ox] * P[...][oy+i][ox+j];  db[o] = sum dy[n, o]
+ * where P is x zero-padded by (ph, pw) and grp = o / Og. Work is split over (image, block of
+ * output channels) for the forward and over output channels for the weight gradient.
+ */
+#include "conv_internal.h"
+
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+/* Taps (Cg*KH*KW) up to which the direct loops are used. */
+#define DIRECT_MAX_TAPS 32
+/* Output channels per work item of the forward. */
+#define OBLOCK 8
+
+bool conv_direct_ok(const conv_geom *g) {
+    return g->sh == 1 && g->sw == 1 && g->dh == 1 && g->dw == 1 && g->C / g->G * g->KH * g->KW <= DIRECT_MAX_TAPS &&
+           g->C / g->G <= 4 && g->OW >= 8;
+}
+
+/* Geometry of the padded planes: rows H + 2ph, row length PW rounded so a vector of VL outputs
+ * starting anywhere in [0, OW) reads inside the row. */
+typedef struct {
+    int64_t PH, PW, OWV; /* padded rows, padded row length, OW rounded up to the vector width */
+} pad_geom;
+
+static pad_geom pad_geometry(const conv_geom *g, int64_t vl) {
+    pad_geom p;
+    p.PH = g->H + 2 * g->ph;
+    p.OWV = (g->OW + vl - 1) / vl * vl;
+    p.PW = p.OWV + g->KW - 1;
+    if (p.PW < g->W + 2 * g->pw) p.PW = g->W + 2 * g->pw;
+    return p;
+}
+
+#define T float
+#define VT vf16
+#define SFX f32
+typedef float vf16 __attribute__((vector_size(64)));
+#include "conv_direct_impl.h"
+#undef T
+#undef VT
+#undef SFX
+
+#define T double
+#define VT vd8
+#define SFX f64
+typedef double vd8 __attribute__((vector_size(64)));
+#include "conv_direct_impl.h"
+#undef T
+#undef VT
+#undef SFX
+
+int conv_direct_forward(const conv_geom *g, const void *x, const void *w, const void *b, void *y, int accumulate) {
+    return g->dtype == TIDE_FLOAT32 ? direct_forward_f32(g, x, w, b, y, accumulate)
+                                    : direct_forward_f64(g, x, w, b, y, accumulate);
+}
+
+int conv_direct_backward_weight(const conv_geom *g, const void *x, const void *dy, void *dw, void *db, int accumulate) {
+    return g->dtype == TIDE_FLOAT32 ? direct_backward_weight_f32(g, x, dy, dw, db, accumulate)
+                                    : direct_backward_weight_f64(g, x, dy, dw, db, accumulate);
+}
