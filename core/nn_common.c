@@ -1,0 +1,88 @@
+/* nn_common.c — argument checks and contiguous access shared by the neural-network kernels
+ * (core/activation.c, core/norm.c, core/loss.c); see core/nn_internal.h. */
+#include "nn_internal.h"
+
+bool nn_check_float(const char *op, const tide_tensor *t, const char *what) {
+    if (!t) {
+        TIDE_FAIL("%s: %s is NULL (freed?)", op, what);
+        return false;
+    }
+    if (t->dtype != TIDE_FLOAT32 && t->dtype != TIDE_FLOAT64) {
+        TIDE_FAIL("%s: %s must be float32 or float64, got %s", op, what, tide_dtype_name(t->dtype));
+        return false;
+    }
+    return true;
+}
+
+bool nn_check_like(const char *op, const tide_tensor *t, const tide_tensor *ref, const char *what) {
+    char b1[TIDE_SHAPE_BUFSZ], b2[TIDE_SHAPE_BUFSZ];
+    if (!t) {
+        TIDE_FAIL("%s: %s is NULL (freed?)", op, what);
+        return false;
+    }
+    if (!tide_same_shape(t, ref)) {
+        TIDE_FAIL("%s: %s has shape %s, expected %s", op, what, tide_shape_str(t->ndim, t->shape, b1, sizeof b1),
+                  tide_shape_str(ref->ndim, ref->shape, b2, sizeof b2));
+        return false;
+    }
+    if (t->dtype != ref->dtype) {
+        TIDE_FAIL("%s: %s is %s, expected %s", op, what, tide_dtype_name(t->dtype), tide_dtype_name(ref->dtype));
+        return false;
+    }
+    return true;
+}
+
+bool nn_check_buffer(const char *op, const tide_tensor *t, int nd, const int64_t *shape, int dtype, const char *what) {
+    char b1[TIDE_SHAPE_BUFSZ], b2[TIDE_SHAPE_BUFSZ];
+    if (!t) {
+        TIDE_FAIL("%s: %s is NULL (freed?)", op, what);
+        return false;
+    }
+    if (t->ndim != nd || memcmp(t->shape, shape, sizeof(int64_t) * (size_t)nd)) {
+        TIDE_FAIL("%s: %s has shape %s, expected %s", op, what, tide_shape_str(t->ndim, t->shape, b1, sizeof b1),
+                  tide_shape_str(nd, shape, b2, sizeof b2));
+        return false;
+    }
+    if (t->dtype != dtype) {
+        TIDE_FAIL("%s: %s is %s, expected %s", op, what, tide_dtype_name(t->dtype), tide_dtype_name(dtype));
+        return false;
+    }
+    if (!tide_tensor_is_contiguous(t)) {
+        TIDE_FAIL("%s: %s must be contiguous", op, what);
+        return false;
+    }
+    return true;
+}
+
+bool nn_check_vector(const char *op, const tide_tensor *t, int64_t n, int dtype, const char *what) {
+    char b[TIDE_SHAPE_BUFSZ];
+    if (!t) return true;
+    if (t->ndim != 1 || t->shape[0] != n) {
+        TIDE_FAIL("%s: %s must have shape [%lld], got %s", op, what, (long long)n,
+                  tide_shape_str(t->ndim, t->shape, b, sizeof b));
+        return false;
+    }
+    if (t->dtype != dtype) {
+        TIDE_FAIL("%s: %s is %s, expected %s", op, what, tide_dtype_name(t->dtype), tide_dtype_name(dtype));
+        return false;
+    }
+    return true;
+}
+
+tide_tensor *nn_result(const char *op, tide_tensor *out, int nd, const int64_t *shape, int dtype) {
+    if (!out) return tide_alloc(op, nd, shape, dtype);
+    return nn_check_buffer(op, out, nd, shape, dtype, "out") ? out : NULL;
+}
+
+const void *nn_data(const tide_tensor *t, tide_tensor **tmp) {
+    *tmp = NULL;
+    if (tide_tensor_is_contiguous(t)) return tide_elem_ptr(t);
+    tide_tensor *c = tide_clone(t);
+    if (!c) return NULL;
+    *tmp = c;
+    return tide_elem_ptr(c);
+}
+
+bool nn_overlap(const tide_tensor *a, const tide_tensor *b) {
+    return a && b && a->storage == b->storage;
+}

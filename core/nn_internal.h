@@ -1,0 +1,82 @@
+/* nn_internal.h — what the neural-network kernel files (core/activation.c, core/norm.c,
+ * core/loss.c) share: argument checks with messages naming the op, contiguous access to inputs,
+ * and a float32 exp the compiler can vectorise. Not a public header. */
+#ifndef TIDE_NN_INTERNAL_H
+#define TIDE_NN_INTERNAL_H
+
+#include "internal.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#define NN_HIDDEN __attribute__((visibility("hidden")))
+
+/* t is a live float32/float64 tensor; `what` names it in the message ("input", "weight"). */
+NN_HIDDEN bool nn_check_float(const char *op, const tide_tensor *t, const char *what);
+/* t is a live tensor with ref's shape and dtype. */
+NN_HIDDEN bool nn_check_like(const char *op, const tide_tensor *t, const tide_tensor *ref, const char *what);
+/* t is a contiguous buffer with shape (nd, shape) and dtype: where a kernel writes. */
+NN_HIDDEN bool nn_check_buffer(const char *op, const tide_tensor *t, int nd, const int64_t *shape, int dtype,
+                               const char *what);
+/* t is a 1-d tensor of n elements and dtype (any stride), or NULL when optional. */
+NN_HIDDEN bool nn_check_vector(const char *op, const tide_tensor *t, int64_t n, int dtype, const char *what);
+/* The result of a forward op: out after nn_check_buffer, or a new tensor (which takes an offered
+ * result slot: call it before any temporary is allocated). */
+NN_HIDDEN tide_tensor *nn_result(const char *op, tide_tensor *out, int nd, const int64_t *shape, int dtype);
+
+/* Contiguous data of t: t's own when it is contiguous, else a contiguous copy left in *tmp (free
+ * it with tide_tensor_free; NULL when no copy was made). NULL with a message on failure. */
+NN_HIDDEN const void *nn_data(const tide_tensor *t, tide_tensor **tmp);
+/* The i-th element of a 1-d tensor of float dtype as double (any stride). */
+static inline double nn_vec_at(const tide_tensor *v, int64_t i) {
+    const char *p = tide_elem_ptr(v);
+    int64_t s = v->ndim ? v->stride[0] : 0;
+    return v->dtype == TIDE_FLOAT32 ? (double)((const float *)p)[i * s] : ((const double *)p)[i * s];
+}
+
+/* True when a and b's memory overlaps. */
+NN_HIDDEN bool nn_overlap(const tide_tensor *a, const tide_tensor *b);
+
+/* exp for float32 written so the compiler vectorises it (glibc's expf is a call per element):
+ * Cody-Waite reduction x = n ln2 + r, a degree-7 polynomial for e^r (Cephes), and 2^n applied
+ * in two halves so results down to the denormals and up to overflow come out right. ~1 ulp.
+ * (The same scheme as core/elementwise_kernels.c's, which keeps its copy private.) */
+static inline float nn_expf(float x) {
+    float xc = x < -104.0f ? -104.0f : x;
+    xc = xc > 89.0f ? 89.0f : xc;
+    xc = xc != xc ? 0.0f : xc;
+    float n = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f; /* round to nearest */
+    float r = xc - n * 0.693359375f;
+    r = r - n * -2.12194440e-4f;
+    float y = 1.9875691500e-4f;
+    y = y * r + 1.3981999507e-3f;
+    y = y * r + 8.3334519073e-3f;
+    y = y * r + 4.1665795894e-2f;
+    y = y * r + 1.6666665459e-1f;
+    y = y * r + 5.0000001201e-1f;
+    y = y * (r * r) + r + 1.0f;
+    int32_t ni = (int32_t)n, n1 = ni >> 1, n2 = ni - n1;
+    union {
+        int32_t i;
+        float f;
+    } s1 = {.i = (n1 + 127) << 23}, s2 = {.i = (n2 + 127) << 23};
+    float e = y * s1.f * s2.f;
+    return x != x ? x : e;
+}
+
+/* tanh for float32, vectorisable (Cephes tanhf): a polynomial below |x| = 0.625, else
+ * 1 - 2 / (exp(2|x|) + 1) with x's sign. ~2 ulp. */
+static inline float nn_tanhf(float x) {
+    float ax = x < 0 ? -x : x;
+    float z = x * x;
+    float p = ((((-5.70498872745e-3f * z + 2.06390887954e-2f) * z - 5.37397155531e-2f) * z + 1.33314422036e-1f) * z -
+               3.33332819422e-1f) * z * x + x;
+    float e = 1.0f - 2.0f / (nn_expf(2.0f * ax) + 1.0f);
+    e = x < 0 ? -e : e;
+    return ax < 0.625f ? p : e;
+}
+
+/* Threads for n elements of work costing about `cost` simple operations each. */
+static inline int nn_threads(int64_t n, int cost) { return tide_threads_for(n * cost); }
+
+#endif
