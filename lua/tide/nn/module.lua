@@ -321,6 +321,18 @@ function Module:num_parameters(opts)
   return n
 end
 
+-- Number of parameter elements the module holds itself (not its children's).
+function Module:num_parameters_direct()
+  local n = 0
+  for _, p in ipairs(self:parameters(false)) do n = n + p:numel() end
+  return n
+end
+
+-- model:summary({1, 1, 28, 28}) -> a printable table (string) of layers, output shapes and
+-- parameter counts (see tide/nn/summary.lua); summary_table gives the same as data.
+function Module:summary(input, opts) return (require("tide.nn.summary")(self, input, opts)) end
+function Module:summary_table(input, opts) return select(2, require("tide.nn.summary")(self, input, opts)) end
+
 -- fn(m) on every module, children first, then self (as PyTorch's apply).
 function Module:apply(fn)
   for _, e in ipairs(self:_child_list()) do e[2]:apply(fn) end
@@ -639,7 +651,9 @@ local util = { shape_str = shape_str }
 -- Options table merged over defaults; an unknown key is an error naming the accepted ones.
 function util.options(name, opts, defaults)
   local out = {}
-  for k, v in pairs(defaults) do out[k] = v end
+  for k, v in pairs(defaults) do
+    if k:sub(1, 1) ~= "?" then out[k] = v end -- "?name": accepted, no default
+  end
   if opts == nil then return out end
   if type(opts) ~= "table" then raise(format("%s: options must be a table, got %s", name, type(opts))) end
   for k, v in pairs(opts) do
@@ -656,6 +670,7 @@ end
 
 function util.int(name, what, v, min)
   if type(v) ~= "number" or v ~= math.floor(v) or v < (min or 0) then
+    if min == -math.huge then raise(format("%s: %s must be an integer, got %s", name, what, tostring(v))) end
     raise(format("%s: %s must be an integer >= %d, got %s", name, what, min or 0, tostring(v)))
   end
   return v

@@ -1,0 +1,118 @@
+-- Pooling over [N, C, H, W] (or unbatched [C, H, W]) inputs: nn.MaxPool2d, nn.AvgPool2d,
+-- nn.AdaptiveAvgPool2d, with PyTorch's arguments and defaults (stride = kernel_size).
+local core = require("tide._core")
+local base = require("tide.nn.module")
+local F = require("tide.nn.functional")
+local Module, U = base.Module, base.util
+local raise = core.raise
+local format = string.format
+
+-- A size option kept as given (number or {h, w}) for printing, checked as a pair.
+local function spatial(name, what, v, min)
+  U.pair(name, what, v, min)
+  if type(v) == "table" then return { v[1], v[2] } end
+  return v
+end
+
+-- Input of rank 3 or 4; returns the batched input and whether it was unbatched.
+local function prepare(name, x)
+  U.check_input(name, x)
+  local d = x:dim()
+  if d ~= 3 and d ~= 4 then
+    raise(format("%s: expected a 3-d [C, H, W] or 4-d [N, C, H, W] input, got %d-d %s", name, d, U.shape_str(x)))
+  end
+  if d == 3 then return x:unsqueeze(1), true end
+  return x, false
+end
+
+local function finish(y, unbatched)
+  if unbatched then return y:squeeze(1) end
+  return y
+end
+
+-- ---------------------------------------------------------------- MaxPool2d
+
+-- nn.MaxPool2d(kernel_size, {stride = kernel_size, padding = 0, dilation = 1, ceil_mode = false})
+local MaxPool2d = Module:extend("MaxPool2d")
+
+function MaxPool2d:init(kernel_size, opts)
+  opts = U.options("MaxPool2d", opts, { ["?stride"] = true, padding = 0, dilation = 1, ceil_mode = false })
+  self.kernel_size = spatial("MaxPool2d", "kernel_size", kernel_size, 1)
+  self.stride = spatial("MaxPool2d", "stride", opts.stride or kernel_size, 1)
+  self.padding = spatial("MaxPool2d", "padding", opts.padding, 0)
+  self.dilation = spatial("MaxPool2d", "dilation", opts.dilation, 1)
+  local k, p = U.pair("", "", self.kernel_size), U.pair("", "", self.padding)
+  for i = 1, 2 do
+    if p[i] > k[i] / 2 then
+      raise(format("MaxPool2d: padding (%d) should be at most half of kernel_size (%d)", p[i], k[i]))
+    end
+  end
+  self.ceil_mode = opts.ceil_mode and true or false
+end
+
+function MaxPool2d:forward(x)
+  local unbatched
+  x, unbatched = prepare("MaxPool2d", x)
+  return finish(F.max_pool2d(x, self.kernel_size, { stride = self.stride, padding = self.padding,
+    dilation = self.dilation, ceil_mode = self.ceil_mode }), unbatched)
+end
+
+function MaxPool2d:extra_repr()
+  return format("kernel_size=%s, stride=%s, padding=%s, dilation=%s, ceil_mode=%s", U.show(self.kernel_size),
+    U.show(self.stride), U.show(self.padding), U.show(self.dilation), tostring(self.ceil_mode))
+end
+
+-- ---------------------------------------------------------------- AvgPool2d
+
+-- nn.AvgPool2d(kernel_size, {stride = kernel_size, padding = 0, ceil_mode = false,
+--                            count_include_pad = true})
+local AvgPool2d = Module:extend("AvgPool2d")
+
+function AvgPool2d:init(kernel_size, opts)
+  opts = U.options("AvgPool2d", opts, { ["?stride"] = true, padding = 0, ceil_mode = false,
+    count_include_pad = true })
+  self.kernel_size = spatial("AvgPool2d", "kernel_size", kernel_size, 1)
+  self.stride = spatial("AvgPool2d", "stride", opts.stride or kernel_size, 1)
+  self.padding = spatial("AvgPool2d", "padding", opts.padding, 0)
+  local k, p = U.pair("", "", self.kernel_size), U.pair("", "", self.padding)
+  for i = 1, 2 do
+    if p[i] > k[i] / 2 then
+      raise(format("AvgPool2d: padding (%d) should be at most half of kernel_size (%d)", p[i], k[i]))
+    end
+  end
+  self.ceil_mode = opts.ceil_mode and true or false
+  self.count_include_pad = opts.count_include_pad and true or false
+end
+
+function AvgPool2d:forward(x)
+  local unbatched
+  x, unbatched = prepare("AvgPool2d", x)
+  return finish(F.avg_pool2d(x, self.kernel_size, { stride = self.stride, padding = self.padding,
+    ceil_mode = self.ceil_mode, count_include_pad = self.count_include_pad }), unbatched)
+end
+
+function AvgPool2d:extra_repr()
+  return format("kernel_size=%s, stride=%s, padding=%s", U.show(self.kernel_size), U.show(self.stride),
+    U.show(self.padding))
+end
+
+-- ---------------------------------------------------------------- AdaptiveAvgPool2d
+
+-- nn.AdaptiveAvgPool2d(output_size): output_size a number or {oh, ow}.
+local AdaptiveAvgPool2d = Module:extend("AdaptiveAvgPool2d")
+
+function AdaptiveAvgPool2d:init(output_size)
+  self.output_size = spatial("AdaptiveAvgPool2d", "output_size", output_size, 1)
+end
+
+function AdaptiveAvgPool2d:forward(x)
+  local unbatched
+  x, unbatched = prepare("AdaptiveAvgPool2d", x)
+  return finish(F.adaptive_avg_pool2d(x, U.pair("", "", self.output_size)), unbatched)
+end
+
+function AdaptiveAvgPool2d:extra_repr()
+  return "output_size=" .. U.show(self.output_size)
+end
+
+return { MaxPool2d = MaxPool2d, AvgPool2d = AvgPool2d, AdaptiveAvgPool2d = AdaptiveAvgPool2d }
