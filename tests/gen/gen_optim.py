@@ -202,6 +202,8 @@ SCHED = [
     ("plateau_min_abs_min_lr", "Adam", "ReduceLROnPlateau",
      dict(factor=0.2, patience=0, threshold=0.05, threshold_mode="abs", min_lr=0.001, eps=1e-3), 20),
     ("plateau_max_rel", "SGD", "ReduceLROnPlateau", dict(mode="max", patience=0, threshold=0.1), 20),
+    ("linear_warmup", "SGD", "LinearLR", dict(start_factor=0.25, total_iters=4), 8),
+    ("linear_decay", "Adam", "LinearLR", dict(start_factor=1.0, end_factor=0.1, total_iters=6), 9),
 ]
 
 sched_cases = {"plateau_metrics": plateau_metrics}
@@ -213,6 +215,20 @@ for name, kind, cls, kw, steps in SCHED:
     opts = {k: v for k, v in kw.items()}
     sched_cases[name] = {"optimizer": kind, "scheduler": cls, "options": opts, "steps": steps, "lr": lrs,
                          "momentum": moms}
+
+# LambdaLR with lr_lambda = 0.95 ** epoch (group 1) and 1 / (epoch + 1) (group 2)
+opt = make_opt("SGD")
+sched = S.LambdaLR(opt, lr_lambda=[lambda e: 0.95 ** e, lambda e: 1 / (e + 1)])
+lrs, _ = record(opt, sched, 6)
+sched_cases["lambda"] = {"lr": lrs}
+
+# resuming: groups carry initial_lr and the scheduler starts at last_epoch = 3
+opt = make_opt("SGD")
+for g in opt.param_groups:
+    g["initial_lr"] = g["lr"] * 2
+sched = S.CosineAnnealingLR(opt, T_max=6, eta_min=0.001, last_epoch=3)
+lrs, _ = record(opt, sched, 8)
+sched_cases["cosine_resume"] = {"lr": lrs}
 
 # two chained schedulers on one optimizer: each multiplies the lr the other left
 opt = make_opt("SGD")
