@@ -23,41 +23,54 @@
 #define OBLOCK 8
 
 bool conv_direct_ok(const conv_geom *g) {
+    int64_t vl = g->dtype == TIDE_FLOAT32 ? 16 : 8; /* elements per 64-byte vector */
     return g->sh == 1 && g->sw == 1 && g->dh == 1 && g->dw == 1 && g->C / g->G * g->KH * g->KW <= DIRECT_MAX_TAPS &&
-           g->C / g->G <= 4 && g->OW >= 8;
+           g->C / g->G <= 4 && g->OW >= vl;
 }
 
-/* Geometry of the padded planes: rows H + 2ph, row length PW rounded so a vector of VL outputs
- * starting anywhere in [0, OW) reads inside the row. */
+/* Geometry of the padded planes: the input zero-padded by (ph, pw), plus ROWS - 1 zero rows at
+ * the bottom so a block of ROWS output rows may run past the last one. Output rows are computed
+ * in vectors of VL outputs starting at 0, VL, 2 VL, ... and a last one ending exactly at OW
+ * (overlapping its neighbour, which needs OW >= VL): every store is a whole vector. */
+#define ROWS 4
 typedef struct {
-    int64_t PH, PW, OWV; /* padded rows, padded row length, OW rounded up to the vector width */
+    int64_t PH, PW;     /* padded rows (with the extra ones) and row length */
+    int64_t nchunks;    /* vectors per output row */
 } pad_geom;
 
 static pad_geom pad_geometry(const conv_geom *g, int64_t vl) {
     pad_geom p;
-    p.PH = g->H + 2 * g->ph;
-    p.OWV = (g->OW + vl - 1) / vl * vl;
-    p.PW = p.OWV + g->KW - 1;
-    if (p.PW < g->W + 2 * g->pw) p.PW = g->W + 2 * g->pw;
+    p.PH = g->H + 2 * g->ph + ROWS - 1;
+    p.PW = g->W + 2 * g->pw;
+    p.nchunks = (g->OW + vl - 1) / vl;
     return p;
 }
 
+/* Start of vector k of an output row. */
+static inline int64_t chunk_start(int64_t k, int64_t vl, int64_t ow) { return k * vl + vl <= ow ? k * vl : ow - vl; }
+
 #define T float
 #define VT vf16
+#define VI vi16
 #define SFX f32
 typedef float vf16 __attribute__((vector_size(64)));
+typedef int32_t vi16 __attribute__((vector_size(64)));
 #include "conv_direct_impl.h"
 #undef T
 #undef VT
+#undef VI
 #undef SFX
 
 #define T double
 #define VT vd8
+#define VI vi8
 #define SFX f64
 typedef double vd8 __attribute__((vector_size(64)));
+typedef int64_t vi8 __attribute__((vector_size(64)));
 #include "conv_direct_impl.h"
 #undef T
 #undef VT
+#undef VI
 #undef SFX
 
 int conv_direct_forward(const conv_geom *g, const void *x, const void *w, const void *b, void *y, int accumulate) {

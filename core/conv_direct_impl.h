@@ -1,8 +1,13 @@
 /* conv_direct_impl.h — the direct kernels for one element type, included by conv_direct.c with T
- * (float / double), VT (a 64-byte vector of T) and SFX (f32 / f64) defined. See conv_direct.c. */
+ * (float / double), VT (a 64-byte vector of T), VI (the integer vector of the same lanes) and SFX
+ * (f32 / f64) defined. See conv_direct.c. */
 #define CAT2(a, b) a##_##b
 #define CAT(a, b) CAT2(a, b)
 #define NAME(f) CAT(f, SFX)
+/* an unaligned vector load (a macro: a function returning a 64-byte vector changes the ABI
+ * between the clones) */
+#define VLOAD(p) ({ VT v_; memcpy(&v_, (p), sizeof v_); v_; })
+#define VSTORE(p, v) ({ VT s_ = (v); memcpy((p), &s_, sizeof s_); })
 
 /* Copy the Cg planes of group grp of image n into the interior of the padded planes P (whose
  * borders are zero already). */
@@ -15,43 +20,66 @@ static void NAME(pad_planes)(const conv_geom *g, const pad_geom *pg, const T *x,
     }
 }
 
-/* an unaligned vector load (a macro: a function returning a 64-byte vector changes the ABI
- * between the clones) */
-#define VLOAD(p) ({ VT v_; memcpy(&v_, (p), sizeof v_); v_; })
-
-/* One output plane: y[n, o] (=|+=) b[o] + taps of w[o] over the padded planes P. */
-static TIDE_HOT void NAME(direct_plane)(const conv_geom *g, const pad_geom *pg, const T *P, const T *wo, T bv, T *yp,
-                                        int accumulate) {
+/* One output plane yp [OH, OW] = bv + taps of wo [Cg, KH, KW] over the padded planes P, ROWS
+ * rows by two vectors at a time: each input vector loaded feeds up to 2*ROWS accumulators.
+ * Inlined with constant Cg/KH/KW for the common kernels, so the loops unroll. */
+static inline __attribute__((always_inline)) void NAME(plane_body)(const conv_geom *g, const pad_geom *pg,
+                                                                   const T *P, const T *wo, T bv, T *yp,
+                                                                   int64_t Cg, int64_t KH, int64_t KW) {
     const int64_t VL = (int64_t)(sizeof(VT) / sizeof(T));
-    int64_t Cg = g->C / g->G, KH = g->KH, KW = g->KW, OW = g->OW, PW = pg->PW, plane = pg->PH * pg->PW;
-    for (int64_t oy = 0; oy < g->OH; oy++) {
-        T *yrow = yp + oy * OW;
-        for (int64_t ox0 = 0; ox0 < OW; ox0 += VL) {
-            VT acc = (VT){0} + bv;
+    int64_t OW = g->OW, PW = pg->PW, plane = pg->PH * pg->PW, nch = pg->nchunks;
+    for (int64_t oy0 = 0; oy0 < g->OH; oy0 += ROWS) {
+        int64_t nr = g->OH - oy0 < ROWS ? g->OH - oy0 : ROWS;
+        for (int64_t k = 0; k < nch; k += 2) {
+            int64_t x0 = chunk_start(k, VL, OW), x1 = chunk_start(k + 1 < nch ? k + 1 : k, VL, OW);
+            VT a0[ROWS], a1[ROWS];
+#pragma GCC unroll 4
+            for (int r = 0; r < ROWS; r++) a0[r] = a1[r] = (VT){0} + bv;
             for (int64_t c = 0; c < Cg; c++)
-                for (int64_t i = 0; i < KH; i++) {
-                    const T *prow = P + c * plane + (oy + i) * PW + ox0;
-                    const T *wr = wo + (c * KH + i) * KW;
-                    for (int64_t j = 0; j < KW; j++) acc += wr[j] * VLOAD(prow + j);
+#pragma GCC unroll 8
+                for (int64_t pr = 0; pr < ROWS + KH - 1; pr++) {
+                    const T *row = P + c * plane + (oy0 + pr) * PW;
+#pragma GCC unroll 4
+                    for (int64_t j = 0; j < KW; j++) {
+                        VT v0 = VLOAD(row + x0 + j), v1 = VLOAD(row + x1 + j);
+#pragma GCC unroll 4
+                        for (int r = 0; r < ROWS; r++) {
+                            int64_t i = pr - r;
+                            if (i < 0 || i >= KH) continue;
+                            T wv = wo[(c * KH + i) * KW + j];
+                            a0[r] += wv * v0;
+                            a1[r] += wv * v1;
+                        }
+                    }
                 }
-            int64_t cnt = OW - ox0 < VL ? OW - ox0 : VL;
-            if (accumulate) {
-                VT old = {0};
-                memcpy(&old, yrow + ox0, sizeof(T) * (size_t)cnt);
-                acc += old;
+#pragma GCC unroll 4
+            for (int r = 0; r < ROWS; r++) {
+                if (r >= nr) break;
+                VSTORE(yp + (oy0 + r) * OW + x0, a0[r]);
+                if (k + 1 < nch) VSTORE(yp + (oy0 + r) * OW + x1, a1[r]);
             }
-            memcpy(yrow + ox0, &acc, sizeof(T) * (size_t)cnt);
         }
     }
+}
+
+static TIDE_HOT void NAME(direct_plane)(const conv_geom *g, const pad_geom *pg, const T *P, const T *wo, T bv, T *yp) {
+    int64_t Cg = g->C / g->G;
+    if (Cg == 1 && g->KH == 3 && g->KW == 3)
+        NAME(plane_body)(g, pg, P, wo, bv, yp, 1, 3, 3);
+    else if (Cg == 3 && g->KH == 3 && g->KW == 3)
+        NAME(plane_body)(g, pg, P, wo, bv, yp, 3, 3, 3);
+    else
+        NAME(plane_body)(g, pg, P, wo, bv, yp, Cg, g->KH, g->KW);
 }
 
 static int NAME(direct_forward)(const conv_geom *g, const T *x, const T *w, const T *b, T *y, int accumulate) {
     const int64_t VL = (int64_t)(sizeof(VT) / sizeof(T));
     pad_geom pg = pad_geometry(g, VL);
-    int64_t Cg = g->C / g->G, Og = g->O / g->G, taps = Cg * g->KH * g->KW;
-    int64_t per_thread = Cg * pg.PH * pg.PW + VL;
+    int64_t Cg = g->C / g->G, Og = g->O / g->G, taps = Cg * g->KH * g->KW, L = g->OH * g->OW;
+    /* per thread: the padded planes, and with accumulate a plane to add from */
+    int64_t per_thread = Cg * pg.PH * pg.PW + (accumulate ? L : 0);
     int64_t nob = (Og + OBLOCK - 1) / OBLOCK, items = g->N * g->G * nob;
-    int nth = tide_threads_for(g->N * g->O * g->OH * g->OW * taps / 4);
+    int nth = tide_threads_for(g->N * g->O * L * taps / 4);
     if (nth > items) nth = (int)items;
     if (nth < 1) nth = 1;
     T *scratch = conv_scratch("conv2d", nth * per_thread * (int64_t)sizeof(T));
@@ -63,8 +91,8 @@ static int NAME(direct_forward)(const conv_geom *g, const T *x, const T *w, cons
 #else
         int tid = 0;
 #endif
-        T *P = scratch + tid * per_thread;
-        memset(P, 0, sizeof(T) * (size_t)per_thread);
+        T *P = scratch + tid * per_thread, *tmp = P + Cg * pg.PH * pg.PW;
+        memset(P, 0, sizeof(T) * (size_t)(Cg * pg.PH * pg.PW));
         int64_t last = -1;
 #pragma omp for schedule(static)
         for (int64_t it = 0; it < items; it++) {
@@ -76,8 +104,10 @@ static int NAME(direct_forward)(const conv_geom *g, const T *x, const T *w, cons
             int64_t o1 = (ob + 1) * OBLOCK < Og ? (ob + 1) * OBLOCK : Og;
             for (int64_t ol = ob * OBLOCK; ol < o1; ol++) {
                 int64_t o = grp * Og + ol;
-                NAME(direct_plane)(g, &pg, P, w + o * taps, b ? b[o] : 0, y + (n * g->O + o) * g->OH * g->OW,
-                                   accumulate);
+                T *yp = y + (n * g->O + o) * L;
+                NAME(direct_plane)(g, &pg, P, w + o * taps, b ? b[o] : 0, accumulate ? tmp : yp);
+                if (accumulate)
+                    for (int64_t k = 0; k < L; k++) yp[k] += tmp[k];
             }
         }
     }
@@ -85,27 +115,45 @@ static int NAME(direct_forward)(const conv_geom *g, const T *x, const T *w, cons
     return 0;
 }
 
-/* Weight (and bias) gradient of one output channel over one image: vector accumulators per tap,
- * added into the double sums dsum[taps] and dbias. */
-static TIDE_HOT void NAME(direct_plane_grad)(const conv_geom *g, const pad_geom *pg, const T *P, const T *dyp,
-                                             double *dsum, double *dbias) {
+/* Weight (and bias) gradient of one output channel over one image: a vector accumulator per tap,
+ * ROWS rows of dy at a time; the lanes of the last vector of a row that overlap its neighbour are
+ * masked off. Adds the sums into dsum[taps] and *dbias (double). */
+static inline __attribute__((always_inline)) void NAME(grad_body)(const conv_geom *g, const pad_geom *pg,
+                                                                  const T *P, const T *dyp, double *dsum,
+                                                                  double *dbias, int64_t Cg, int64_t KH,
+                                                                  int64_t KW) {
     const int64_t VL = (int64_t)(sizeof(VT) / sizeof(T));
-    int64_t Cg = g->C / g->G, KH = g->KH, KW = g->KW, OW = g->OW, PW = pg->PW, plane = pg->PH * pg->PW;
-    int64_t taps = Cg * KH * KW;
+    int64_t OW = g->OW, PW = pg->PW, plane = pg->PH * pg->PW, nch = pg->nchunks, taps = Cg * KH * KW;
     VT acc[DIRECT_MAX_TAPS], accb = {0};
     for (int64_t t = 0; t < taps; t++) acc[t] = (VT){0};
-    for (int64_t oy = 0; oy < g->OH; oy++) {
-        const T *drow = dyp + oy * OW;
-        for (int64_t ox0 = 0; ox0 < OW; ox0 += VL) {
-            VT d = {0};
-            int64_t cnt = OW - ox0 < VL ? OW - ox0 : VL;
-            memcpy(&d, drow + ox0, sizeof(T) * (size_t)cnt);
-            accb += d;
+    VI keep_last; /* lanes of the last vector not covered by the one before */
+    int64_t xl = chunk_start(nch - 1, VL, OW);
+    for (int64_t l = 0; l < VL; l++) keep_last[l] = xl + l >= (nch - 1) * VL ? -1 : 0;
+    for (int64_t oy0 = 0; oy0 < g->OH; oy0 += ROWS) {
+        int64_t nr = g->OH - oy0 < ROWS ? g->OH - oy0 : ROWS;
+        for (int64_t k = 0; k < nch; k++) {
+            int64_t x0 = chunk_start(k, VL, OW);
+            VT d[ROWS];
+#pragma GCC unroll 4
+            for (int r = 0; r < ROWS; r++) {
+                d[r] = r < nr ? VLOAD(dyp + (oy0 + r) * OW + x0) : (VT){0};
+                if (k == nch - 1) d[r] = (VT)((VI)d[r] & keep_last);
+                accb += d[r];
+            }
             for (int64_t c = 0; c < Cg; c++)
-                for (int64_t i = 0; i < KH; i++) {
-                    const T *prow = P + c * plane + (oy + i) * PW + ox0;
-                    VT *a = acc + (c * KH + i) * KW;
-                    for (int64_t j = 0; j < KW; j++) a[j] += d * VLOAD(prow + j);
+#pragma GCC unroll 8
+                for (int64_t pr = 0; pr < ROWS + KH - 1; pr++) {
+                    const T *row = P + c * plane + (oy0 + pr) * PW + x0;
+#pragma GCC unroll 4
+                    for (int64_t j = 0; j < KW; j++) {
+                        VT v = VLOAD(row + j);
+#pragma GCC unroll 4
+                        for (int r = 0; r < ROWS; r++) {
+                            int64_t i = pr - r;
+                            if (i < 0 || i >= KH) continue;
+                            acc[(c * KH + i) * KW + j] += d[r] * v;
+                        }
+                    }
                 }
         }
     }
@@ -119,13 +167,22 @@ static TIDE_HOT void NAME(direct_plane_grad)(const conv_geom *g, const pad_geom 
     *dbias += s;
 }
 
+static TIDE_HOT void NAME(direct_plane_grad)(const conv_geom *g, const pad_geom *pg, const T *P, const T *dyp,
+                                             double *dsum, double *dbias) {
+    int64_t Cg = g->C / g->G;
+    if (Cg == 1 && g->KH == 3 && g->KW == 3)
+        NAME(grad_body)(g, pg, P, dyp, dsum, dbias, 1, 3, 3);
+    else
+        NAME(grad_body)(g, pg, P, dyp, dsum, dbias, Cg, g->KH, g->KW);
+}
+
 static int NAME(direct_backward_weight)(const conv_geom *g, const T *x, const T *dy, T *dw, T *db, int accumulate) {
     const int64_t VL = (int64_t)(sizeof(VT) / sizeof(T));
     pad_geom pg = pad_geometry(g, VL);
-    int64_t Cg = g->C / g->G, Og = g->O / g->G, taps = Cg * g->KH * g->KW;
-    int64_t per_thread = Cg * pg.PH * pg.PW + VL;
+    int64_t Cg = g->C / g->G, Og = g->O / g->G, taps = Cg * g->KH * g->KW, L = g->OH * g->OW;
+    int64_t per_thread = Cg * pg.PH * pg.PW;
     /* work items: blocks of output channels (of one group); each runs over every image */
-    int nth = tide_threads_for(g->N * g->O * g->OH * g->OW * taps / 4);
+    int nth = tide_threads_for(g->N * g->O * L * taps / 4);
     int64_t ob = Og >= 2 * nth ? (Og + 2 * nth - 1) / (2 * nth) : 1;
     if (ob > OBLOCK) ob = OBLOCK;
     int64_t nob = (Og + ob - 1) / ob, items = g->G * nob;
@@ -152,8 +209,7 @@ static int NAME(direct_backward_weight)(const conv_geom *g, const T *x, const T 
             for (int64_t n = 0; n < g->N; n++) {
                 NAME(pad_planes)(g, &pg, x, n, grp, P);
                 for (int64_t o = o0; o < o1; o++)
-                    NAME(direct_plane_grad)(g, &pg, P, dy + (n * g->O + o) * g->OH * g->OW, dsum[o - o0],
-                                            &dbias[o - o0]);
+                    NAME(direct_plane_grad)(g, &pg, P, dy + (n * g->O + o) * L, dsum[o - o0], &dbias[o - o0]);
             }
             for (int64_t o = o0; o < o1; o++) {
                 if (dw) {
@@ -173,3 +229,4 @@ static int NAME(direct_backward_weight)(const conv_geom *g, const T *x, const T 
 #undef CAT
 #undef NAME
 #undef VLOAD
+#undef VSTORE
