@@ -1,0 +1,808 @@
+/* canvas.c — the drawing API of tide/canvas.h over a cairo image surface, and the monotonic clock.
+ *
+ * Cairo puts a context into a permanent error state on bad input (an invalid string, a NaN in a
+ * matrix, an unbalanced restore), so every argument is validated here before cairo sees it; if
+ * cairo still reports an error, the message is recorded and the context is rebuilt (state reset
+ * to the defaults), so a canvas never becomes unusable. */
+#include "internal.h"
+#include "tide/canvas.h"
+
+#include <cairo.h>
+#include <png.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_SIDE 32767
+#define MAX_COORD 1e7  /* cairo's 24.8 fixed point holds about +-8.3e6; beyond is a caller bug */
+#define MAX_DEPTH 64
+#define MAX_DASHES 64
+
+struct tide_canvas {
+    cairo_surface_t *surface;
+    cairo_t *cr;
+    int64_t width, height;
+    int channels;
+    int depth; /* push_state nesting */
+};
+
+/* ---------------------------------------------------------------- helpers */
+
+static void set_defaults(cairo_t *cr) {
+    cairo_set_source_rgba(cr, 0, 0, 0, 1);
+    cairo_set_line_width(cr, 1);
+    cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT);
+    cairo_set_line_join(cr, CAIRO_LINE_JOIN_MITER);
+    cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(cr, 12);
+    cairo_font_options_t *fo = cairo_font_options_create();
+    /* layout must not depend on hinting: text measured once is drawn at any position */
+    cairo_font_options_set_antialias(fo, CAIRO_ANTIALIAS_GRAY);
+    cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
+    cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
+    cairo_set_font_options(cr, fo);
+    cairo_font_options_destroy(fo);
+}
+
+/* After a cairo call: 0 if the context is fine, else record the error, rebuild the context and
+ * return -1. */
+static int check_cairo(tide_canvas *c, const char *op) {
+    cairo_status_t st = cairo_status(c->cr);
+    if (st == CAIRO_STATUS_SUCCESS) return 0;
+    cairo_destroy(c->cr);
+    c->cr = cairo_create(c->surface);
+    c->depth = 0;
+    set_defaults(c->cr);
+    if (st == CAIRO_STATUS_NO_MEMORY) {
+        tide_fail(TIDE_ENOMEM, "%s: out of memory", op);
+        return -1;
+    }
+    TIDE_FAIL("%s: cairo error: %s (the canvas state was reset)", op, cairo_status_to_string(st));
+    return -1;
+}
+
+static int check_canvas(const tide_canvas *c, const char *op) {
+    if (!c) {
+        TIDE_FAIL("%s: canvas is NULL", op);
+        return -1;
+    }
+    return 0;
+}
+
+static int check_coord(const char *op, const char *what, double v) {
+    if (!isfinite(v) || fabs(v) > MAX_COORD) {
+        TIDE_FAIL("%s: %s must be a finite number within +-1e7 pixels, got %g", op, what, v);
+        return -1;
+    }
+    return 0;
+}
+
+static int check_size(const char *op, const char *what, double v, double max) {
+    if (!isfinite(v) || v < 0 || v > max) {
+        TIDE_FAIL("%s: %s must be a number in [0, %g], got %g", op, what, max, v);
+        return -1;
+    }
+    return 0;
+}
+
+static int check_unit(const char *op, const char *what, double v) {
+    if (!(v >= 0 && v <= 1)) { /* also rejects NaN */
+        TIDE_FAIL("%s: %s must be in [0, 1], got %g", op, what, v);
+        return -1;
+    }
+    return 0;
+}
+
+static int check_color(const char *op, double r, double g, double b, double a) {
+    if (check_unit(op, "red", r) || check_unit(op, "green", g) || check_unit(op, "blue", b) ||
+        check_unit(op, "alpha", a))
+        return -1;
+    return 0;
+}
+
+/* Strict UTF-8 (no overlongs, no surrogates, at most U+10FFFF): cairo rejects anything else by
+ * poisoning the context. Returns the byte offset of the first bad byte, or -1 if valid. */
+static int64_t utf8_invalid_at(const char *s) {
+    const unsigned char *p = (const unsigned char *)s;
+    int64_t i = 0;
+    while (p[i]) {
+        unsigned char c0 = p[i];
+        int n;
+        uint32_t cp;
+        if (c0 < 0x80) {
+            i++;
+            continue;
+        } else if (c0 >= 0xC2 && c0 <= 0xDF) {
+            n = 1;
+            cp = c0 & 0x1F;
+        } else if (c0 >= 0xE0 && c0 <= 0xEF) {
+            n = 2;
+            cp = c0 & 0x0F;
+        } else if (c0 >= 0xF0 && c0 <= 0xF4) {
+            n = 3;
+            cp = c0 & 0x07;
+        } else {
+            return i;
+        }
+        for (int k = 1; k <= n; k++) {
+            if ((p[i + k] & 0xC0) != 0x80) return i;
+            cp = (cp << 6) | (p[i + k] & 0x3F);
+        }
+        if ((n == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
+            return i;
+        i += n + 1;
+    }
+    return -1;
+}
+
+static int check_text(const char *op, const char *what, const char *s) {
+    if (!s) {
+        TIDE_FAIL("%s: %s is NULL", op, what);
+        return -1;
+    }
+    int64_t bad = utf8_invalid_at(s);
+    if (bad >= 0) {
+        TIDE_FAIL("%s: %s is not valid UTF-8 (bad byte 0x%02x at offset %lld)", op, what,
+                  (unsigned)(unsigned char)s[bad], (long long)bad);
+        return -1;
+    }
+    return 0;
+}
+
+/* A 1-d real tensor of n elements: values read as double through its strides. */
+static int check_vector(const char *op, const char *what, const tide_tensor *t) {
+    if (!t) {
+        TIDE_FAIL("%s: %s is NULL", op, what);
+        return -1;
+    }
+    if (t->ndim != 1) {
+        char sb[TIDE_SHAPE_BUFSZ];
+        TIDE_FAIL("%s: %s must be 1-d, got shape %s", op, what, tide_shape_str(t->ndim, t->shape, sb, sizeof sb));
+        return -1;
+    }
+    if (t->dtype == TIDE_BOOL) {
+        TIDE_FAIL("%s: %s must be a real tensor, got bool", op, what);
+        return -1;
+    }
+    return 0;
+}
+
+static inline double vec_at(const tide_tensor *t, int64_t i) {
+    return tide_load_as_double(tide_elem_ptr(t) + i * t->stride[0] * (int64_t)tide_dtype_size(t->dtype), t->dtype);
+}
+
+/* ---------------------------------------------------------------- lifetime */
+
+tide_canvas *tide_canvas_new(int64_t width, int64_t height, int channels) {
+    const char *op = "canvas_new";
+    if (width < 1 || width > MAX_SIDE || height < 1 || height > MAX_SIDE) {
+        TIDE_FAIL("%s: size must be 1..%d pixels each way, got %lld x %lld", op, MAX_SIDE, (long long)width,
+                  (long long)height);
+        return NULL;
+    }
+    if (channels != 3 && channels != 4) {
+        TIDE_FAIL("%s: channels must be 3 (RGB) or 4 (RGBA), got %d", op, channels);
+        return NULL;
+    }
+    tide_canvas *c = calloc(1, sizeof *c);
+    if (!c) {
+        tide_fail(TIDE_ENOMEM, "%s: out of memory", op);
+        return NULL;
+    }
+    c->surface = cairo_image_surface_create(channels == 4 ? CAIRO_FORMAT_ARGB32 : CAIRO_FORMAT_RGB24, (int)width,
+                                            (int)height);
+    if (cairo_surface_status(c->surface) != CAIRO_STATUS_SUCCESS) {
+        cairo_status_t st = cairo_surface_status(c->surface);
+        cairo_surface_destroy(c->surface);
+        free(c);
+        tide_fail(st == CAIRO_STATUS_NO_MEMORY ? TIDE_ENOMEM : TIDE_EARG, "%s: cannot create a %lld x %lld surface: %s",
+                  op, (long long)width, (long long)height, cairo_status_to_string(st));
+        return NULL;
+    }
+    c->cr = cairo_create(c->surface);
+    if (cairo_status(c->cr) != CAIRO_STATUS_SUCCESS) {
+        cairo_destroy(c->cr);
+        cairo_surface_destroy(c->surface);
+        free(c);
+        tide_fail(TIDE_ENOMEM, "%s: out of memory", op);
+        return NULL;
+    }
+    c->width = width;
+    c->height = height;
+    c->channels = channels;
+    set_defaults(c->cr);
+    return c;
+}
+
+void tide_canvas_free(tide_canvas *c) {
+    if (!c) return;
+    cairo_destroy(c->cr);
+    cairo_surface_destroy(c->surface);
+    free(c);
+}
+
+int tide_canvas_info(const tide_canvas *c, int64_t *out3) {
+    if (check_canvas(c, "canvas_info")) return -1;
+    if (!out3) return TIDE_FAIL("canvas_info: output pointer is NULL");
+    out3[0] = c->width;
+    out3[1] = c->height;
+    out3[2] = c->channels;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- state */
+
+int tide_canvas_set_color(tide_canvas *c, double r, double g, double b, double a) {
+    const char *op = "canvas_set_color";
+    if (check_canvas(c, op) || check_color(op, r, g, b, a)) return -1;
+    cairo_set_source_rgba(c->cr, r, g, b, a);
+    return check_cairo(c, op);
+}
+
+int tide_canvas_set_line_width(tide_canvas *c, double width) {
+    const char *op = "canvas_set_line_width";
+    if (check_canvas(c, op) || check_size(op, "line width", width, 1e4)) return -1;
+    cairo_set_line_width(c->cr, width);
+    return check_cairo(c, op);
+}
+
+int tide_canvas_set_dash(tide_canvas *c, const double *dashes, int n, double offset) {
+    const char *op = "canvas_set_dash";
+    if (check_canvas(c, op)) return -1;
+    if (n < 0 || n > MAX_DASHES) return TIDE_FAIL("%s: expected 0..%d dash lengths, got %d", op, MAX_DASHES, n);
+    if (n > 0 && !dashes) return TIDE_FAIL("%s: dash lengths are NULL", op);
+    if (!isfinite(offset) || fabs(offset) > 1e6) return TIDE_FAIL("%s: offset must be a finite number, got %g", op, offset);
+    double total = 0;
+    for (int i = 0; i < n; i++) {
+        if (!isfinite(dashes[i]) || dashes[i] < 0 || dashes[i] > 1e6)
+            return TIDE_FAIL("%s: dash length %d must be a number in [0, 1e6], got %g", op, i + 1, dashes[i]);
+        total += dashes[i];
+    }
+    if (n > 0 && total <= 0) return TIDE_FAIL("%s: dash lengths must not all be 0", op);
+    cairo_set_dash(c->cr, dashes, n, offset);
+    return check_cairo(c, op);
+}
+
+int tide_canvas_set_line_style(tide_canvas *c, int cap, int join) {
+    const char *op = "canvas_set_line_style";
+    if (check_canvas(c, op)) return -1;
+    static const cairo_line_cap_t caps[] = {CAIRO_LINE_CAP_BUTT, CAIRO_LINE_CAP_ROUND, CAIRO_LINE_CAP_SQUARE};
+    static const cairo_line_join_t joins[] = {CAIRO_LINE_JOIN_MITER, CAIRO_LINE_JOIN_ROUND, CAIRO_LINE_JOIN_BEVEL};
+    if (cap < 0 || cap > 2) return TIDE_FAIL("%s: unknown line cap %d (0 butt, 1 round, 2 square)", op, cap);
+    if (join < 0 || join > 2) return TIDE_FAIL("%s: unknown line join %d (0 miter, 1 round, 2 bevel)", op, join);
+    cairo_set_line_cap(c->cr, caps[cap]);
+    cairo_set_line_join(c->cr, joins[join]);
+    return check_cairo(c, op);
+}
+
+int tide_canvas_push_state(tide_canvas *c) {
+    const char *op = "canvas_push_state";
+    if (check_canvas(c, op)) return -1;
+    if (c->depth >= MAX_DEPTH) return TIDE_FAIL("%s: more than %d states pushed", op, MAX_DEPTH);
+    cairo_save(c->cr);
+    c->depth++;
+    return check_cairo(c, op);
+}
+
+int tide_canvas_pop_state(tide_canvas *c) {
+    const char *op = "canvas_pop_state";
+    if (check_canvas(c, op)) return -1;
+    if (c->depth <= 0) return TIDE_FAIL("%s: no state was pushed", op);
+    cairo_restore(c->cr);
+    c->depth--;
+    return check_cairo(c, op);
+}
+
+int tide_canvas_clip_rect(tide_canvas *c, double x, double y, double w, double h) {
+    const char *op = "canvas_clip_rect";
+    if (check_canvas(c, op) || check_coord(op, "x", x) || check_coord(op, "y", y) || check_coord(op, "width", w) ||
+        check_coord(op, "height", h))
+        return -1;
+    cairo_new_path(c->cr);
+    cairo_rectangle(c->cr, x, y, w, h);
+    cairo_clip(c->cr);
+    return check_cairo(c, op);
+}
+
+int tide_canvas_reset_clip(tide_canvas *c) {
+    const char *op = "canvas_reset_clip";
+    if (check_canvas(c, op)) return -1;
+    cairo_reset_clip(c->cr);
+    return check_cairo(c, op);
+}
+
+int tide_canvas_clear(tide_canvas *c, double r, double g, double b, double a) {
+    const char *op = "canvas_clear";
+    if (check_canvas(c, op) || check_color(op, r, g, b, a)) return -1;
+    cairo_save(c->cr);
+    cairo_reset_clip(c->cr);
+    cairo_set_operator(c->cr, CAIRO_OPERATOR_SOURCE);
+    cairo_set_source_rgba(c->cr, r, g, b, c->channels == 4 ? a : 1.0);
+    cairo_paint(c->cr);
+    cairo_restore(c->cr);
+    return check_cairo(c, op);
+}
+
+/* ---------------------------------------------------------------- paths */
+
+int tide_canvas_new_path(tide_canvas *c) {
+    if (check_canvas(c, "canvas_new_path")) return -1;
+    cairo_new_path(c->cr);
+    return check_cairo(c, "canvas_new_path");
+}
+
+int tide_canvas_move_to(tide_canvas *c, double x, double y) {
+    const char *op = "canvas_move_to";
+    if (check_canvas(c, op) || check_coord(op, "x", x) || check_coord(op, "y", y)) return -1;
+    cairo_move_to(c->cr, x, y);
+    return check_cairo(c, op);
+}
+
+int tide_canvas_line_to(tide_canvas *c, double x, double y) {
+    const char *op = "canvas_line_to";
+    if (check_canvas(c, op) || check_coord(op, "x", x) || check_coord(op, "y", y)) return -1;
+    cairo_line_to(c->cr, x, y);
+    return check_cairo(c, op);
+}
+
+int tide_canvas_curve_to(tide_canvas *c, double x1, double y1, double x2, double y2, double x3, double y3) {
+    const char *op = "canvas_curve_to";
+    if (check_canvas(c, op) || check_coord(op, "x1", x1) || check_coord(op, "y1", y1) || check_coord(op, "x2", x2) ||
+        check_coord(op, "y2", y2) || check_coord(op, "x3", x3) || check_coord(op, "y3", y3))
+        return -1;
+    cairo_curve_to(c->cr, x1, y1, x2, y2, x3, y3);
+    return check_cairo(c, op);
+}
+
+int tide_canvas_close_path(tide_canvas *c) {
+    if (check_canvas(c, "canvas_close_path")) return -1;
+    cairo_close_path(c->cr);
+    return check_cairo(c, "canvas_close_path");
+}
+
+int tide_canvas_rect(tide_canvas *c, double x, double y, double w, double h) {
+    const char *op = "canvas_rect";
+    if (check_canvas(c, op) || check_coord(op, "x", x) || check_coord(op, "y", y) || check_coord(op, "width", w) ||
+        check_coord(op, "height", h))
+        return -1;
+    cairo_rectangle(c->cr, x, y, w, h);
+    return check_cairo(c, op);
+}
+
+int tide_canvas_circle(tide_canvas *c, double x, double y, double radius) {
+    const char *op = "canvas_circle";
+    if (check_canvas(c, op) || check_coord(op, "x", x) || check_coord(op, "y", y) ||
+        check_size(op, "radius", radius, MAX_COORD))
+        return -1;
+    cairo_new_sub_path(c->cr);
+    cairo_arc(c->cr, x, y, radius, 0, 2 * M_PI);
+    cairo_close_path(c->cr);
+    return check_cairo(c, op);
+}
+
+/* Liang-Barsky: clip the segment (x0,y0)-(x1,y1) to [lo, hi]^2 box; false if nothing is left. */
+static int clip_segment(double *x0, double *y0, double *x1, double *y1, double xlo, double ylo, double xhi,
+                        double yhi) {
+    double t0 = 0, t1 = 1, dx = *x1 - *x0, dy = *y1 - *y0;
+    double p[4] = {-dx, dx, -dy, dy};
+    double q[4] = {*x0 - xlo, xhi - *x0, *y0 - ylo, yhi - *y0};
+    for (int i = 0; i < 4; i++) {
+        if (p[i] == 0) {
+            if (q[i] < 0) return 0;
+        } else {
+            double r = q[i] / p[i];
+            if (p[i] < 0) {
+                if (r > t1) return 0;
+                if (r > t0) t0 = r;
+            } else {
+                if (r < t0) return 0;
+                if (r < t1) t1 = r;
+            }
+        }
+    }
+    double ax = *x0 + t0 * dx, ay = *y0 + t0 * dy, bx = *x0 + t1 * dx, by = *y0 + t1 * dy;
+    *x0 = ax, *y0 = ay, *x1 = bx, *y1 = by;
+    return 1;
+}
+
+int tide_canvas_polyline(tide_canvas *c, const tide_tensor *x, const tide_tensor *y) {
+    const char *op = "canvas_polyline";
+    if (check_canvas(c, op) || check_vector(op, "x", x) || check_vector(op, "y", y)) return -1;
+    if (x->numel != y->numel)
+        return TIDE_FAIL("%s: x has %lld points and y %lld", op, (long long)x->numel, (long long)y->numel);
+    /* a box well around the canvas: what lies beyond it is never visible, even with thick lines */
+    double m = 1000.0 + (double)(c->width > c->height ? c->width : c->height);
+    double xlo = -m, ylo = -m, xhi = (double)c->width + m, yhi = (double)c->height + m;
+    int down = 0; /* the pen is at (lx, ly) */
+    double lx = 0, ly = 0;
+    int64_t n = x->numel;
+    double px = n > 0 ? vec_at(x, 0) : NAN, py = n > 0 ? vec_at(y, 0) : NAN;
+    for (int64_t i = 1; i < n; i++) {
+        double qx = vec_at(x, i), qy = vec_at(y, i);
+        double ax = px, ay = py, bx = qx, by = qy;
+        if (isfinite(ax) && isfinite(ay) && isfinite(bx) && isfinite(by) &&
+            clip_segment(&ax, &ay, &bx, &by, xlo, ylo, xhi, yhi)) {
+            if (!down || ax != lx || ay != ly) cairo_move_to(c->cr, ax, ay);
+            cairo_line_to(c->cr, bx, by);
+            down = 1, lx = bx, ly = by;
+        } else {
+            down = 0;
+        }
+        px = qx, py = qy;
+    }
+    return check_cairo(c, op);
+}
+
+int tide_canvas_stroke(tide_canvas *c, int preserve) {
+    if (check_canvas(c, "canvas_stroke")) return -1;
+    if (preserve)
+        cairo_stroke_preserve(c->cr);
+    else
+        cairo_stroke(c->cr);
+    return check_cairo(c, "canvas_stroke");
+}
+
+int tide_canvas_fill(tide_canvas *c, int preserve) {
+    if (check_canvas(c, "canvas_fill")) return -1;
+    if (preserve)
+        cairo_fill_preserve(c->cr);
+    else
+        cairo_fill(c->cr);
+    return check_cairo(c, "canvas_fill");
+}
+
+/* ---------------------------------------------------------------- markers */
+
+/* Add one marker of size s (pixels across) centred at (x, y) to the path. */
+static void marker_path(cairo_t *cr, int shape, double x, double y, double s) {
+    double r = s / 2;
+    switch (shape) {
+    case TIDE_MARKER_CIRCLE:
+        cairo_new_sub_path(cr);
+        cairo_arc(cr, x, y, r, 0, 2 * M_PI);
+        cairo_close_path(cr);
+        break;
+    case TIDE_MARKER_SQUARE: cairo_rectangle(cr, x - r, y - r, s, s); break;
+    case TIDE_MARKER_TRIANGLE: /* pointing up, centred on its centroid */
+        cairo_move_to(cr, x, y - r * 1.15);
+        cairo_line_to(cr, x + r, y + r * 0.58);
+        cairo_line_to(cr, x - r, y + r * 0.58);
+        cairo_close_path(cr);
+        break;
+    case TIDE_MARKER_DIAMOND:
+        cairo_move_to(cr, x, y - r);
+        cairo_line_to(cr, x + r, y);
+        cairo_line_to(cr, x, y + r);
+        cairo_line_to(cr, x - r, y);
+        cairo_close_path(cr);
+        break;
+    case TIDE_MARKER_PLUS:
+        cairo_move_to(cr, x - r, y);
+        cairo_line_to(cr, x + r, y);
+        cairo_move_to(cr, x, y - r);
+        cairo_line_to(cr, x, y + r);
+        break;
+    default: /* cross */
+        cairo_move_to(cr, x - r * 0.8, y - r * 0.8);
+        cairo_line_to(cr, x + r * 0.8, y + r * 0.8);
+        cairo_move_to(cr, x - r * 0.8, y + r * 0.8);
+        cairo_line_to(cr, x + r * 0.8, y - r * 0.8);
+        break;
+    }
+}
+
+int tide_canvas_markers(tide_canvas *c, const tide_tensor *x, const tide_tensor *y, int shape, double size,
+                        const tide_tensor *colors) {
+    const char *op = "canvas_markers";
+    if (check_canvas(c, op) || check_vector(op, "x", x) || check_vector(op, "y", y)) return -1;
+    if (x->numel != y->numel)
+        return TIDE_FAIL("%s: x has %lld points and y %lld", op, (long long)x->numel, (long long)y->numel);
+    if (shape < TIDE_MARKER_CIRCLE || shape > TIDE_MARKER_CROSS)
+        return TIDE_FAIL("%s: unknown marker shape %d (0..5: circle, square, triangle, diamond, plus, cross)", op, shape);
+    if (check_size(op, "marker size", size, 1e4)) return -1;
+    int nc = 0;
+    if (colors) {
+        char sb[TIDE_SHAPE_BUFSZ];
+        if (colors->dtype != TIDE_UINT8 || colors->ndim != 2 || colors->shape[0] != x->numel ||
+            (colors->shape[1] != 3 && colors->shape[1] != 4))
+            return TIDE_FAIL("%s: colors must be uint8 [%lld, 3] or [%lld, 4], got %s %s", op, (long long)x->numel,
+                             (long long)x->numel, tide_dtype_name(colors->dtype),
+                             tide_shape_str(colors->ndim, colors->shape, sb, sizeof sb));
+        nc = (int)colors->shape[1];
+    }
+    int stroked = shape == TIDE_MARKER_PLUS || shape == TIDE_MARKER_CROSS;
+    double pad = size + 2;
+    cairo_t *cr = c->cr;
+    cairo_new_path(cr);
+    cairo_save(cr);
+    for (int64_t i = 0; i < x->numel; i++) {
+        double px = vec_at(x, i), py = vec_at(y, i);
+        if (!isfinite(px) || !isfinite(py) || px < -pad || py < -pad || px > (double)c->width + pad ||
+            py > (double)c->height + pad)
+            continue;
+        marker_path(cr, shape, px, py, size);
+        if (nc) { /* each point its own colour: draw it now */
+            const uint8_t *p = (const uint8_t *)tide_elem_ptr(colors) + i * colors->stride[0];
+            int64_t s1 = colors->stride[1];
+            cairo_set_source_rgba(cr, p[0] / 255.0, p[s1] / 255.0, p[2 * s1] / 255.0, nc == 4 ? p[3 * s1] / 255.0 : 1.0);
+            if (stroked)
+                cairo_stroke(cr);
+            else
+                cairo_fill(cr);
+        }
+    }
+    if (!nc) {
+        if (stroked)
+            cairo_stroke(cr);
+        else
+            cairo_fill(cr);
+    }
+    cairo_restore(cr);
+    cairo_new_path(cr);
+    return check_cairo(c, op);
+}
+
+/* ---------------------------------------------------------------- text */
+
+int tide_canvas_set_font(tide_canvas *c, const char *family, double size, int bold, int italic) {
+    const char *op = "canvas_set_font";
+    if (check_canvas(c, op) || check_text(op, "font family", family)) return -1;
+    if (!isfinite(size) || size <= 0 || size > 1e4) return TIDE_FAIL("%s: font size must be in (0, 1e4], got %g", op, size);
+    cairo_select_font_face(c->cr, family[0] ? family : "sans-serif",
+                           italic ? CAIRO_FONT_SLANT_ITALIC : CAIRO_FONT_SLANT_NORMAL,
+                           bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(c->cr, size);
+    return check_cairo(c, op);
+}
+
+int tide_canvas_text_extents(tide_canvas *c, const char *text, double *out4) {
+    const char *op = "canvas_text_extents";
+    if (check_canvas(c, op) || check_text(op, "text", text)) return -1;
+    if (!out4) return TIDE_FAIL("%s: output pointer is NULL", op);
+    cairo_text_extents_t te;
+    cairo_font_extents_t fe;
+    cairo_text_extents(c->cr, text, &te);
+    cairo_font_extents(c->cr, &fe);
+    if (check_cairo(c, op)) return -1;
+    out4[0] = te.x_advance;
+    out4[1] = fe.ascent + fe.descent;
+    out4[2] = fe.ascent;
+    out4[3] = fe.descent;
+    return 0;
+}
+
+int tide_canvas_text(tide_canvas *c, const char *text, double x, double y, double halign, int valign, double angle) {
+    const char *op = "canvas_text";
+    if (check_canvas(c, op) || check_text(op, "text", text) || check_coord(op, "x", x) || check_coord(op, "y", y))
+        return -1;
+    if (!(halign >= 0 && halign <= 1)) return TIDE_FAIL("%s: halign must be in [0, 1], got %g", op, halign);
+    if (valign < TIDE_TEXT_TOP || valign > TIDE_TEXT_BOTTOM)
+        return TIDE_FAIL("%s: unknown valign %d (0 top, 1 middle, 2 baseline, 3 bottom)", op, valign);
+    if (!isfinite(angle) || fabs(angle) > 1e6) return TIDE_FAIL("%s: angle must be a finite number, got %g", op, angle);
+    cairo_t *cr = c->cr;
+    cairo_new_path(cr);
+    if (!text[0]) return 0;
+    cairo_text_extents_t te;
+    cairo_font_extents_t fe;
+    cairo_text_extents(cr, text, &te);
+    cairo_font_extents(cr, &fe);
+    double dy = 0;
+    switch (valign) {
+    case TIDE_TEXT_TOP: dy = fe.ascent; break;
+    case TIDE_TEXT_MIDDLE: dy = (fe.ascent - fe.descent) / 2; break;
+    case TIDE_TEXT_BOTTOM: dy = -fe.descent; break;
+    default: dy = 0; break;
+    }
+    cairo_save(cr);
+    cairo_translate(cr, x, y);
+    if (angle != 0) cairo_rotate(cr, -fmod(angle, 360.0) * M_PI / 180.0);
+    cairo_move_to(cr, -halign * te.x_advance, dy);
+    cairo_show_text(cr, text);
+    cairo_restore(cr);
+    cairo_new_path(cr);
+    return check_cairo(c, op);
+}
+
+/* ---------------------------------------------------------------- images */
+
+int tide_canvas_image(tide_canvas *c, const tide_tensor *img, double x, double y, double w, double h, int filter) {
+    const char *op = "canvas_image";
+    if (check_canvas(c, op) || check_coord(op, "x", x) || check_coord(op, "y", y) || check_coord(op, "width", w) ||
+        check_coord(op, "height", h))
+        return -1;
+    if (!img) return TIDE_FAIL("%s: image is NULL", op);
+    char sb[TIDE_SHAPE_BUFSZ];
+    int64_t ch = img->ndim == 3 ? img->shape[2] : 1;
+    if (img->dtype != TIDE_UINT8 || (img->ndim != 2 && img->ndim != 3) || ch < 1 || ch > 4)
+        return TIDE_FAIL("%s: expected a uint8 image [H, W] or [H, W, C] with C in 1..4, got %s %s", op,
+                         tide_dtype_name(img->dtype), tide_shape_str(img->ndim, img->shape, sb, sizeof sb));
+    int64_t ih = img->shape[0], iw = img->shape[1];
+    if (ih < 1 || iw < 1 || ih > MAX_SIDE || iw > MAX_SIDE)
+        return TIDE_FAIL("%s: image size must be 1..%d pixels each way, got %lld x %lld", op, MAX_SIDE, (long long)iw,
+                         (long long)ih);
+    if (filter != TIDE_FILTER_NEAREST && filter != TIDE_FILTER_BILINEAR)
+        return TIDE_FAIL("%s: unknown filter %d (0 nearest, 1 bilinear)", op, filter);
+    if (w <= 0 || h <= 0) return 0; /* nothing to draw */
+
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, (int)iw, (int)ih);
+    if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
+        cairo_surface_destroy(s);
+        tide_fail(TIDE_ENOMEM, "%s: out of memory for a %lld x %lld image", op, (long long)iw, (long long)ih);
+        return -1;
+    }
+    cairo_surface_flush(s);
+    uint8_t *dst = cairo_image_surface_get_data(s);
+    int dstride = cairo_image_surface_get_stride(s);
+    const uint8_t *base = (const uint8_t *)tide_elem_ptr(img);
+    int64_t s0 = img->stride[0], s1 = img->stride[1], s2 = img->ndim == 3 ? img->stride[2] : 0;
+    for (int64_t i = 0; i < ih; i++) {
+        uint32_t *row = (uint32_t *)(dst + i * dstride);
+        for (int64_t j = 0; j < iw; j++) {
+            const uint8_t *p = base + i * s0 + j * s1;
+            uint32_t r, g, b, a = 255;
+            if (ch <= 2) {
+                r = g = b = p[0];
+                if (ch == 2) a = p[s2];
+            } else {
+                r = p[0], g = p[s2], b = p[2 * s2];
+                if (ch == 4) a = p[3 * s2];
+            }
+            if (a != 255) { /* cairo wants premultiplied alpha */
+                r = (r * a + 127) / 255, g = (g * a + 127) / 255, b = (b * a + 127) / 255;
+            }
+            row[j] = (a << 24) | (r << 16) | (g << 8) | b;
+        }
+    }
+    cairo_surface_mark_dirty(s);
+
+    cairo_t *cr = c->cr;
+    cairo_new_path(cr);
+    cairo_save(cr);
+    cairo_pattern_t *pat = cairo_pattern_create_for_surface(s);
+    cairo_matrix_t m; /* pattern space = image pixels; user space = canvas pixels */
+    cairo_matrix_init_scale(&m, (double)iw / w, (double)ih / h);
+    cairo_matrix_translate(&m, -x, -y);
+    cairo_pattern_set_matrix(pat, &m);
+    cairo_pattern_set_filter(pat, filter == TIDE_FILTER_NEAREST ? CAIRO_FILTER_NEAREST : CAIRO_FILTER_BILINEAR);
+    cairo_pattern_set_extend(pat, CAIRO_EXTEND_PAD);
+    cairo_set_source(cr, pat);
+    cairo_rectangle(cr, x, y, w, h);
+    cairo_fill(cr);
+    cairo_restore(cr);
+    cairo_pattern_destroy(pat);
+    cairo_surface_destroy(s);
+    return check_cairo(c, op);
+}
+
+/* ---------------------------------------------------------------- output */
+
+/* Rows of the surface as 8-bit RGB / RGBA, not premultiplied: dst is height x width x channels. */
+static void surface_pixels(const tide_canvas *c, uint8_t *dst) {
+    cairo_surface_flush(c->surface);
+    const uint8_t *src = cairo_image_surface_get_data(c->surface);
+    int stride = cairo_image_surface_get_stride(c->surface);
+    int nc = c->channels;
+    for (int64_t i = 0; i < c->height; i++) {
+        const uint32_t *row = (const uint32_t *)(src + i * stride);
+        uint8_t *o = dst + i * c->width * nc;
+        for (int64_t j = 0; j < c->width; j++) {
+            uint32_t p = row[j];
+            uint32_t a = nc == 4 ? p >> 24 : 255, r = (p >> 16) & 255, g = (p >> 8) & 255, b = p & 255;
+            if (a == 0) {
+                r = g = b = 0;
+            } else if (a != 255) { /* undo premultiplication */
+                r = (r * 255 + a / 2) / a, g = (g * 255 + a / 2) / a, b = (b * 255 + a / 2) / a;
+                r = r > 255 ? 255 : r, g = g > 255 ? 255 : g, b = b > 255 ? 255 : b;
+            }
+            o[j * nc] = (uint8_t)r, o[j * nc + 1] = (uint8_t)g, o[j * nc + 2] = (uint8_t)b;
+            if (nc == 4) o[j * nc + 3] = (uint8_t)a;
+        }
+    }
+}
+
+/* libpng reports errors by longjmp; the jump never leaves this function. Returns 0 or -1 with
+ * *why set (a static string). */
+static int png_encode(FILE *f, const uint8_t *pixels, int64_t w, int64_t h, int nc, const char **why) {
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    if (!png) {
+        *why = "out of memory";
+        return -1;
+    }
+    png_infop info = png_create_info_struct(png);
+    if (!info) {
+        png_destroy_write_struct(&png, NULL);
+        *why = "out of memory";
+        return -1;
+    }
+    if (setjmp(png_jmpbuf(png))) {
+        png_destroy_write_struct(&png, &info);
+        *why = "libpng failed to encode the image";
+        return -1;
+    }
+    png_init_io(png, f);
+    png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, 8, nc == 4 ? PNG_COLOR_TYPE_RGBA : PNG_COLOR_TYPE_RGB,
+                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    png_write_info(png, info);
+    for (int64_t i = 0; i < h; i++) png_write_row(png, (png_const_bytep)(pixels + i * w * nc));
+    png_write_end(png, NULL);
+    png_destroy_write_struct(&png, &info);
+    return 0;
+}
+
+int tide_canvas_save_png(const tide_canvas *c, const char *path) {
+    const char *op = "canvas_save_png";
+    if (check_canvas(c, op)) return -1;
+    if (!path || !path[0]) return TIDE_FAIL("%s: path is empty", op);
+    size_t len = strlen(path);
+    if (len > 4000) return TIDE_FAIL("%s: path is too long (%zu bytes)", op, len);
+    if (path[len - 1] == '/') return TIDE_FAIL("%s: '%s' names a folder, not a file", op, path);
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) return TIDE_FAIL("%s: '%s' is a folder", op, path);
+
+    uint8_t *pixels = malloc((size_t)(c->width * c->height * c->channels));
+    char *tmp = malloc(len + 16);
+    if (!pixels || !tmp) {
+        free(pixels);
+        free(tmp);
+        tide_fail(TIDE_ENOMEM, "%s: out of memory", op);
+        return -1;
+    }
+    surface_pixels(c, pixels);
+    snprintf(tmp, len + 16, "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        int e = errno;
+        free(pixels);
+        free(tmp);
+        return TIDE_FAIL("%s: cannot create '%s': %s", op, path, strerror(e));
+    }
+    fchmod(fd, 0644); /* mkstemp makes 0600; an image is meant to be shared like any file */
+    FILE *f = fdopen(fd, "wb");
+    const char *why = NULL;
+    int e = 0;
+    if (!f) {
+        e = errno;
+        close(fd);
+    } else {
+        errno = 0;
+        if (png_encode(f, pixels, c->width, c->height, c->channels, &why) != 0)
+            e = ferror(f) ? (errno ? errno : EIO) : -1; /* a failed write (disk full) or libpng itself */
+        if (!e && fflush(f) != 0) e = errno;
+        if (!e && ferror(f)) e = EIO;
+        if (!e && fsync(fileno(f)) != 0) e = errno;
+        if (fclose(f) != 0 && !e) e = errno;
+    }
+    if (!e && rename(tmp, path) != 0) e = errno;
+    free(pixels);
+    if (e) {
+        unlink(tmp);
+        free(tmp);
+        return TIDE_FAIL("%s: cannot write '%s': %s", op, path, e > 0 ? strerror(e) : why);
+    }
+    free(tmp);
+    return 0;
+}
+
+tide_tensor *tide_canvas_to_tensor(const tide_canvas *c) {
+    const char *op = "canvas_to_tensor";
+    if (check_canvas(c, op)) return NULL;
+    int64_t shape[3] = {c->height, c->width, c->channels};
+    tide_tensor *t = tide_alloc(op, 3, shape, TIDE_UINT8);
+    if (!t) return NULL;
+    surface_pixels(c, (uint8_t *)tide_elem_ptr(t));
+    return t;
+}
+
+/* ---------------------------------------------------------------- time */
+
+double tide_monotonic_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
