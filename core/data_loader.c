@@ -98,6 +98,22 @@ static tide_tensor *decode_png(const char *path, int channels) {
     return t;
 }
 
+tide_tensor *tide_image_load(const char *path, int mode) {
+    if (!path) {
+        TIDE_FAIL("image_load: expected a path");
+        return NULL;
+    }
+    if (mode != TIDE_IMAGE_GRAY && mode != TIDE_IMAGE_RGB) {
+        TIDE_FAIL("image_load: mode must be gray (1) or rgb (3), got %d", mode);
+        return NULL;
+    }
+    tide_tensor *png = decode_png(path, mode);
+    if (!png) return NULL;
+    tide_tensor *r = tide_image_to_float(png, NULL, 0);
+    tide_tensor_free(png);
+    return r;
+}
+
 int tide_png_probe(const char *path, int64_t *hwc) {
     if (!path || !hwc) return TIDE_FAIL("png_probe: expected a path");
     png_image im;
@@ -481,6 +497,21 @@ static int submit(tide_loader *l, int64_t b) {
 
 /* ---------------------------------------------------------------- epochs */
 
+int tide_data_shuffle(int64_t n, uint64_t seed, int64_t epoch, int64_t *order) {
+    if (n < 0 || (n > 0 && !order)) return TIDE_FAIL("shuffle: expected n >= 0 and an output array");
+    for (int64_t i = 0; i < n; i++) order[i] = i;
+    if (epoch < 0) return 0; /* no shuffle */
+    uint64_t state = tide_mix64(seed ^ 0x5851F42D4C957F2Dull) ^ tide_mix64((uint64_t)epoch);
+    for (int64_t i = n - 1; i > 0; i--) {
+        uint64_t r = tide_mix64(state += 0x9E3779B97F4A7C15ull);
+        int64_t j = (int64_t)(((unsigned __int128)r * (uint64_t)(i + 1)) >> 64);
+        int64_t t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+    }
+    return 0;
+}
+
 static int alloc_buffers(tide_loader *l) {
     int64_t rows = l->n < l->batch ? l->n : l->batch;
     for (int j = 0; j < l->ncols; j++) {
@@ -512,17 +543,7 @@ int tide_loader_start_epoch(tide_loader *l, int64_t epoch) {
         l->started = 1;
     }
     l->epoch = epoch;
-    for (int64_t i = 0; i < l->n; i++) l->order[i] = i;
-    if (l->shuffle) { /* Fisher-Yates from a stream keyed by (seed, epoch) */
-        uint64_t state = tide_mix64(l->seed ^ 0x5851F42D4C957F2Dull) ^ tide_mix64((uint64_t)epoch);
-        for (int64_t i = l->n - 1; i > 0; i--) {
-            uint64_t r = tide_mix64(state += 0x9E3779B97F4A7C15ull);
-            int64_t j = (int64_t)(((unsigned __int128)r * (uint64_t)(i + 1)) >> 64);
-            int64_t t = l->order[i];
-            l->order[i] = l->order[j];
-            l->order[j] = t;
-        }
-    }
+    tide_data_shuffle(l->n, l->shuffle ? l->seed : 0, l->shuffle ? epoch : -1, l->order);
     l->next_batch = 0;
     l->slot_state[0] = l->slot_state[1] = SLOT_IDLE;
     l->slot_batch[0] = l->slot_batch[1] = -1;

@@ -170,7 +170,7 @@ static int check_size(const char *op, int64_t h, int64_t w) {
 
 int tide_transforms_add_random_crop(tide_transforms *tf, int64_t h, int64_t w, const int64_t *padding) {
     const char *op = "RandomCrop";
-    if (check_size(op, h, w)) return -1;
+    if (!(h == 0 && w == 0) && check_size(op, h, w)) return -1;
     for (int i = 0; padding && i < 4; i++)
         if (padding[i] < 0 || padding[i] > (1 << 20))
             return TIDE_FAIL("%s: padding must be between 0 and 2^20, got %lld", op, (long long)padding[i]);
@@ -258,11 +258,12 @@ static int op_shape(const tf_op *o, int64_t *c, int64_t *h, int64_t *w) {
         return 0;
     case TF_RANDOM_CROP: {
         int64_t ph = *h + o->pad[0] + o->pad[2], pw = *w + o->pad[1] + o->pad[3];
-        if (o->h > ph || o->w > pw)
-            return TIDE_FAIL("RandomCrop: crop %lldx%lld is larger than the %s image (%lldx%lld)", (long long)o->h,
-                             (long long)o->w, o->pad[0] + o->pad[1] + o->pad[2] + o->pad[3] ? "padded" : "",
+        int64_t ch = o->h ? o->h : *h, cw = o->w ? o->w : *w; /* size 0: the input's size */
+        if (ch > ph || cw > pw)
+            return TIDE_FAIL("RandomCrop: crop %lldx%lld is larger than the %simage (%lldx%lld)", (long long)ch,
+                             (long long)cw, o->pad[0] + o->pad[1] + o->pad[2] + o->pad[3] ? "padded " : "",
                              (long long)ph, (long long)pw);
-        *h = o->h, *w = o->w;
+        *h = ch, *w = cw;
         return 0;
     }
     case TF_CENTER_CROP:
@@ -398,8 +399,8 @@ void tide_transforms_run(const tide_transforms *tf, const float *in, int64_t c, 
         }
         case TF_RANDOM_CROP: {
             int64_t ph = h + o->pad[0] + o->pad[2], pw = w + o->pad[1] + o->pad[3];
-            int64_t top = below(&rng, ph - o->h + 1), left = below(&rng, pw - o->w + 1);
-            oh = o->h, ow = o->w;
+            oh = o->h ? o->h : h, ow = o->w ? o->w : w;
+            int64_t top = below(&rng, ph - oh + 1), left = below(&rng, pw - ow + 1);
             crop_padded(cur, c, h, w, dst, oh, ow, top - o->pad[0], left - o->pad[1]);
             break;
         }

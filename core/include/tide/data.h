@@ -32,7 +32,8 @@ tide_transforms *tide_transforms_new(void);
 void tide_transforms_free(tide_transforms *tf);
 /* (x - mean[c]) / std[c]; n values per channel, or n = 1 for all channels; std must be > 0 */
 int tide_transforms_add_normalize(tide_transforms *tf, int64_t n, const double *mean, const double *std);
-/* zero-pad (top, left, bottom, right), then crop h x w at a random place */
+/* zero-pad (top, left, bottom, right), then crop h x w at a random place (h = w = 0: the input's
+ * size, so the image is shifted within its padding) */
 int tide_transforms_add_random_crop(tide_transforms *tf, int64_t h, int64_t w, const int64_t *padding);
 /* crop h x w at the centre (torchvision's rounding: top = round((H - h) / 2)) */
 int tide_transforms_add_center_crop(tide_transforms *tf, int64_t h, int64_t w);
@@ -91,6 +92,12 @@ int tide_loader_start_epoch(tide_loader *l, int64_t epoch);
 int tide_loader_next(tide_loader *l, tide_tensor **out);
 /* Rows (0-based, into the columns) of batch b of the current epoch: writes at most cap. */
 int64_t tide_loader_batch_rows(const tide_loader *l, int64_t b, int64_t *rows, int64_t cap);
+
+/* The loader's shuffle: order (n entries) <- a permutation of 0..n-1, a function of (seed, epoch)
+ * only (Fisher-Yates from a splitmix64 stream). */
+int tide_data_shuffle(int64_t n, uint64_t seed, int64_t epoch, int64_t *order);
+/* A PNG file as float32 [C, H, W] in [0, 1], C = mode (TIDE_IMAGE_GRAY or TIDE_IMAGE_RGB). */
+tide_tensor *tide_image_load(const char *path, int mode);
 
 /* ---- helpers for the Lua layer ----
  * Entries of a directory (not . or ..), as NUL-terminated names one after another in buf, each
