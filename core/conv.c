@@ -75,6 +75,7 @@ void conv_bias_backward(int dtype, const void *dy, void *db, int64_t N, int64_t 
             if (dtype == TIDE_FLOAT32) {
                 const float *p = (const float *)dy + (n * O + o) * HW;
                 float part = 0;
+#pragma omp simd reduction(+ : part)
                 for (int64_t i = 0; i < HW; i++) part += p[i];
                 s += part;
             } else {
