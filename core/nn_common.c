@@ -2,6 +2,8 @@
  * (core/activation.c, core/norm.c, core/loss.c); see core/nn_internal.h. */
 #include "nn_internal.h"
 
+#include <stdio.h>
+
 bool nn_check_float(const char *op, const tide_tensor *t, const char *what) {
     if (!t) {
         TIDE_FAIL("%s: %s is NULL (freed?)", op, what);
@@ -81,6 +83,24 @@ const void *nn_data(const tide_tensor *t, tide_tensor **tmp) {
     if (!c) return NULL;
     *tmp = c;
     return tide_elem_ptr(c);
+}
+
+const char *nn_index_str(int nd, const int64_t *shape, int64_t flat, int64_t base, char *buf, size_t len) {
+    int64_t idx[TIDE_MAX_DIMS];
+    for (int d = nd - 1; d >= 0; d--) {
+        idx[d] = shape[d] ? flat % shape[d] : 0;
+        flat = shape[d] ? flat / shape[d] : 0;
+    }
+    size_t k = 0;
+    buf[k++] = '[';
+    for (int d = 0; d < nd && k < len; d++)
+        k += (size_t)snprintf(buf + k, len - k, d ? ", %lld" : "%lld", (long long)(idx[d] + base));
+    if (k + 2 <= len) {
+        buf[k++] = ']';
+        buf[k] = 0;
+    } else
+        buf[len - 1] = 0;
+    return buf;
 }
 
 bool nn_overlap(const tide_tensor *a, const tide_tensor *b) {

@@ -34,6 +34,9 @@ static inline double nn_vec_at(const tide_tensor *v, int64_t i) {
     return v->dtype == TIDE_FLOAT32 ? (double)((const float *)p)[i * s] : ((const double *)p)[i * s];
 }
 
+/* "[2, 5]": the position of element `flat` (row-major) of a shape, each index + base. */
+NN_HIDDEN const char *nn_index_str(int nd, const int64_t *shape, int64_t flat, int64_t base, char *buf, size_t len);
+
 /* True when a and b's memory overlaps. */
 NN_HIDDEN bool nn_overlap(const tide_tensor *a, const tide_tensor *b);
 
