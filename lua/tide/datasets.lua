@@ -313,9 +313,9 @@ function M.locate(name, opts)
     end
     return cache, "download"
   end
-  raise(string.format("datasets: %s not found (looked in %s)%s", name, table.concat(tried, ", "),
-    url and "; downloads are off" or
-    string.format("; put it in a folder named %s under TIDE_DATA, or pass {path = folder}", e.folder)))
+  local why = url and "; downloads are off ({download = false} or TIDE_OFFLINE=1)" or "; it has no download address"
+  raise(string.format("datasets: %s not found (looked in %s)%s; put it in a folder named %s under TIDE_DATA, or pass "
+    .. "{path = folder}", name, table.concat(tried, ", "), why, e.folder))
 end
 
 -- verify(name, opts): sha256 of the located files against the registry -> true, or an error
