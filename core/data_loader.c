@@ -14,6 +14,7 @@
  * tide_loader_next on the caller's thread. Without prefetch the caller's thread fills the same
  * buffers with the same code, so both paths give identical batches. */
 #include "data_internal.h"
+#include "tide/io.h"
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
@@ -21,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <png.h>
 
 #define OP "DataLoader"
 #define MAX_COLUMNS 16
@@ -37,6 +37,7 @@ typedef struct column {
     char **paths;                  /* SRC_PNG: one file per row */
     int64_t npaths;
     int mode;                      /* SRC_PNG: TIDE_IMAGE_GRAY / RGB */
+    tide_tensor *decoded;          /* SRC_PNG: uint8 [H, W, C] the decoder writes into (reused) */
     int64_t c, h, w;               /* IMAGE: geometry before the transforms */
     int u8_image;                  /* IMAGE from a uint8 tensor: convert [H, W, C] -> [C, H, W] / 255 */
     tide_transforms *tf;           /* IMAGE: may be NULL */
@@ -60,6 +61,8 @@ struct tide_loader {
     /* scratch of whoever fills a batch (one fill runs at a time) */
     float *img, *tfs;
     int64_t img_cap, tfs_cap;
+    unsigned char *file; /* a PNG file's bytes */
+    int64_t file_cap;
     /* the worker */
     pthread_t thread;
     int thread_started, stop;
@@ -73,31 +76,6 @@ struct tide_loader {
 
 /* ---------------------------------------------------------------- PNG */
 
-/* A PNG file as uint8 [H, W, channels] (1 gray, 3 rgb), converted as needed. */
-static tide_tensor *decode_png(const char *path, int channels) {
-    png_image im;
-    memset(&im, 0, sizeof im);
-    im.version = PNG_IMAGE_VERSION;
-    if (!png_image_begin_read_from_file(&im, path)) {
-        TIDE_FAIL("read_png: %s: %s", path, im.message);
-        return NULL;
-    }
-    im.format = channels == 1 ? PNG_FORMAT_GRAY : PNG_FORMAT_RGB;
-    int64_t shape[3] = {im.height, im.width, channels};
-    tide_tensor *t = tide_alloc("read_png", 3, shape, TIDE_UINT8);
-    if (!t) {
-        png_image_free(&im);
-        return NULL;
-    }
-    if (!png_image_finish_read(&im, NULL, tide_tensor_data_ptr(t), 0, NULL)) {
-        TIDE_FAIL("read_png: %s: %s", path, im.message);
-        png_image_free(&im);
-        tide_tensor_free(t);
-        return NULL;
-    }
-    return t;
-}
-
 tide_tensor *tide_image_load(const char *path, int mode) {
     if (!path) {
         TIDE_FAIL("image_load: expected a path");
@@ -107,22 +85,52 @@ tide_tensor *tide_image_load(const char *path, int mode) {
         TIDE_FAIL("image_load: mode must be gray (1) or rgb (3), got %d", mode);
         return NULL;
     }
-    tide_tensor *png = decode_png(path, mode);
+    tide_tensor *png = tide_png_read(path, NULL, mode, 8);
     if (!png) return NULL;
     tide_tensor *r = tide_image_to_float(png, NULL, 0);
     tide_tensor_free(png);
     return r;
 }
 
-int tide_png_probe(const char *path, int64_t *hwc) {
-    if (!path || !hwc) return TIDE_FAIL("png_probe: expected a path");
-    png_image im;
-    memset(&im, 0, sizeof im);
-    im.version = PNG_IMAGE_VERSION;
-    if (!png_image_begin_read_from_file(&im, path)) return TIDE_FAIL("read_png: %s: %s", path, im.message);
-    hwc[0] = im.height, hwc[1] = im.width, hwc[2] = PNG_IMAGE_SAMPLE_CHANNELS(im.format);
-    png_image_free(&im);
-    return 0;
+/* The whole file into *buf (grown as needed); returns its length or -1 with err set. */
+static int64_t slurp(const char *path, unsigned char **buf, int64_t *cap, char *err) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, ERR_LEN, "ImageFolder: cannot open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    int64_t len = 0;
+    for (;;) {
+        if (len == *cap) {
+            int64_t ncap = *cap ? 2 * *cap : 64 * 1024;
+            unsigned char *p = realloc(*buf, (size_t)ncap);
+            if (!p) {
+                fclose(f);
+                snprintf(err, ERR_LEN, "ImageFolder: %s: out of memory", path);
+                return -1;
+            }
+            *buf = p, *cap = ncap;
+        }
+        size_t got = fread(*buf + len, 1, (size_t)(*cap - len), f);
+        len += (int64_t)got;
+        if (got == 0) break;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        snprintf(err, ERR_LEN, "ImageFolder: cannot read %s", path);
+        return -1;
+    }
+    return len;
+}
+
+/* Width and height from a PNG's IHDR (the first chunk); 0 when the bytes do not start like a PNG. */
+static int png_size(const unsigned char *p, int64_t len, int64_t *h, int64_t *w) {
+    static const unsigned char sig[8] = {137, 80, 78, 71, 13, 10, 26, 10};
+    if (len < 24 || memcmp(p, sig, 8) != 0 || memcmp(p + 12, "IHDR", 4) != 0) return 0;
+    *w = (int64_t)((uint32_t)p[16] << 24 | (uint32_t)p[17] << 16 | (uint32_t)p[18] << 8 | p[19]);
+    *h = (int64_t)((uint32_t)p[20] << 24 | (uint32_t)p[21] << 16 | (uint32_t)p[22] << 8 | p[23]);
+    return 1;
 }
 
 /* ---------------------------------------------------------------- creation */
@@ -193,13 +201,14 @@ void tide_loader_free(tide_loader *l) {
         for (int64_t i = 0; i < c->npaths; i++) free(c->paths[i]);
         free(c->paths);
         tide_transforms_free(c->tf);
+        tide_tensor_free(c->decoded);
         tide_tensor_free(c->buf[0]);
         tide_tensor_free(c->buf[1]);
     }
     pthread_mutex_destroy(&l->mu);
     pthread_cond_destroy(&l->wake);
     pthread_cond_destroy(&l->done);
-    free(l->img), free(l->tfs);
+    free(l->img), free(l->tfs), free(l->file);
     free(l->order), free(l->index);
     free(l);
 }
@@ -369,47 +378,60 @@ static int fill_image(tide_loader *l, column *c, int64_t r, float *dst, uint64_t
         }
     } else {
         const char *path = c->paths[r];
-        tide_tensor *png = decode_png(path, c->mode);
+        int64_t len = slurp(path, &l->file, &l->file_cap, err);
+        if (len < 0) return -1;
+        if (png_size(l->file, len, &ih, &iw)) {
+            if (!c->has_resize && (ih != c->h || iw != c->w)) {
+                snprintf(err, ERR_LEN,
+                         "ImageFolder: %s is %lldx%lld, expected %lldx%lld like the first image (images of different "
+                         "sizes need a Resize transform)",
+                         path, (long long)ih, (long long)iw, (long long)c->h, (long long)c->w);
+                return -1;
+            }
+            if (ih < 1 || iw < 1 || ih > (1 << 20) || iw > (1 << 20)) {
+                snprintf(err, ERR_LEN, "read_png: %s: corrupt PNG (a %lldx%lld image)", path, (long long)ih, (long long)iw);
+                return -1;
+            }
+            if (!c->decoded || c->decoded->shape[0] != ih || c->decoded->shape[1] != iw) { /* only when sizes vary */
+                int64_t shape[3] = {ih, iw, ic};
+                tide_tensor_free(c->decoded);
+                c->decoded = tide_tensor_empty(3, shape, TIDE_UINT8);
+                if (!c->decoded) goto nomem;
+            }
+        }
+        /* not a PNG at all: the decoder says so */
+        tide_tensor *png = tide_png_decode(l->file, len, path, c->decoded, c->mode, 8);
         if (!png) {
             snprintf(err, ERR_LEN, "%s", tide_last_error());
             tide_clear_error();
             return -1;
         }
+        if (png != c->decoded) { /* the header was not where png_size looked: keep what the decoder made */
+            tide_tensor_free(c->decoded);
+            c->decoded = png;
+        }
         ih = png->shape[0], iw = png->shape[1];
-        if (!(png->dtype == TIDE_UINT8 && png->ndim == 3 && png->shape[2] == c->c && tide_tensor_is_contiguous(png))) {
-            snprintf(err, ERR_LEN, "ImageFolder: %s: the decoder gave an unexpected image layout", path);
-            tide_tensor_free(png);
-            return -1;
-        }
         if (!c->has_resize && (ih != c->h || iw != c->w)) {
-            snprintf(err, ERR_LEN,
-                     "ImageFolder: %s is %lldx%lld, expected %lldx%lld like the first image (images of different sizes "
-                     "need a Resize transform)",
-                     path, (long long)ih, (long long)iw, (long long)c->h, (long long)c->w);
-            tide_tensor_free(png);
+            snprintf(err, ERR_LEN, "ImageFolder: %s is %lldx%lld, expected %lldx%lld like the first image", path,
+                     (long long)ih, (long long)iw, (long long)c->h, (long long)c->w);
             return -1;
         }
-        int64_t o3[3];
         if (c->has_resize) {
+            int64_t o3[3];
             if (tide_transforms_output_shape(c->tf, ic, ih, iw, o3) || o3[1] != c->out_shape[1] ||
                 o3[2] != c->out_shape[2]) {
                 snprintf(err, ERR_LEN, "ImageFolder: %s (%lldx%lld): %s", path, (long long)ih, (long long)iw,
                          tide_last_error()[0] ? tide_last_error() : "the transforms give another size");
                 tide_clear_error();
-                tide_tensor_free(png);
                 return -1;
             }
         }
         float *to = dst;
         if (c->tf) {
-            if (reserve_floats(&l->img, &l->img_cap, ic * ih * iw)) {
-                tide_tensor_free(png);
-                goto nomem;
-            }
+            if (reserve_floats(&l->img, &l->img_cap, ic * ih * iw)) goto nomem;
             to = l->img;
         }
         tide_u8_hwc_to_chw(tide_tensor_data_ptr(png), ih, iw, ic, to);
-        tide_tensor_free(png);
         if (!c->tf) return 0;
         src = l->img;
     }

@@ -6,6 +6,7 @@
  * written by hand here (stored deflate blocks), so the test needs no image library. */
 #include "check.h"
 #include "tide/data.h"
+#include "tide/io.h"
 #include "tide/tensor.h"
 
 #include <stdint.h>
@@ -473,8 +474,8 @@ static void test_loader_png(void) {
         paths[i] = names[i];
         ((int64_t *)tide_tensor_data_ptr(labels))[i] = i % 3 + 1;
     }
-    int64_t hwc[3];
-    CHECK(tide_png_probe(paths[1], hwc) == 0 && hwc[0] == 6 && hwc[1] == 5 && hwc[2] == 3);
+    int64_t hwc[7];
+    CHECK(tide_png_info(paths[1], hwc) == 0 && hwc[0] == 6 && hwc[1] == 5 && hwc[2] == 3);
 
     /* decoded rgb batches equal the pattern; gray files are expanded to three equal channels */
     tide_loader *l = tide_loader_new(N, NULL, 5, 0, 0, 0, 1);
@@ -539,7 +540,7 @@ static void test_loader_png(void) {
     tide_loader_free(l);
 
     write_bytes(names[3], "not a png", 9);
-    CHECK(tide_png_probe(names[3], hwc) != 0 && error_has("img03.png"));
+    CHECK(tide_png_info(names[3], hwc) != 0 && error_has("img03.png"));
     CHECK(tide_image_load(names[3], TIDE_IMAGE_GRAY) == NULL && error_has("img03.png"));
     tide_tensor_free(labels);
 }

@@ -96,7 +96,8 @@ int64_t tide_loader_batch_rows(const tide_loader *l, int64_t b, int64_t *rows, i
 /* The loader's shuffle: order (n entries) <- a permutation of 0..n-1, a function of (seed, epoch)
  * only (Fisher-Yates from a splitmix64 stream). */
 int tide_data_shuffle(int64_t n, uint64_t seed, int64_t epoch, int64_t *order);
-/* A PNG file as float32 [C, H, W] in [0, 1], C = mode (TIDE_IMAGE_GRAY or TIDE_IMAGE_RGB). */
+/* A PNG file as float32 [C, H, W] in [0, 1], C = mode (TIDE_IMAGE_GRAY or TIDE_IMAGE_RGB); decoded
+ * by tide_png_read (tide/io.h). */
 tide_tensor *tide_image_load(const char *path, int mode);
 
 /* ---- helpers for the Lua layer ----
@@ -104,8 +105,6 @@ tide_tensor *tide_image_load(const char *path, int mode);
  * followed by a type byte: 'd' directory, 'f' regular file, '?' other. Returns the bytes
  * needed; call again with a larger buffer if that exceeds cap. -1 on error. */
 int64_t tide_dir_list(const char *path, char *buf, int64_t cap);
-/* Size (H, W, channels as stored) of a PNG file without decoding its pixels. */
-int tide_png_probe(const char *path, int64_t *hwc);
 /* Check 1-d integer labels lie in [low, high]; on failure writes the first bad position. */
 int tide_labels_check(const tide_tensor *y, int64_t low, int64_t high, int64_t *bad_position);
 

@@ -72,8 +72,8 @@ return function(data)
       end
     end
     if #classes == 0 then raise("ImageFolder: " .. root .. " has no class folders (expected one folder of PNGs per class)") end
-    local hwc = ffi.new("int64_t[3]")
-    if C.tide_png_probe(paths[1], hwc) ~= 0 then raise_c() end
+    local hwc = ffi.new("int64_t[7]") -- H, W, channels, ... (tide_png_info in tide/io.h)
+    if C.tide_png_info(paths[1], hwc) ~= 0 then raise_c() end
     local mode = opts.mode
     if mode == nil then mode = tonumber(hwc[2]) <= 2 and "gray" or "rgb" end
     if not MODES[mode] then raise("ImageFolder: mode must be \"gray\" or \"rgb\", got " .. tostring(mode)) end
