@@ -94,9 +94,9 @@ describe("optimizer state_dict", function()
       end
       local sd = opt:state_dict()
       local saved = { ps[1]:detach():clone(), ps[2]:detach():clone() }
-      -- meta is plain data, and survives JSON
-      local cjson = require("cjson")
-      sd.meta = cjson.decode(cjson.encode(sd.meta))
+      -- meta is plain data, and survives JSON (as in tide.io's checkpoints)
+      local json = require("tide.io.json")
+      sd.meta = json.decode(json.encode(sd.meta))
       for k = 6, 10 do
         set_grads(ps, dtype, k, skip)
         opt:step()
@@ -124,7 +124,7 @@ describe("optimizer state_dict", function()
     for k in pairs(sd.tensors) do keys[#keys + 1] = k end
     table.sort(keys)
     assert.same({ "1.exp_avg", "1.exp_avg_sq", "1.max_exp_avg_sq" }, keys)
-    assert.same({ ["1"] = { step = 1 } }, sd.meta.state)
+    assert.same({ [1] = { step = 1 } }, sd.meta.state)
     assert.equals("Adam", sd.meta.optimizer)
     assert.same({ 1, 2 }, sd.meta.param_groups[1].params)
     assert.same({ 0.9, 0.999 }, sd.meta.param_groups[1].betas)
@@ -132,6 +132,38 @@ describe("optimizer state_dict", function()
     opt:step()
     assert.same(before, sd.tensors["1.exp_avg"]:totable())
     assert.is_string(require("cjson").encode(sd.meta))
+  end)
+
+  it("loads meta that went through plain cjson (holes as nulls, string keys)", function()
+    local cjson = require("cjson")
+    local function run(opt, ps, steps)
+      for k = 1, steps do
+        for j, p in ipairs(ps) do p.grad = (j ~= 2) and tide.full({ 2 }, k * j, "float64") or nil end
+        opt:step()
+      end
+    end
+    local ps = { tide.zeros(2, "float64"):requires_grad_(), tide.zeros(2, "float64"):requires_grad_(),
+      tide.zeros(2, "float64"):requires_grad_() }
+    local opt = optim.RMSprop(ps, { momentum = 0.5 })
+    run(opt, ps, 3)
+    local sd = opt:state_dict()
+    assert.same({ [1] = { step = 3 }, [3] = { step = 3 } }, sd.meta.state)
+    for _, text in ipairs({ cjson.encode(sd.meta), '{"optimizer": "RMSprop", "state": {"1": {"step": 3}, "3": {"step": 3}}, '
+        .. '"param_groups": ' .. cjson.encode(sd.meta.param_groups) .. "}" }) do
+      local qs = { ps[1]:detach():clone():requires_grad_(), ps[2]:detach():clone():requires_grad_(),
+        ps[3]:detach():clone():requires_grad_() }
+      local opt2 = optim.RMSprop(qs, { momentum = 0.5 })
+      opt2:load_state_dict({ tensors = sd.tensors, meta = cjson.decode(text) })
+      assert.equals(3, opt2.state[qs[3]].step)
+      assert.is_nil(opt2.state[qs[2]])
+      local copy = opt:state_dict()
+      local o1 = optim.RMSprop({ ps[1]:detach():clone():requires_grad_(), ps[2]:detach():clone():requires_grad_(),
+        ps[3]:detach():clone():requires_grad_() }, { momentum = 0.5 })
+      o1:load_state_dict(copy)
+      run(o1, o1.param_groups[1].params, 2)
+      run(opt2, qs, 2)
+      for j = 1, 3 do assert.same(o1.param_groups[1].params[j]:detach():totable(), qs[j]:detach():totable()) end
+    end
   end)
 
   it("restores hyper-parameters and converts state to the param dtype", function()

@@ -272,9 +272,9 @@ end
 -- ---------------------------------------------------------------- state dicts
 
 -- {tensors = {["<param index>.<state name>"] = tensor (a copy)}, meta = {optimizer = name,
--- param_groups = {{lr = ..., ..., params = {indices}}}, state = {["<param index>"] = {step = n}}}}.
--- meta holds only numbers, strings, booleans and arrays (JSON-able); tensors are snapshots that
--- later steps do not change.
+-- param_groups = {{lr = ..., ..., params = {indices}}}, state = {[param index] = {step = n}}}}.
+-- meta holds only numbers, strings, booleans and tables of them with string or integer keys
+-- (JSON-able: tide.io.json keeps integer keys); tensors are snapshots later steps do not change.
 function Optimizer:state_dict()
   local tensors, meta_state, groups = {}, {}, {}
   local index = 0
@@ -298,7 +298,7 @@ function Optimizer:state_dict()
             scalars[k] = copy_value(v)
           end
         end
-        meta_state[tostring(index)] = scalars or {}
+        meta_state[index] = scalars or {}
       end
     end
     g.params = idx
@@ -307,7 +307,8 @@ function Optimizer:state_dict()
   return { tensors = tensors, meta = { optimizer = self.name, param_groups = groups, state = meta_state } }
 end
 
--- Restore from a state_dict() (also one that went through JSON: meta.state keys are strings).
+-- Restore from a state_dict() (also one that went through JSON: meta.state's keys may come back
+-- as strings, its holes as JSON nulls).
 -- The param groups must match this optimizer's in number and size, and every state tensor the
 -- shape of its parameter; state tensors are copied (converted to the parameter's dtype).
 function Optimizer:load_state_dict(sd)
@@ -360,11 +361,17 @@ function Optimizer:load_state_dict(sd)
   local mstate = meta.state or {}
   if type(mstate) ~= "table" then fail("meta.state must be a table") end
   for k, scalars in pairs(mstate) do
-    local i = tonumber(k)
-    if i == nil or params[i] == nil then fail("meta.state has an entry for param %s, but there are %d params", tostring(k), index) end
-    if type(scalars) ~= "table" then fail("meta.state[%s] must be a table", tostring(k)) end
-    new_state[i] = new_state[i] or {}
-    for sk, v in pairs(scalars) do new_state[i][sk] = copy_value(v) end
+    -- JSON decoders may hand back the keys as strings, and holes of an array as null
+    if type(scalars) == "table" then
+      local i = tonumber(k)
+      if i == nil or params[i] == nil then
+        fail("meta.state has an entry for param %s, but there are %d params", tostring(k), index)
+      end
+      new_state[i] = new_state[i] or {}
+      for sk, v in pairs(scalars) do new_state[i][sk] = copy_value(v) end
+    elseif type(scalars) ~= "userdata" then
+      fail("meta.state[%s] must be a table, got %s", tostring(k), type(scalars))
+    end
   end
   -- the saved hyper-parameters (options missing from an older dict take the defaults)
   local new_groups = {}
