@@ -74,6 +74,8 @@ function M.record(name, out, inputs, backward)
   local n = table.maxn(inputs)
   local needs, any = {}, false
   for i = 1, n do
+    -- an op that hands back its input itself (x:to(x.dtype)) must not become its own parent
+    if inputs[i] == out then return out end
     local r = req(inputs[i])
     needs[i] = r
     any = any or r

@@ -36,7 +36,9 @@ return function(tide, A, install)
     local raw_to = methods.to
     methods.to = function(x, dtype)
       if needs(x) and (dtype == "float32" or dtype == "float64") then
-        return record("to", raw_to(x, dtype), { x }, function(g) return g end)
+        local y = raw_to(x, dtype)
+        if y == x then return y end -- already that dtype: the tensor itself
+        return record("to", y, { x }, function(g) return g end)
       end
       return raw_to(x, dtype)
     end
