@@ -316,7 +316,7 @@ def main_numpy():
     npy = {}
     for name, a in arrays.items():
         np.save(os.path.join(OUT, name + ".npy"), a)
-        npy[name] = {"file": name + ".npy", "values": np.ascontiguousarray(a)}
+        npy[name] = {"file": name + ".npy", "values": a.copy(order="C")}
     for version in ((2, 0), (3, 0)):
         name = "v%d" % version[0]
         a = np.arange(6, dtype=np.float32).reshape(3, 2) * version[0]
@@ -358,7 +358,7 @@ def main_numpy():
         zipfile.ZIP64_LIMIT, zipfile.ZIP_FILECOUNT_LIMIT = old
     with zipfile.ZipFile(os.path.join(OUT, "zip64.npz")) as z:
         assert all(i.extra for i in z.infolist()), "zip64 extras expected"
-    npz = {name: np.ascontiguousarray(a) for name, a in members.items()}
+    npz = {name: a.copy(order="C") for name, a in members.items()}
     return npy, save, npz
 
 
