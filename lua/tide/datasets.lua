@@ -48,6 +48,7 @@ REGISTRY["mnist-png"] = {
   license = "CC BY-SA 3.0 (MNIST)",
   classes = { "0", "1", "2", "3", "4", "5", "6", "7", "8", "9" },
   files = { sums = file("SHA256SUMS", "5404353d846fcc98b8fa77600f7da7d3c5a607785c8da71569bb7af34d89a5a5") },
+  manifest = "sums", -- verify() also checks every PNG against it (sha256sum -c)
   splits = { train = { "sums" }, test = { "sums" } },
   split_folders = { train = "train", test = "test" },
 }
@@ -331,6 +332,18 @@ function M.verify(name, opts)
     if f.sha256 then
       local got = sha256_of(p)
       if got ~= f.sha256 then raise(string.format("verify: %s: %s has sha256 %s, expected %s", name, p, got, f.sha256)) end
+    end
+  end
+  if e.manifest then -- a sha256sum manifest listing more files (paths relative to the folder)
+    local cmd = string.format("cd %s && sha256sum --quiet --strict -c %s 2>&1", shell_quote(dir),
+      shell_quote(e.files[e.manifest].name))
+    local p = io.popen(cmd)
+    local out = p:read("*a")
+    local ok = p:close()
+    local first = out:match("[^\n]+")
+    if first or not ok then
+      raise(string.format("verify: %s: files in %s differ from %s: %s", name, dir, e.files[e.manifest].name,
+        first or "sha256sum failed"))
     end
   end
   return true

@@ -25,6 +25,12 @@ local function ls(dir)
   return out
 end
 
+local function write(path, bytes)
+  local f = assert(io.open(path, "wb"))
+  f:write(bytes)
+  f:close()
+end
+
 local tmp = os.tmpname()
 os.remove(tmp)
 sh("mkdir -p " .. tmp)
@@ -147,16 +153,26 @@ describe("the registry", function()
   end)
 end)
 
+describe("verify", function()
+  it("checks a manifest's files too", function()
+    local dir = tmp .. "/manifested"
+    sh("mkdir -p " .. dir .. "/train/a")
+    write(dir .. "/train/a/1.png", "x")
+    sh("cd " .. dir .. " && sha256sum train/a/1.png > SUMS")
+    D.register("tide-test-manifest", { kind = "image_folder", files = { sums = { name = "SUMS" } }, manifest = "sums",
+      splits = { train = { "sums" } }, split_folders = { train = "train" } })
+    assert.is_true(D.verify("tide-test-manifest", { path = dir }))
+    write(dir .. "/train/a/1.png", "y")
+    H.assert_error(function() return D.verify("tide-test-manifest", { path = dir }) end,
+      "verify", "tide-test-manifest", "train/a/1.png")
+  end)
+end)
+
 -- ---------------------------------------------------------------- downloads
 describe("downloads", function()
   -- a tiny IDX data set registered for the test; its files are served from 127.0.0.1
   local images = "\0\0\8\3" .. "\0\0\0\3" .. "\0\0\0\2" .. "\0\0\0\2" .. "abcdefghijkl"
   local labels = "\0\0\8\1" .. "\0\0\0\3" .. "\0\1\2"
-  local function write(path, bytes)
-    local f = assert(io.open(path, "wb"))
-    f:write(bytes)
-    f:close()
-  end
   local function register(sums)
     D.register("tide-test-tiny", {
       kind = "idx", classes = { "a", "b", "c" },
