@@ -14,9 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* The kernels never unmask floating-point exceptions: selects may become blends. */
-#pragma GCC optimize("no-trapping-math")
-
 enum { ACT_RELU, ACT_LEAKY, ACT_ELU, ACT_GELU, ACT_GELU_TANH, ACT_SIGMOID, ACT_TANH, ACT_DROPOUT };
 static const char *const act_names[] = {"relu", "leaky_relu", "elu", "gelu", "gelu", "sigmoid", "tanh", "dropout"};
 /* relative cost per element, for the threading threshold */

@@ -14,8 +14,6 @@
 #include <math.h>
 #include <stdlib.h>
 
-#pragma GCC optimize("no-trapping-math")
-
 /* Samples per chunk of the partial sums. */
 #define CLS_CHUNK 256
 

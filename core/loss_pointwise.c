@@ -12,8 +12,6 @@
 #include <math.h>
 #include <stdlib.h>
 
-#pragma GCC optimize("no-trapping-math")
-
 #define PL_CHUNK 4096
 
 enum { PL_MSE, PL_L1, PL_HUBER, PL_SMOOTH_L1, PL_BCE, PL_BCE_LOGITS };

@@ -4,6 +4,12 @@
 #ifndef TIDE_NN_INTERNAL_H
 #define TIDE_NN_INTERNAL_H
 
+/* The kernels never unmask floating-point exceptions, so selects may become blends. Set here,
+ * before any inline helper, so the helpers and the kernels that call them share one set of
+ * optimisation options: GCC does not inline across different ones (nn_expf would become a
+ * call per element and the loops would not vectorise). */
+#pragma GCC optimize("no-trapping-math")
+
 #include "internal.h"
 
 #include <stdint.h>
