@@ -3,8 +3,9 @@
 -- at most 14 significant digits (0.1 + 0.2 would not come back equal) and rejects NaN.
 --
 -- encode(v) round-trips plain Lua values exactly through decode():
---   numbers: integers below 2^53 as integers, others with 17 significant digits; NaN and
---            infinities as NaN / Infinity / -Infinity (what Python's json writes and reads)
+--   numbers: integers below 2^53 as integers, others in the fewest digits (15..17) that read
+--            back as the same double; NaN and infinities as NaN / Infinity / -Infinity (what
+--            Python's json writes and reads)
 --   tables:  keys 1..n (n >= 1) are a JSON array; other tables an object with sorted keys.
 --            Integer keys are written as strings and decoded back to integers, so a string key
 --            that looks like an integer ("3") is refused: it would come back as a number.
@@ -59,6 +60,12 @@ function M.number(x)
   if x == huge then return "Infinity" end
   if x == -huge then return "-Infinity" end
   if is_int(x) then return format("%d", x) end
+  -- the shortest of 15..17 significant digits that reads back as the same double (0.1, not
+  -- 0.10000000000000001), as Python's repr does
+  for digits = 15, 16 do
+    local s = format("%." .. digits .. "g", x)
+    if tonumber(s) == x then return s end
+  end
   return format("%.17g", x)
 end
 
