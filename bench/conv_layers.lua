@@ -1,0 +1,136 @@
+-- bench/conv_layers.lua — the convolution and pooling layers of the CNN benchmark against PyTorch:
+--   conv1  conv 1->32 3x3 pad 1 on [64, 1, 28, 28]     (its input needs no gradient)
+--   pool1  max_pool 2 on [64, 32, 28, 28]
+--   conv2  conv 32->64 3x3 pad 1 on [64, 32, 14, 14]
+--   pool2  max_pool 2 on [64, 64, 14, 14]
+-- each forward ("_fwd") and backward ("_bwd") as a training step runs them: autograd on,
+-- parameters requiring grad, .grad reset before each backward; and "stack", the four chained,
+-- forward then backward. Both sides use the same thread count (default 2). Tide and
+-- bench/conv_layers_peer.py (PyTorch, /usr/bin/python3, kept alive and fed case names through a
+-- FIFO) alternate case by case for several rounds; each measurement is the median of 21 runs and
+-- the best round counts, to damp the noise of a shared machine. Prints each time and the ratio
+-- PyTorch time / Tide time (> 1: Tide faster).
+-- Run: bench/run_conv_layers.sh [threads] [rounds]   (or: tide bench/conv_layers.lua [threads] [rounds])
+local tide = require("tide")
+package.path = (arg and arg[0] and arg[0]:match("^(.*)/[^/]*$") or "bench") .. "/?.lua;" .. package.path
+local now = require("clock")
+local Fc = require("tide.nn.functional.conv")
+local Fp = require("tide.nn.functional.pool")
+
+local threads = tonumber(arg and arg[1]) or 2
+local rounds = tonumber(arg and arg[2]) or 5
+local python = os.getenv("TIDE_PYTHON") or "/usr/bin/python3"
+local here = (arg and arg[0] or "bench/conv_layers.lua"):match("^(.*)/[^/]*$") or "."
+tide.threads(threads)
+tide.manual_seed(0)
+
+local B = 64
+local x1 = tide.randn(B, 1, 28, 28)
+local w1 = (tide.randn(32, 1, 3, 3) * 0.3):requires_grad_()
+local b1 = (tide.randn(32) * 0.1):requires_grad_()
+local a1 = tide.randn(B, 32, 28, 28):requires_grad_() -- pool1's input
+local x2 = tide.randn(B, 32, 14, 14):requires_grad_() -- conv2's input
+local w2 = (tide.randn(64, 32, 3, 3) * 0.06):requires_grad_()
+local b2 = (tide.randn(64) * 0.1):requires_grad_()
+local a2 = tide.randn(B, 64, 14, 14):requires_grad_() -- pool2's input
+local g1, gp1 = tide.randn(B, 32, 28, 28), tide.randn(B, 32, 14, 14)
+local g2, gp2 = tide.randn(B, 64, 14, 14), tide.randn(B, 64, 7, 7)
+local leaves = { w1, b1, a1, x2, w2, b2, a2 }
+
+local function clear()
+  for _, t in ipairs(leaves) do t.grad = nil end
+end
+
+local P1 = { padding = 1 }
+local LAYERS = {
+  conv1 = { function() return Fc.conv2d(x1, w1, b1, P1) end, g1 },
+  pool1 = { function() return Fp.max_pool2d(a1, 2) end, gp1 },
+  conv2 = { function() return Fc.conv2d(x2, w2, b2, P1) end, g2 },
+  pool2 = { function() return Fp.max_pool2d(a2, 2) end, gp2 },
+}
+
+local function stack()
+  return Fp.max_pool2d(Fc.conv2d(Fp.max_pool2d(Fc.conv2d(x1, w1, b1, P1), 2), w2, b2, P1), 2)
+end
+
+-- One run of a case; returns its time in ms.
+local function sample(name)
+  clear()
+  if name == "stack" then
+    local t0 = now()
+    stack():backward(gp2)
+    return (now() - t0) * 1e3
+  end
+  local layer, kind = name:match("^(%w+)_(%w+)$")
+  local f, g = LAYERS[layer][1], LAYERS[layer][2]
+  if kind == "fwd" then
+    local t0 = now()
+    local y = f()
+    local t = (now() - t0) * 1e3
+    y:free()
+    return t
+  end
+  local y = f()
+  local t0 = now()
+  y:backward(g)
+  return (now() - t0) * 1e3
+end
+
+local function median_ms(name, reps)
+  reps = reps or 21
+  for _ = 1, 3 do sample(name) end
+  local t = {}
+  for i = 1, reps do t[i] = sample(name) end
+  table.sort(t)
+  return t[math.ceil(reps / 2)]
+end
+
+local CASES = {
+  { "conv1_fwd", "conv 1->32 3x3 on [64,1,28,28], forward" },
+  { "conv1_bwd", "  backward (weight and bias)" },
+  { "pool1_fwd", "max_pool 2 on [64,32,28,28], forward" },
+  { "pool1_bwd", "  backward" },
+  { "conv2_fwd", "conv 32->64 3x3 on [64,32,14,14], forward" },
+  { "conv2_bwd", "  backward (input, weight and bias)" },
+  { "pool2_fwd", "max_pool 2 on [64,64,14,14], forward" },
+  { "pool2_bwd", "  backward" },
+  { "stack", "the four chained, forward + backward" },
+}
+
+local fifo = os.tmpname()
+os.remove(fifo)
+assert(os.execute("mkfifo " .. fifo) == 0 or true)
+local peer = io.popen(string.format("%s %s/conv_layers_peer.py %d --serve %s 2>&1", python, here, threads, fifo))
+local cmd = assert(io.open(fifo, "w"))
+local header = peer:read("*l")
+local best_tide, best_torch = {}, {}
+for _ = 1, rounds do
+  for _, c in ipairs(CASES) do
+    best_tide[c[1]] = math.min(best_tide[c[1]] or math.huge, median_ms(c[1]))
+    cmd:write(c[1], "\n")
+    cmd:flush()
+    local line = peer:read("*l") or ""
+    local name, pms = line:match("RESULT torch:(%S+)%s+([%d.]+) ms")
+    if not name then
+      io.stderr:write("conv_layers: the PyTorch peer failed: " .. tostring(header) .. "\n" .. line .. "\n" ..
+        (peer:read("*a") or "") .. "\n")
+      os.exit(1)
+    end
+    best_torch[name] = math.min(best_torch[name] or math.huge, tonumber(pms))
+  end
+end
+cmd:write("quit\n")
+cmd:close()
+peer:close()
+os.remove(fifo)
+
+print(string.format("# %d threads, best of %d rounds (each the median of 21 runs); %s", threads, rounds, header or ""))
+print(string.format("%-44s %10s %10s %8s", "", "Tide ms", "torch ms", "ratio"))
+local sum_t, sum_p = 0, 0
+for _, c in ipairs(CASES) do
+  local t, p = best_tide[c[1]], best_torch[c[1]]
+  if c[1] ~= "stack" then sum_t, sum_p = sum_t + t, sum_p + (p or 0) end
+  print(string.format("%-44s %10.3f %10s %8s", c[2], t, p and string.format("%.3f", p) or "-",
+    p and string.format("%.2fx", p / t) or "-"))
+end
+print(string.format("%-44s %10.3f %10.3f %7.2fx", "sum of the layer rows", sum_t, sum_p, sum_p / sum_t))

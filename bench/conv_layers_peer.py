@@ -1,0 +1,110 @@
+"""bench/conv_layers_peer.py — PyTorch's side of bench/conv_layers.lua: the convolution and
+pooling layers of the CNN benchmark (conv 1->32 3x3 pad 1 on [64,1,28,28], max_pool 2, conv
+32->64 3x3 pad 1 on [64,32,14,14], max_pool 2), each forward and backward as a training step
+runs them (autograd on, parameters requiring grad, .grad reset to None before each backward),
+and the four layers chained forward then backward.
+
+Standalone it prints "RESULT torch:<case> <ms> ms" for every case, each the median of 21 runs
+after warm-ups. With --serve FIFO it stays alive and answers one case name per line read from
+FIFO, so bench/conv_layers.lua can alternate Tide and PyTorch case by case.
+Run: /usr/bin/python3 bench/conv_layers_peer.py [threads] [--serve FIFO]"""
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+args = [a for a in sys.argv[1:] if not a.startswith("--") and not a.startswith("/")]
+threads = int(args[0]) if args else 2
+torch.set_num_threads(threads)
+torch.manual_seed(0)
+
+B = 64
+x1 = torch.randn(B, 1, 28, 28)
+w1 = (torch.randn(32, 1, 3, 3) * 0.3).requires_grad_()
+b1 = (torch.randn(32) * 0.1).requires_grad_()
+a1 = torch.randn(B, 32, 28, 28, requires_grad=True)        # pool1's input
+x2 = torch.randn(B, 32, 14, 14, requires_grad=True)        # conv2's input
+w2 = (torch.randn(64, 32, 3, 3) * 0.06).requires_grad_()
+b2 = (torch.randn(64) * 0.1).requires_grad_()
+a2 = torch.randn(B, 64, 14, 14, requires_grad=True)        # pool2's input
+g1 = torch.randn(B, 32, 28, 28)
+gp1 = torch.randn(B, 32, 14, 14)
+g2 = torch.randn(B, 64, 14, 14)
+gp2 = torch.randn(B, 64, 7, 7)
+leaves = [w1, b1, a1, x2, w2, b2, a2]
+
+
+def clear():
+    for t in leaves:
+        t.grad = None
+
+
+def conv1():
+    return F.conv2d(x1, w1, b1, padding=1)
+
+
+def pool1():
+    return F.max_pool2d(a1, 2)
+
+
+def conv2():
+    return F.conv2d(x2, w2, b2, padding=1)
+
+
+def pool2():
+    return F.max_pool2d(a2, 2)
+
+
+def stack():
+    y = F.max_pool2d(F.conv2d(F.max_pool2d(F.conv2d(x1, w1, b1, padding=1), 2), w2, b2, padding=1), 2)
+    return y
+
+
+LAYERS = {"conv1": (conv1, g1), "pool1": (pool1, gp1), "conv2": (conv2, g2), "pool2": (pool2, gp2)}
+
+
+def sample(name):
+    """One run of case `name`; returns its time in seconds."""
+    layer, kind = name.rsplit("_", 1) if name != "stack" else ("stack", "all")
+    clear()
+    if kind == "fwd":
+        f, _ = LAYERS[layer]
+        t0 = time.perf_counter()
+        y = f()
+        return time.perf_counter() - t0
+    if kind == "bwd":
+        f, g = LAYERS[layer]
+        y = f()
+        t0 = time.perf_counter()
+        y.backward(g)
+        return time.perf_counter() - t0
+    t0 = time.perf_counter()
+    y = stack()
+    y.backward(gp2)
+    return time.perf_counter() - t0
+
+
+CASES = ["conv1_fwd", "conv1_bwd", "pool1_fwd", "pool1_bwd", "conv2_fwd", "conv2_bwd", "pool2_fwd", "pool2_bwd",
+         "stack"]
+
+
+def median_ms(name, reps=21):
+    for _ in range(3):
+        sample(name)
+    t = sorted(sample(name) for _ in range(reps))
+    return t[(reps + 1) // 2 - 1] * 1e3
+
+
+print("# torch %s, %d threads" % (torch.__version__, torch.get_num_threads()), flush=True)
+if "--serve" in sys.argv:
+    fifo = sys.argv[sys.argv.index("--serve") + 1]
+    with open(fifo) as commands:
+        for line in commands:
+            name = line.strip()
+            if name == "quit":
+                break
+            print("RESULT torch:%-12s %8.3f ms" % (name, median_ms(name)), flush=True)
+else:
+    for name in CASES:
+        print("RESULT torch:%-12s %8.3f ms" % (name, median_ms(name)))
