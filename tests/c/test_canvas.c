@@ -9,6 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
+/* fontconfig (under cairo's text) keeps process-wide caches it never frees: not leaks of ours */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void) { return "leak:libfontconfig.so\n"; }
+
 /* pixel (x, y) channel k of a uint8 [H, W, C] tensor */
 static int px(const tide_tensor *t, int64_t x, int64_t y, int k) {
     const uint8_t *d = tide_tensor_data_ptr(t);

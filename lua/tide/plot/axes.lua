@@ -121,7 +121,7 @@ end
 
 -- (xs, ys, opts) or (ys, opts): x defaults to 1..n
 local function xy_args(op, a, b, c)
-  if b == nil or (type(b) == "table" and not tide.is_tensor(b) and b[1] == nil and next(b) ~= nil) then
+  if b == nil or (type(b) == "table" and not tide.is_tensor(b) and b[1] == nil) then
     local y = util.series(op, "y", a)
     return tide.arange(1, y:numel() + 1, 1, "float64"), y, b
   end
