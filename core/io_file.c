@@ -159,7 +159,8 @@ int tide_file_write(const char *path, int n, const void *const *bufs, const int6
     int fd = -1;
     for (int attempt = 0; attempt < 100 && fd < 0; attempt++) {
         long long k = (long long)__atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED);
-        snprintf(tmp, plen + 64, "%.*s%s.%s.tmp-%ld-%lld", (int)(slash ? dlen : 0), path, slash ? "/" : "", base,
+        /* at most 100 characters of the name: the temp name must stay within NAME_MAX */
+        snprintf(tmp, plen + 64, "%.*s%s.%.100s.tmp-%ld-%lld", (int)(slash ? dlen : 0), path, slash ? "/" : "", base,
                  (long)getpid(), k);
         fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         if (fd < 0 && errno != EEXIST) break;
@@ -365,6 +366,7 @@ tide_tensor *tide_file_read_gunzip(const char *path, int64_t max_bytes, const ch
     int64_t cap = n >= 18 ? (int64_t)((uint32_t)p[n - 4] | (uint32_t)p[n - 3] << 8 | (uint32_t)p[n - 2] << 16 |
                                       (uint32_t)p[n - 1] << 24) + 1
                           : 0;
+    if (cap > 1032 * n + 1) cap = 1032 * n + 1; /* a corrupt trailer: deflate cannot expand more */
     if (max_bytes > 0 && cap > max_bytes) cap = max_bytes;
     unsigned char *buf = cap > 0 ? malloc((size_t)cap) : NULL;
     if (!buf) cap = 0;

@@ -105,6 +105,10 @@ static void test_atomic_write(void) {
     CHECK(mkdir(tmp_path("sub"), 0755) == 0);
     CHECK(write_bytes(tmp_path("sub"), "x", 1) == -1 && has_error("cannot replace the file"));
     CHECK(write_bytes(tmp_path("sub/"), "x", 1) == -1 && has_error("is a folder name"));
+    char longname[250];
+    memset(longname, 'n', 240);
+    longname[240] = 0;
+    CHECK(write_bytes(tmp_path(longname), "long", 4) == 0 && tide_file_size(tmp_path(longname), NULL) == 4);
     CHECK(count_files(".tmp-") == 0);
     CHECK(tide_file_write("", 0, NULL, NULL, "test") == -1 && has_error("expected a file path"));
     int64_t neg = -1;
