@@ -176,6 +176,20 @@ describe("nn layers match PyTorch", function()
   end
 end)
 
+describe("pooling options", function()
+  it("MaxPool2d return_indices gives 1-based positions; AvgPool2d divisor_override", function()
+    local x = tide.arange(16):reshape(1, 1, 4, 4)
+    local y, idx = nn.MaxPool2d(2, { return_indices = true })(x)
+    assert.same({ { { { 5, 7 }, { 13, 15 } } } }, y:totable())
+    assert.equals("int64", idx.dtype)
+    assert.same({ { { { 6, 8 }, { 14, 16 } } } }, idx:totable())
+    local _, idx3 = nn.MaxPool2d(2, { return_indices = true })(x[1]) -- unbatched
+    assert.same({ 1, 2, 2 }, idx3.shape)
+    assert.same({ { { { 10, 18 }, { 42, 50 } } } }, nn.AvgPool2d(2, { divisor_override = 1 })(x):totable())
+    H.assert_error(function() nn.AvgPool2d(2, { divisor_override = 0 }) end, "AvgPool2d: divisor_override")
+  end)
+end)
+
 describe("float64 gradchecks through modules", function()
   local CASES = {
     { "Linear", function() return nn.Linear(3, 2) end, { 4, 3 } },

@@ -32,11 +32,15 @@ end
 
 -- ---------------------------------------------------------------- MaxPool2d
 
--- nn.MaxPool2d(kernel_size, {stride = kernel_size, padding = 0, dilation = 1, ceil_mode = false})
+-- nn.MaxPool2d(kernel_size, {stride = kernel_size, padding = 0, dilation = 1, ceil_mode = false,
+--                            return_indices = false})
+-- With return_indices the forward also returns the int64 positions of the maxima (1-based flat
+-- indices into each input plane).
 local MaxPool2d = Module:extend("MaxPool2d")
 
 function MaxPool2d:init(kernel_size, opts)
-  opts = U.options("MaxPool2d", opts, { ["?stride"] = true, padding = 0, dilation = 1, ceil_mode = false })
+  opts = U.options("MaxPool2d", opts, { ["?stride"] = true, padding = 0, dilation = 1, ceil_mode = false,
+    return_indices = false })
   self.kernel_size = spatial("MaxPool2d", "kernel_size", kernel_size, 1)
   self.stride = spatial("MaxPool2d", "stride", opts.stride or kernel_size, 1)
   self.padding = spatial("MaxPool2d", "padding", opts.padding, 0)
@@ -48,13 +52,16 @@ function MaxPool2d:init(kernel_size, opts)
     end
   end
   self.ceil_mode = opts.ceil_mode and true or false
+  self.return_indices = opts.return_indices and true or false
 end
 
 function MaxPool2d:forward(x)
   local unbatched
   x, unbatched = prepare("MaxPool2d", x)
-  return finish(F.max_pool2d(x, self.kernel_size, { stride = self.stride, padding = self.padding,
-    dilation = self.dilation, ceil_mode = self.ceil_mode }), unbatched)
+  local y, idx = F.max_pool2d(x, self.kernel_size, { stride = self.stride, padding = self.padding,
+    dilation = self.dilation, ceil_mode = self.ceil_mode, return_indices = self.return_indices })
+  if self.return_indices then return finish(y, unbatched), finish(idx, unbatched) end
+  return finish(y, unbatched)
 end
 
 function MaxPool2d:extra_repr()
@@ -65,12 +72,12 @@ end
 -- ---------------------------------------------------------------- AvgPool2d
 
 -- nn.AvgPool2d(kernel_size, {stride = kernel_size, padding = 0, ceil_mode = false,
---                            count_include_pad = true})
+--                            count_include_pad = true, divisor_override = nil})
 local AvgPool2d = Module:extend("AvgPool2d")
 
 function AvgPool2d:init(kernel_size, opts)
   opts = U.options("AvgPool2d", opts, { ["?stride"] = true, padding = 0, ceil_mode = false,
-    count_include_pad = true })
+    count_include_pad = true, ["?divisor_override"] = true })
   self.kernel_size = spatial("AvgPool2d", "kernel_size", kernel_size, 1)
   self.stride = spatial("AvgPool2d", "stride", opts.stride or kernel_size, 1)
   self.padding = spatial("AvgPool2d", "padding", opts.padding, 0)
@@ -82,13 +89,16 @@ function AvgPool2d:init(kernel_size, opts)
   end
   self.ceil_mode = opts.ceil_mode and true or false
   self.count_include_pad = opts.count_include_pad and true or false
+  if opts.divisor_override ~= nil then U.int("AvgPool2d", "divisor_override", opts.divisor_override, 1) end
+  self.divisor_override = opts.divisor_override
 end
 
 function AvgPool2d:forward(x)
   local unbatched
   x, unbatched = prepare("AvgPool2d", x)
   return finish(F.avg_pool2d(x, self.kernel_size, { stride = self.stride, padding = self.padding,
-    ceil_mode = self.ceil_mode, count_include_pad = self.count_include_pad }), unbatched)
+    ceil_mode = self.ceil_mode, count_include_pad = self.count_include_pad,
+    divisor_override = self.divisor_override }), unbatched)
 end
 
 function AvgPool2d:extra_repr()
