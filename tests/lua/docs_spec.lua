@@ -58,8 +58,12 @@ end
 
 local function run_block(block, page)
   local printed = {}
+  local tmp = os.tmpname()
   local env = setmetatable({
     tide = tide,
+    nn = tide.nn, -- the pages' examples assume `local nn, F = tide.nn, tide.nn.functional`
+    F = tide.nn.functional,
+    TMP = tmp, -- a temporary file name, for examples that save
     print = function(...)
       local parts = {}
       for i = 1, select("#", ...) do parts[i] = tostring((select(i, ...))) end
@@ -75,6 +79,7 @@ local function run_block(block, page)
     local tb = debug.traceback(tostring(e), 2)
     return (tb:gsub("\n[^\n]*docs_spec%.lua.*$", ""))
   end)
+  os.remove(tmp)
   if not ok then return false, e end
   return check_prints(block, printed)
 end

@@ -237,6 +237,10 @@ function M.backward(root, grad, opts)
           raise(format("backward: the graph through '%s' was already freed by an earlier backward(); " ..
             "pass {retain_graph = true} to the first call to go back through it twice", node.name))
         end
+        -- kernels get contiguous gradients (a sum's backward hands on a broadcast view)
+        for k, gk in pairs(gouts) do
+          if not gk:is_contiguous() then gouts[k] = gk:contiguous() end
+        end
         local g = gouts
         if not node.multi then g = gouts[1] end
         local res = { backward(g, node.needs) }

@@ -22,6 +22,15 @@ return function(tide, A)
   end
 
   -- ---------------------------------------------------------------- elementwise unary
+  -- backward from the saved output with the fused kernels of core/activation.c
+  local function fused(kernel)
+    return function(g, _, y)
+      local gx = tide.empty_like(g)
+      if kernel(g._c, y._c, gx._c, 0) ~= 0 then core.raise_c() end
+      return gx
+    end
+  end
+  local C = core.C
   local LN2, LN10 = math.log(2), math.log(10)
   local TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
   local UNARY = {
@@ -43,9 +52,9 @@ return function(tide, A)
     atan = function(g, x) return g / (x * x + 1) end,
     sinh = function(g, x) return g * x:cosh() end,
     cosh = function(g, x) return g * x:sinh() end,
-    tanh = function(g, _, y) return g * (1 - y * y) end,
-    sigmoid = function(g, _, y) return g * y * (1 - y) end,
-    relu = function(g, _, y) return g * y:gt(0) end,
+    tanh = fused(C.tide_tanh_backward),
+    sigmoid = fused(C.tide_sigmoid_backward),
+    relu = fused(C.tide_relu_backward),
     erf = function(g, x) return g * (-(x * x)):exp() * TWO_OVER_SQRT_PI end,
     square = function(g, x) return g * x * 2 end,
     reciprocal = function(g, _, y) return -(g * y * y) end,
