@@ -1,7 +1,7 @@
 -- tide.nn.Module and the containers: class creation, registration by assignment, traversal order,
 -- train/eval, zero_grad, state_dict keys and strict loading, dtype conversion, printing, summary,
 -- positional error messages; nn.init (fans, gains, bounds) and the layers' default
--- initialisation; and every example of docs/nn.md, run as written.
+-- initialisation. (The examples of docs/nn.md run in docs_spec.)
 local tide = require("tide")
 local H = require("spec_helpers")
 local nn = tide.nn
@@ -601,63 +601,4 @@ describe("nn.init", function()
     local d = nn.Linear(3, 2, { dtype = "float64" })
     assert.equals("float64", d.weight.dtype)
   end)
-end)
-
-describe("docs/nn.md", function()
-  local function read_doc()
-    local path = (os.getenv("TIDE_SOURCE_DIR") or ".") .. "/docs/nn.md"
-    local f = assert(io.open(path), "cannot open " .. path)
-    local text = f:read("*a")
-    f:close()
-    return text
-  end
-
-  local blocks = {}
-  do
-    local n, inside, buf, start = 0, false, nil, nil
-    for line in (read_doc() .. "\n"):gmatch("(.-)\n") do
-      n = n + 1
-      if not inside and line:match("^```lua%s*$") then
-        inside, buf, start = true, {}, n + 1
-      elseif inside and line:match("^```%s*$") then
-        inside = false
-        blocks[#blocks + 1] = { code = table.concat(buf, "\n") .. "\n", line = start }
-      elseif inside then
-        buf[#buf + 1] = line
-      end
-    end
-  end
-
-  it("has a runnable example for the public calls", function()
-    assert.is_true(#blocks >= 40, "only " .. #blocks .. " ```lua blocks")
-  end)
-
-  local tmp = os.tmpname()
-  for i, block in ipairs(blocks) do
-    local first = block.code:match("^%s*([^\n]*)") or ""
-    it(string.format("example %d (line %d): %s", i, block.line, first), function()
-      local printed = {}
-      local env = setmetatable({
-        tide = tide, nn = nn, TMP = tmp,
-        print = function(...)
-          local parts = {}
-          for j = 1, select("#", ...) do parts[j] = tostring((select(j, ...))) end
-          printed[#printed + 1] = table.concat(parts, "\t")
-        end,
-      }, { __index = _G })
-      local chunk = assert(loadstring(string.rep("\n", block.line - 1) .. block.code, "=docs/nn.md"))
-      setfenv(chunk, env)
-      tide.manual_seed(0)
-      chunk()
-      -- what a block prints must be shown in its comments
-      local comments = {}
-      for c in block.code:gmatch("%-%-([^\n]*)") do comments[#comments + 1] = c end
-      local shown = table.concat(comments, " "):gsub("%s+", " ")
-      for _, out in ipairs(printed) do
-        local squashed = out:gsub("%s+", " ")
-        assert.truthy(shown:find(squashed, 1, true), "printed output not shown in the example's comments:\n" .. out)
-      end
-    end)
-  end
-  os.remove(tmp)
 end)
