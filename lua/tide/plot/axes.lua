@@ -851,8 +851,10 @@ function Axes:_draw_legend(cv, mapx_t, mapy_t)
       local p = spots[name]
       local n = 0
       for _, s in ipairs(self.series) do
-        if s.x and s.y then
-          local px, py = mapx_t(s.x), mapy_t(s.y)
+        local ys = s.y
+        if s.kind == "bar" then ys = s.h + s.bottom end -- the bar tops
+        if tide.is_tensor(s.x) and tide.is_tensor(ys) then
+          local px, py = mapx_t(s.x), mapy_t(ys)
           local inside = tide.logical_and(tide.logical_and(px:ge(p[1]), px:le(p[1] + bw)),
             tide.logical_and(py:ge(p[2]), py:le(p[2] + bh)))
           n = n + inside:sum()

@@ -228,12 +228,12 @@ function Grid:draw(cv, x, y, w, h)
     local r, c = floor((i - 1) / self.cols), (i - 1) % self.cols
     local ih, iw = img.shape[1], img.shape[2]
     local s = min(cw / iw, ch / ih)
-    -- integer zoom for small images keeps pixels square and sharp
-    if s >= 1 and self.filter == "nearest" then s = floor(s) end
+    -- a whole zoom factor keeps the pixels of small images square and sharp
+    if s >= 3 and self.filter == "nearest" then s = floor(s) end
     local dw, dh = iw * s, ih * s
     local cx = x + pad + c * (cw + pad)
     local cy = top + r * (ch + cap_h + pad)
-    local ox, oy = cx + (cw - dw) / 2, cy + (ch - dh)
+    local ox, oy = cx + (cw - dw) / 2, cy + (ch - dh) / 2
     cv:image(img, floor(ox), floor(oy), floor(dw + 0.5), floor(dh + 0.5), { filter = self.filter })
     if self.captions then
       local cap = self.captions[i]
@@ -245,7 +245,7 @@ function Grid:draw(cv, x, y, w, h)
         tw = cv:measure(text .. "…")
         if tw <= cw + pad then text = text .. "…" end
       end
-      cv:text(text, cx + cw / 2, cy + ch + 2, { halign = 0.5, valign = "top" })
+      cv:text(text, cx + cw / 2, floor(oy) + floor(dh + 0.5) + 2, { halign = 0.5, valign = "top" })
     end
   end
 end

@@ -35,18 +35,16 @@ function M.linear(lo, hi, target)
   local span = hi - lo
   local p = 10 ^ floor(log10(span / target))
   local steps = { p / 2, p, 2 * p, 5 * p, 10 * p, 20 * p, 50 * p }
-  local chosen
-  for _, st in ipairs(steps) do
-    if span / st <= target * 1.25 then chosen = st break end
+  local idx = #steps
+  for i, st in ipairs(steps) do
+    if span / st <= target * 1.25 then idx = i break end
   end
-  chosen = chosen or steps[#steps]
-  local t = ticks_for(lo, hi, chosen)
-  local i = 1
-  while #t < 2 and i <= #steps do -- a narrow window between two ticks: take a finer step
-    chosen = chosen / (i % 3 == 2 and 2.5 or 2)
-    t = ticks_for(lo, hi, chosen)
-    i = i + 1
+  local t = ticks_for(lo, hi, steps[idx])
+  while #t < 2 and idx > 1 do -- a narrow window around one tick: take the next finer step
+    idx = idx - 1
+    t = ticks_for(lo, hi, steps[idx])
   end
+  local chosen = steps[idx]
   return t, chosen
 end
 
