@@ -226,13 +226,13 @@ tide.plot.confusion_matrix(cm, { names = classes, path = out("confusion_matrix.p
   title = string.format("Confusion matrix (test accuracy %.2f%%)", 100 * test_acc) })
 local epochs_x = {}
 for e = 1, #history.train_loss do epochs_x[e] = e end
-local fig = tide.plot.figure({ width = 1000, height = 420 })
-local ax1 = fig:axes({ title = "Loss", xlabel = "epoch", ylabel = "cross-entropy", col = 1, cols = 2 })
-ax1:line(epochs_x, history.train_loss, { label = "train", marker = true })
-if #history.val_loss > 0 then ax1:line(epochs_x, history.val_loss, { label = "validation", marker = true }) end
-local ax2 = fig:axes({ title = "Accuracy", xlabel = "epoch", ylabel = "accuracy", col = 2, cols = 2 })
-ax2:line(epochs_x, history.train_acc, { label = "train", marker = true })
-if #history.val_acc > 0 then ax2:line(epochs_x, history.val_acc, { label = "validation", marker = true }) end
+local fig = tide.plot.figure({ width = 1000, height = 420, cols = 2 })
+local ax1 = fig:axes({ title = "Loss", xlabel = "epoch", ylabel = "cross-entropy", col = 1, xticks = epochs_x })
+ax1:line(epochs_x, history.train_loss, { label = "train", marker = "o" })
+if #history.val_loss > 0 then ax1:line(epochs_x, history.val_loss, { label = "validation", marker = "o" }) end
+local ax2 = fig:axes({ title = "Accuracy", xlabel = "epoch", ylabel = "accuracy", col = 2, xticks = epochs_x })
+ax2:line(epochs_x, history.train_acc, { label = "train", marker = "o" })
+if #history.val_acc > 0 then ax2:line(epochs_x, history.val_acc, { label = "validation", marker = "o" }) end
 fig:save(out("training_curves.png"))
 print("wrote " .. table.concat({ out("model.safetensors"), out("model.json"), out("metrics.json"),
   out("confusion_matrix.png"), out("training_curves.png"), ckpt_path }, ", "))
