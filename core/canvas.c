@@ -411,31 +411,85 @@ static int clip_segment(double *x0, double *y0, double *x1, double *y1, double x
     return 1;
 }
 
+/* The segment stream of a polyline: each point joins the previous one with a segment clipped
+ * to a box well around the canvas (what lies beyond it is never visible, even with thick lines);
+ * a gap lifts the pen. */
+struct seg_stream {
+    cairo_t *cr;
+    double xlo, ylo, xhi, yhi;
+    int have;       /* a previous point (px, py) */
+    double px, py;
+    int down;       /* the pen is at (lx, ly) */
+    double lx, ly;
+};
+
+static void stream_point(struct seg_stream *s, double x, double y) {
+    if (s->have) {
+        double ax = s->px, ay = s->py, bx = x, by = y;
+        if (clip_segment(&ax, &ay, &bx, &by, s->xlo, s->ylo, s->xhi, s->yhi)) {
+            if (!s->down || ax != s->lx || ay != s->ly) cairo_move_to(s->cr, ax, ay);
+            cairo_line_to(s->cr, bx, by);
+            s->down = 1, s->lx = bx, s->ly = by;
+        } else {
+            s->down = 0;
+        }
+    }
+    s->have = 1, s->px = x, s->py = y;
+}
+
+static void stream_gap(struct seg_stream *s) { s->have = 0, s->down = 0; }
+
+/* Points falling in one pixel column are reduced to the first, lowest, highest and last of them
+ * (in their order): the drawn line covers the same pixels, and a million-point curve reaches
+ * cairo as a few thousand segments. */
+struct column {
+    int active;
+    double col;
+    int64_t i[4]; /* first, min, max, last */
+    double x[4], y[4];
+};
+
+static void column_flush(struct column *b, struct seg_stream *s) {
+    if (!b->active) return;
+    int order[4] = {0, 1, 2, 3};
+    if (b->i[2] < b->i[1]) order[1] = 2, order[2] = 1; /* min and max in the order they came */
+    int64_t last = -1; /* indices come in increasing order: a repeated point is skipped */
+    for (int k = 0; k < 4; k++) {
+        int j = order[k];
+        if (b->i[j] == last) continue;
+        stream_point(s, b->x[j], b->y[j]);
+        last = b->i[j];
+    }
+    b->active = 0;
+}
+
 int tide_canvas_polyline(tide_canvas *c, const tide_tensor *x, const tide_tensor *y) {
     const char *op = "canvas_polyline";
     if (check_canvas(c, op) || check_vector(op, "x", x) || check_vector(op, "y", y)) return -1;
     if (x->numel != y->numel)
         return TIDE_FAIL("%s: x has %lld points and y %lld", op, (long long)x->numel, (long long)y->numel);
-    /* a box well around the canvas: what lies beyond it is never visible, even with thick lines */
     double m = 1000.0 + (double)(c->width > c->height ? c->width : c->height);
-    double xlo = -m, ylo = -m, xhi = (double)c->width + m, yhi = (double)c->height + m;
-    int down = 0; /* the pen is at (lx, ly) */
-    double lx = 0, ly = 0;
-    int64_t n = x->numel;
-    double px = n > 0 ? vec_at(x, 0) : NAN, py = n > 0 ? vec_at(y, 0) : NAN;
-    for (int64_t i = 1; i < n; i++) {
-        double qx = vec_at(x, i), qy = vec_at(y, i);
-        double ax = px, ay = py, bx = qx, by = qy;
-        if (isfinite(ax) && isfinite(ay) && isfinite(bx) && isfinite(by) &&
-            clip_segment(&ax, &ay, &bx, &by, xlo, ylo, xhi, yhi)) {
-            if (!down || ax != lx || ay != ly) cairo_move_to(c->cr, ax, ay);
-            cairo_line_to(c->cr, bx, by);
-            down = 1, lx = bx, ly = by;
-        } else {
-            down = 0;
+    struct seg_stream s = {c->cr, -m, -m, (double)c->width + m, (double)c->height + m, 0, 0, 0, 0, 0, 0};
+    struct column b = {0};
+    for (int64_t i = 0; i < x->numel; i++) {
+        double px = vec_at(x, i), py = vec_at(y, i);
+        if (!isfinite(px) || !isfinite(py)) {
+            column_flush(&b, &s);
+            stream_gap(&s);
+            continue;
         }
-        px = qx, py = qy;
+        double col = floor(px);
+        if (b.active && col == b.col) {
+            if (py < b.y[1]) b.i[1] = i, b.x[1] = px, b.y[1] = py;
+            if (py > b.y[2]) b.i[2] = i, b.x[2] = px, b.y[2] = py;
+            b.i[3] = i, b.x[3] = px, b.y[3] = py;
+            continue;
+        }
+        column_flush(&b, &s);
+        b.active = 1, b.col = col;
+        for (int k = 0; k < 4; k++) b.i[k] = i, b.x[k] = px, b.y[k] = py;
     }
+    column_flush(&b, &s);
     return check_cairo(c, op);
 }
 

@@ -90,6 +90,31 @@ static void test_polyline_markers(void) {
     CHECK(px(t, 20, 40, 3) > 0);
     tide_tensor_free(t);
 
+    /* a million points in one column per pixel reach cairo as an envelope: a vertical stroke
+     * from the lowest to the highest y, drawn fast */
+    tide_canvas *d = tide_canvas_new(50, 50, 3);
+    CHECK(tide_canvas_clear(d, 1, 1, 1, 1) == 0);
+    int64_t n = 1000000;
+    tide_tensor *bx = tide_tensor_empty(1, &n, TIDE_FLOAT64), *by = tide_tensor_empty(1, &n, TIDE_FLOAT64);
+    double *bxd = tide_tensor_data_ptr(bx), *byd = tide_tensor_data_ptr(by);
+    for (int64_t i = 0; i < n; i++) {
+        bxd[i] = i < n / 2 ? 10.2 + 0.5 * (double)i / (double)n : 30.2 + 0.5 * (double)i / (double)n;
+        byd[i] = (i % 2) ? 5 : 45;
+    }
+    double t0 = tide_monotonic_seconds();
+    CHECK(tide_canvas_set_color(d, 0, 0, 0, 1) == 0 && tide_canvas_polyline(d, bx, by) == 0);
+    CHECK(tide_canvas_stroke(d, 0) == 0);
+    CHECK(tide_monotonic_seconds() - t0 < 5);
+    t = tide_canvas_to_tensor(d);
+    CHECK(px(t, 10, 25, 0) < 100 && px(t, 10, 6, 0) < 100 && px(t, 10, 44, 0) < 100); /* the envelope */
+    CHECK(px(t, 30, 25, 0) < 100);
+    CHECK(px(t, 20, 5, 0) == 255 && px(t, 20, 44, 0) == 255); /* one joining segment across, nothing else */
+    CHECK(px(t, 45, 25, 0) == 255);
+    tide_tensor_free(t);
+    tide_tensor_free(bx);
+    tide_tensor_free(by);
+    tide_canvas_free(d);
+
     /* markers with per-point colours */
     double mx[] = {10, 40}, my[] = {10, 10};
     tide_tensor *a = vec(2, mx), *b = vec(2, my);

@@ -53,7 +53,7 @@ function M.linear_labels(ticks, step)
   local big = 0
   for _, v in ipairs(ticks) do big = max(big, abs(v)) end
   local labels = {}
-  if big >= 1e6 or (big > 0 and big < 1e-4) then
+  if big >= 1e7 or (big > 0 and big < 1e-4) then
     for i, v in ipairs(ticks) do labels[i] = v == 0 and "0" or format("%.3g", v) end
     return labels
   end
