@@ -159,6 +159,10 @@ describe("progress helpers and errors", function()
     assert.equals("? it/s", progress.format_rate(nil, "it"))
   end)
 
+  it("is tide.progress", function()
+    assert.equals(progress, require("tide").progress)
+  end)
+
   it("uses the monotonic clock by default", function()
     local bar = progress.new({ total = 1, file = function() end })
     local e = bar:elapsed()
