@@ -3,9 +3,9 @@
 --   pool1  max_pool 2 on [64, 32, 28, 28]
 --   conv2  conv 32->64 3x3 pad 1 on [64, 32, 14, 14]
 --   pool2  max_pool 2 on [64, 64, 14, 14]
--- each forward ("_fwd") and backward ("_bwd") as a training step runs them: autograd on,
--- parameters requiring grad, .grad reset before each backward; and "stack", the four chained,
--- forward then backward. Both sides use the same thread count (default 2). Tide and
+-- each forward and backward as a training step runs them (autograd on, parameters requiring
+-- grad, .grad reset before each run, forward then backward timed separately), and the four
+-- chained, forward + backward. Both sides use the same thread count (default 2). Tide and
 -- bench/conv_layers_peer.py (PyTorch, /usr/bin/python3, kept alive and fed case names through a
 -- FIFO) alternate case by case for several rounds; each measurement is the median of 21 runs and
 -- the best round counts, to damp the noise of a shared machine. Prints each time and the ratio
@@ -37,8 +37,12 @@ local g1, gp1 = tide.randn(B, 32, 28, 28), tide.randn(B, 32, 14, 14)
 local g2, gp2 = tide.randn(B, 64, 14, 14), tide.randn(B, 64, 7, 7)
 local leaves = { w1, b1, a1, x2, w2, b2, a2 }
 
+-- Drop (and free at once) the gradients of the previous run, as zero_grad would.
 local function clear()
-  for _, t in ipairs(leaves) do t.grad = nil end
+  for _, t in ipairs(leaves) do
+    if t.grad then t.grad:free() end
+    t.grad = nil
+  end
 end
 
 local P1 = { padding = 1 }
@@ -53,39 +57,44 @@ local function stack()
   return Fp.max_pool2d(Fc.conv2d(Fp.max_pool2d(Fc.conv2d(x1, w1, b1, P1), 2), w2, b2, P1), 2)
 end
 
--- One run of a case; returns its time in ms.
-local function sample(name)
+-- One run of a layer (or the stack): forward then backward, as a training step runs them.
+-- Returns the forward and backward times in ms. The results are freed at once, so every run
+-- starts from the same memory state (a training loop reaches it through tide's collector).
+local function sample(layer)
   clear()
-  if name == "stack" then
-    local t0 = now()
-    stack():backward(gp2)
-    return (now() - t0) * 1e3
+  local f, g
+  if layer == "stack" then
+    f, g = stack, gp2
+  else
+    f, g = LAYERS[layer][1], LAYERS[layer][2]
   end
-  local layer, kind = name:match("^(%w+)_(%w+)$")
-  local f, g = LAYERS[layer][1], LAYERS[layer][2]
-  if kind == "fwd" then
-    local t0 = now()
-    local y = f()
-    local t = (now() - t0) * 1e3
-    y:free()
-    return t
-  end
-  local y = f()
   local t0 = now()
+  local y = f()
+  local t1 = now()
   y:backward(g)
-  return (now() - t0) * 1e3
+  local t2 = now()
+  y:free()
+  return (t1 - t0) * 1e3, (t2 - t1) * 1e3
 end
 
-local function median_ms(name, reps)
+-- Medians of reps runs after warm-ups: forward, backward and their sum per run.
+local function medians(layer, reps)
   reps = reps or 21
-  for _ = 1, 3 do sample(name) end
-  local t = {}
-  for i = 1, reps do t[i] = sample(name) end
-  table.sort(t)
-  return t[math.ceil(reps / 2)]
+  for _ = 1, 3 do sample(layer) end
+  local f, b, s = {}, {}, {}
+  for i = 1, reps do
+    f[i], b[i] = sample(layer)
+    s[i] = f[i] + b[i]
+  end
+  table.sort(f)
+  table.sort(b)
+  table.sort(s)
+  local m = math.ceil(reps / 2)
+  return f[m], b[m], s[m]
 end
 
-local CASES = {
+local LAYER_NAMES = { "conv1", "pool1", "conv2", "pool2", "stack" }
+local ROWS = {
   { "conv1_fwd", "conv 1->32 3x3 on [64,1,28,28], forward" },
   { "conv1_bwd", "  backward (weight and bias)" },
   { "pool1_fwd", "max_pool 2 on [64,32,28,28], forward" },
@@ -94,7 +103,7 @@ local CASES = {
   { "conv2_bwd", "  backward (input, weight and bias)" },
   { "pool2_fwd", "max_pool 2 on [64,64,14,14], forward" },
   { "pool2_bwd", "  backward" },
-  { "stack", "the four chained, forward + backward" },
+  { "stack_all", "the four chained, forward + backward" },
 }
 
 local fifo = os.tmpname()
@@ -104,19 +113,25 @@ local peer = io.popen(string.format("%s %s/conv_layers_peer.py %d --serve %s 2>&
 local cmd = assert(io.open(fifo, "w"))
 local header = peer:read("*l")
 local best_tide, best_torch = {}, {}
+local function keep(best, name, v) best[name] = math.min(best[name] or math.huge, v) end
 for _ = 1, rounds do
-  for _, c in ipairs(CASES) do
-    best_tide[c[1]] = math.min(best_tide[c[1]] or math.huge, median_ms(c[1]))
-    cmd:write(c[1], "\n")
+  for _, layer in ipairs(LAYER_NAMES) do
+    local f, b, all = medians(layer)
+    keep(best_tide, layer .. "_fwd", f)
+    keep(best_tide, layer .. "_bwd", b)
+    keep(best_tide, layer .. "_all", all)
+    cmd:write(layer, "\n")
     cmd:flush()
     local line = peer:read("*l") or ""
-    local name, pms = line:match("RESULT torch:(%S+)%s+([%d.]+) ms")
-    if not name then
+    local pf, pb, pall = line:match("RESULT torch:%S+%s+([%d.]+)%s+([%d.]+)%s+([%d.]+) ms")
+    if not pf then
       io.stderr:write("conv_layers: the PyTorch peer failed: " .. tostring(header) .. "\n" .. line .. "\n" ..
         (peer:read("*a") or "") .. "\n")
       os.exit(1)
     end
-    best_torch[name] = math.min(best_torch[name] or math.huge, tonumber(pms))
+    keep(best_torch, layer .. "_fwd", tonumber(pf))
+    keep(best_torch, layer .. "_bwd", tonumber(pb))
+    keep(best_torch, layer .. "_all", tonumber(pall))
   end
 end
 cmd:write("quit\n")
@@ -127,10 +142,9 @@ os.remove(fifo)
 print(string.format("# %d threads, best of %d rounds (each the median of 21 runs); %s", threads, rounds, header or ""))
 print(string.format("%-44s %10s %10s %8s", "", "Tide ms", "torch ms", "ratio"))
 local sum_t, sum_p = 0, 0
-for _, c in ipairs(CASES) do
+for _, c in ipairs(ROWS) do
   local t, p = best_tide[c[1]], best_torch[c[1]]
-  if c[1] ~= "stack" then sum_t, sum_p = sum_t + t, sum_p + (p or 0) end
-  print(string.format("%-44s %10.3f %10s %8s", c[2], t, p and string.format("%.3f", p) or "-",
-    p and string.format("%.2fx", p / t) or "-"))
+  if c[1] ~= "stack_all" then sum_t, sum_p = sum_t + t, sum_p + p end
+  print(string.format("%-44s %10.3f %10.3f %7.2fx", c[2], t, p, p / t))
 end
 print(string.format("%-44s %10.3f %10.3f %7.2fx", "sum of the layer rows", sum_t, sum_p, sum_p / sum_t))

@@ -4,8 +4,8 @@ pooling layers of the CNN benchmark (conv 1->32 3x3 pad 1 on [64,1,28,28], max_p
 runs them (autograd on, parameters requiring grad, .grad reset to None before each backward),
 and the four layers chained forward then backward.
 
-Standalone it prints "RESULT torch:<case> <ms> ms" for every case, each the median of 21 runs
-after warm-ups. With --serve FIFO it stays alive and answers one case name per line read from
+Standalone it prints "RESULT torch:<layer> <forward> <backward> <sum> ms" for every layer, each
+the median of 21 runs after warm-ups. With --serve FIFO it stays alive and answers one case name per line read from
 FIFO, so bench/conv_layers.lua can alternate Tide and PyTorch case by case.
 Run: /usr/bin/python3 bench/conv_layers_peer.py [threads] [--serve FIFO]"""
 import sys
@@ -64,36 +64,35 @@ def stack():
 LAYERS = {"conv1": (conv1, g1), "pool1": (pool1, gp1), "conv2": (conv2, g2), "pool2": (pool2, gp2)}
 
 
-def sample(name):
-    """One run of case `name`; returns its time in seconds."""
-    layer, kind = name.rsplit("_", 1) if name != "stack" else ("stack", "all")
+def sample(layer):
+    """One run of a layer (or the stack): forward then backward; their times in seconds."""
     clear()
-    if kind == "fwd":
-        f, _ = LAYERS[layer]
-        t0 = time.perf_counter()
-        y = f()
-        return time.perf_counter() - t0
-    if kind == "bwd":
-        f, g = LAYERS[layer]
-        y = f()
-        t0 = time.perf_counter()
-        y.backward(g)
-        return time.perf_counter() - t0
+    f, g = (stack, gp2) if layer == "stack" else LAYERS[layer]
     t0 = time.perf_counter()
-    y = stack()
-    y.backward(gp2)
-    return time.perf_counter() - t0
+    y = f()
+    t1 = time.perf_counter()
+    y.backward(g)
+    t2 = time.perf_counter()
+    return t1 - t0, t2 - t1
 
 
-CASES = ["conv1_fwd", "conv1_bwd", "pool1_fwd", "pool1_bwd", "conv2_fwd", "conv2_bwd", "pool2_fwd", "pool2_bwd",
-         "stack"]
+CASES = ["conv1", "pool1", "conv2", "pool2", "stack"]
 
 
-def median_ms(name, reps=21):
+def medians_ms(layer, reps=21):
+    """Medians over reps runs (after warm-ups) of the forward, the backward and their sum."""
     for _ in range(3):
-        sample(name)
-    t = sorted(sample(name) for _ in range(reps))
-    return t[(reps + 1) // 2 - 1] * 1e3
+        sample(layer)
+    runs = [sample(layer) for _ in range(reps)]
+    m = (reps + 1) // 2 - 1
+    f = sorted(r[0] for r in runs)[m]
+    b = sorted(r[1] for r in runs)[m]
+    s = sorted(r[0] + r[1] for r in runs)[m]
+    return f * 1e3, b * 1e3, s * 1e3
+
+
+def report(layer):
+    print("RESULT torch:%-8s %8.3f %8.3f %8.3f ms" % ((layer,) + medians_ms(layer)), flush=True)
 
 
 print("# torch %s, %d threads" % (torch.__version__, torch.get_num_threads()), flush=True)
@@ -104,7 +103,7 @@ if "--serve" in sys.argv:
             name = line.strip()
             if name == "quit":
                 break
-            print("RESULT torch:%-12s %8.3f ms" % (name, median_ms(name)), flush=True)
+            report(name)
 else:
     for name in CASES:
-        print("RESULT torch:%-12s %8.3f ms" % (name, median_ms(name)))
+        report(name)

@@ -77,11 +77,19 @@ static TIDE_HOT void planes_to_blocked(const float *src, int64_t plane_stride, i
     int64_t p0 = 0;
     for (; p0 + VL <= npos; p0 += VL) {
         vf r[16];
-        for (int l = 0; l < 16; l++) r[l] = l < lanes ? VLOAD(src + l * plane_stride + p0) : (vf){0};
+        if (lanes == 16) {
+#pragma GCC unroll 16
+            for (int l = 0; l < 16; l++) r[l] = VLOAD(src + l * plane_stride + p0);
+        } else {
+#pragma GCC unroll 16
+            for (int l = 0; l < 16; l++) r[l] = l < lanes ? VLOAD(src + l * plane_stride + p0) : (vf){0};
+        }
         transpose16(r);
+        int64_t row = p0 / row_len, col = p0 % row_len;
+#pragma GCC unroll 16
         for (int i = 0; i < 16; i++) {
-            int64_t p = p0 + i;
-            VSTORE(dst + ((p / row_len) * dst_row + p % row_len) * VL, r[i]);
+            VSTORE(dst + (row * dst_row + col) * VL, r[i]);
+            if (++col == row_len) col = 0, row++;
         }
     }
     for (int64_t p = p0; p < npos; p++) {
@@ -298,11 +306,19 @@ static TIDE_HOT void store_output(const wgeom *q, const float *Yb, int64_t n, in
         int64_t p0 = 0;
         for (; p0 + VL <= npos; p0 += VL) {
             vf r[16];
+#pragma GCC unroll 16
             for (int i = 0; i < 16; i++) r[i] = VLOAD(src + (p0 + i) * VL);
             transpose16(r);
-            for (int64_t l = 0; l < lanes; l++) {
-                float *d = dst + l * L + p0;
-                VSTORE(d, accumulate ? r[l] + VLOAD(d) : r[l]);
+            if (lanes == 16 && !accumulate) {
+#pragma GCC unroll 16
+                for (int l = 0; l < 16; l++) VSTORE(dst + l * L + p0, r[l]);
+            } else {
+#pragma GCC unroll 16
+                for (int l = 0; l < 16; l++) {
+                    if (l >= lanes) break;
+                    float *d = dst + l * L + p0;
+                    VSTORE(d, accumulate ? r[l] + VLOAD(d) : r[l]);
+                }
             }
         }
         for (int64_t l = 0; l < lanes; l++)

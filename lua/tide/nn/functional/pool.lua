@@ -110,9 +110,12 @@ local function max_pool2d(x, kernel, opts)
   local y = wrap(py)
   local idx = slot and wrap(slot[0]) or nil
   if want_grad then
-    record(op, y, { x4 }, function(g)
+    record(op, y, { x4 }, function(g, _, retain)
       local gx = new_like(x4)
       if C.tide_max_pool2d_backward(g._c, idx._c, gx._c, p, 0) ~= 0 then raise_c() end
+      -- an engine that says the graph is not kept lets the indices go at once (not at the next
+      -- garbage collection); a returned index tensor is a copy, never this one
+      if retain == false then idx:free() end
       return gx
     end)
   end
