@@ -291,6 +291,64 @@ describe("the canvas", function()
   end)
 end)
 
+describe("the canvas under random calls", function()
+  it("survives 3000 random good and bad calls and keeps drawing", function()
+    local seed = 12345
+    local function rnd(n) -- a small deterministic generator (LCG), independent of tide's
+      seed = (seed * 1103515245 + 12345) % 2147483648
+      return seed % n
+    end
+    local numbers = { 0, 1, -1, 0.5, 10, 50, -50, 1e6, 1e7, 1e12, -1e12, 0 / 0, 1 / 0, -1 / 0, 3.7, 255, 32767 }
+    local function num() return numbers[rnd(#numbers) + 1] end
+    local strings = { "", "a", "hello", "caf\195\169", "\255bad", "\192\175", "x\0y", string.rep("w", 500) }
+    local function tensor_arg()
+      local k = rnd(7)
+      if k == 0 then return tide.rand(rnd(5) + 1) end
+      if k == 1 then return tide.zeros(rnd(4) + 1, rnd(4) + 1, "uint8") end
+      if k == 2 then return tide.zeros(rnd(3) + 1, rnd(3) + 1, rnd(6) + 1, "uint8") end
+      if k == 3 then return tide.tensor({ num(), num(), num() }) end
+      if k == 4 then return tide.zeros(2, 3):t() end
+      if k == 5 then return tide.zeros(0) end
+      return tide.ones(3, "bool")
+    end
+    local cv = plot.canvas(64, 48, { alpha = rnd(2) == 1 })
+    local calls = {
+      function() return cv:color({ num(), num(), num(), num() }) end,
+      function() return cv:line_width(num()) end,
+      function() return cv:dash({ num(), num() }) end,
+      function() return cv:move_to(num(), num()) end,
+      function() return cv:line_to(num(), num()) end,
+      function() return cv:curve_to(num(), num(), num(), num(), num(), num()) end,
+      function() return cv:rect(num(), num(), num(), num()) end,
+      function() return cv:circle(num(), num(), num()) end,
+      function() return cv:stroke(rnd(2) == 1) end,
+      function() return cv:fill(rnd(2) == 1) end,
+      function() return cv:clip(num(), num(), num(), num()) end,
+      function() return cv:reset_clip() end,
+      function() return cv:push() end,
+      function() return cv:pop() end,
+      function() return cv:font({ size = num(), bold = rnd(2) == 1, family = strings[rnd(#strings) + 1] }) end,
+      function() return cv:text(strings[rnd(#strings) + 1], num(), num(), { halign = num(), angle = num() }) end,
+      function() return cv:measure(strings[rnd(#strings) + 1]) end,
+      function() return cv:polyline(tensor_arg(), tensor_arg()) end,
+      function() return cv:markers(tensor_arg(), tensor_arg(), { size = num(), shape = ({ "o", "s", "x", "?" })[rnd(4) + 1],
+        colors = rnd(3) == 0 and tensor_arg() or nil }) end,
+      function() return cv:image(tensor_arg(), num(), num(), num(), num(), { filter = rnd(2) == 1 and "bilinear" or "nearest" }) end,
+      function() return cv:to_tensor() end,
+    }
+    local failures = 0
+    for _ = 1, 3000 do
+      local ok = pcall(calls[rnd(#calls) + 1])
+      if not ok then failures = failures + 1 end
+    end
+    assert.is_true(failures > 100 and failures < 2900) -- a mix of good and bad calls
+    -- still a working canvas
+    while pcall(function() cv:pop() end) do end
+    cv:reset_clip():color("#ff0000"):rect(0, 0, 64, 48):fill()
+    assert.same({ 255, 0, 0 }, { cv:to_tensor()[{ 10, 10, 1 }], cv:to_tensor()[{ 10, 10, 2 }], cv:to_tensor()[{ 10, 10, 3 }] })
+  end)
+end)
+
 describe("plot errors", function()
   it("name the call and the problem", function()
     H.assert_error(function() plot.figure({ widht = 3 }) end, "figure: unknown option 'widht'")
