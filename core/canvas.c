@@ -4,33 +4,13 @@
  * matrix, an unbalanced restore), so every argument is validated here before cairo sees it; if
  * cairo still reports an error, the message is recorded and the context is rebuilt (state reset
  * to the defaults), so a canvas never becomes unusable. */
-#include "internal.h"
-#include "tide/canvas.h"
+#include "canvas_internal.h"
 
-#include <cairo.h>
-#include <png.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
-#define MAX_SIDE 32767
-#define MAX_COORD 1e7  /* cairo's 24.8 fixed point holds about +-8.3e6; beyond is a caller bug */
 #define MAX_DEPTH 64
 #define MAX_DASHES 64
-
-struct tide_canvas {
-    cairo_surface_t *surface;
-    cairo_t *cr;
-    int64_t width, height;
-    int channels;
-    int depth; /* push_state nesting */
-};
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -52,7 +32,7 @@ static void set_defaults(cairo_t *cr) {
 
 /* After a cairo call: 0 if the context is fine, else record the error, rebuild the context and
  * return -1. */
-static int check_cairo(tide_canvas *c, const char *op) {
+int canvas_check_cairo(tide_canvas *c, const char *op) {
     cairo_status_t st = cairo_status(c->cr);
     if (st == CAIRO_STATUS_SUCCESS) return 0;
     cairo_destroy(c->cr);
@@ -65,22 +45,6 @@ static int check_cairo(tide_canvas *c, const char *op) {
     }
     TIDE_FAIL("%s: cairo error: %s (the canvas state was reset)", op, cairo_status_to_string(st));
     return -1;
-}
-
-static int check_canvas(const tide_canvas *c, const char *op) {
-    if (!c) {
-        TIDE_FAIL("%s: canvas is NULL", op);
-        return -1;
-    }
-    return 0;
-}
-
-static int check_coord(const char *op, const char *what, double v) {
-    if (!isfinite(v) || fabs(v) > MAX_COORD) {
-        TIDE_FAIL("%s: %s must be a finite number within +-1e7 pixels, got %g", op, what, v);
-        return -1;
-    }
-    return 0;
 }
 
 static int check_size(const char *op, const char *what, double v, double max) {
@@ -242,14 +206,14 @@ int tide_canvas_set_color(tide_canvas *c, double r, double g, double b, double a
     const char *op = "canvas_set_color";
     if (check_canvas(c, op) || check_color(op, r, g, b, a)) return -1;
     cairo_set_source_rgba(c->cr, r, g, b, a);
-    return check_cairo(c, op);
+    return canvas_check_cairo(c, op);
 }
 
 int tide_canvas_set_line_width(tide_canvas *c, double width) {
     const char *op = "canvas_set_line_width";
     if (check_canvas(c, op) || check_size(op, "line width", width, 1e4)) return -1;
     cairo_set_line_width(c->cr, width);
-    return check_cairo(c, op);
+    return canvas_check_cairo(c, op);
 }
 
 int tide_canvas_set_dash(tide_canvas *c, const double *dashes, int n, double offset) {
@@ -266,7 +230,7 @@ int tide_canvas_set_dash(tide_canvas *c, const double *dashes, int n, double off
     }
     if (n > 0 && total <= 0) return TIDE_FAIL("%s: dash lengths must not all be 0", op);
     cairo_set_dash(c->cr, dashes, n, offset);
-    return check_cairo(c, op);
+    return canvas_check_cairo(c, op);
 }
 
 int tide_canvas_set_line_style(tide_canvas *c, int cap, int join) {
@@ -278,7 +242,7 @@ int tide_canvas_set_line_style(tide_canvas *c, int cap, int join) {
     if (join < 0 || join > 2) return TIDE_FAIL("%s: unknown line join %d (0 miter, 1 round, 2 bevel)", op, join);
     cairo_set_line_cap(c->cr, caps[cap]);
     cairo_set_line_join(c->cr, joins[join]);
-    return check_cairo(c, op);
+    return canvas_check_cairo(c, op);
 }
 
 int tide_canvas_push_state(tide_canvas *c) {
@@ -287,7 +251,7 @@ int tide_canvas_push_state(tide_canvas *c) {
     if (c->depth >= MAX_DEPTH) return TIDE_FAIL("%s: more than %d states pushed", op, MAX_DEPTH);
     cairo_save(c->cr);
     c->depth++;
-    return check_cairo(c, op);
+    return canvas_check_cairo(c, op);
 }
 
 int tide_canvas_pop_state(tide_canvas *c) {
@@ -296,7 +260,7 @@ int tide_canvas_pop_state(tide_canvas *c) {
     if (c->depth <= 0) return TIDE_FAIL("%s: no state was pushed", op);
     cairo_restore(c->cr);
     c->depth--;
-    return check_cairo(c, op);
+    return canvas_check_cairo(c, op);
 }
 
 int tide_canvas_clip_rect(tide_canvas *c, double x, double y, double w, double h) {
@@ -307,14 +271,14 @@ int tide_canvas_clip_rect(tide_canvas *c, double x, double y, double w, double h
     cairo_new_path(c->cr);
     cairo_rectangle(c->cr, x, y, w, h);
     cairo_clip(c->cr);
-    return check_cairo(c, op);
+    return canvas_check_cairo(c, op);
 }
 
 int tide_canvas_reset_clip(tide_canvas *c) {
     const char *op = "canvas_reset_clip";
     if (check_canvas(c, op)) return -1;
     cairo_reset_clip(c->cr);
-    return check_cairo(c, op);
+    return canvas_check_cairo(c, op);
 }
 
 int tide_canvas_clear(tide_canvas *c, double r, double g, double b, double a) {
@@ -326,7 +290,7 @@ int tide_canvas_clear(tide_canvas *c, double r, double g, double b, double a) {
     cairo_set_source_rgba(c->cr, r, g, b, c->channels == 4 ? a : 1.0);
     cairo_paint(c->cr);
     cairo_restore(c->cr);
-    return check_cairo(c, op);
+    return canvas_check_cairo(c, op);
 }
 
 /* ---------------------------------------------------------------- paths */
@@ -334,21 +298,21 @@ int tide_canvas_clear(tide_canvas *c, double r, double g, double b, double a) {
 int tide_canvas_new_path(tide_canvas *c) {
     if (check_canvas(c, "canvas_new_path")) return -1;
     cairo_new_path(c->cr);
-    return check_cairo(c, "canvas_new_path");
+    return canvas_check_cairo(c, "canvas_new_path");
 }
 
 int tide_canvas_move_to(tide_canvas *c, double x, double y) {
     const char *op = "canvas_move_to";
     if (check_canvas(c, op) || check_coord(op, "x", x) || check_coord(op, "y", y)) return -1;
     cairo_move_to(c->cr, x, y);
-    return check_cairo(c, op);
+    return canvas_check_cairo(c, op);
 }
 
 int tide_canvas_line_to(tide_canvas *c, double x, double y) {
     const char *op = "canvas_line_to";
     if (check_canvas(c, op) || check_coord(op, "x", x) || check_coord(op, "y", y)) return -1;
     cairo_line_to(c->cr, x, y);
-    return check_cairo(c, op);
+    return canvas_check_cairo(c, op);
 }
 
 int tide_canvas_curve_to(tide_canvas *c, double x1, double y1, double x2, double y2, double x3, double y3) {
@@ -357,13 +321,13 @@ int tide_canvas_curve_to(tide_canvas *c, double x1, double y1, double x2, double
         check_coord(op, "y2", y2) || check_coord(op, "x3", x3) || check_coord(op, "y3", y3))
         return -1;
     cairo_curve_to(c->cr, x1, y1, x2, y2, x3, y3);
-    return check_cairo(c, op);
+    return canvas_check_cairo(c, op);
 }
 
 int tide_canvas_close_path(tide_canvas *c) {
     if (check_canvas(c, "canvas_close_path")) return -1;
     cairo_close_path(c->cr);
-    return check_cairo(c, "canvas_close_path");
+    return canvas_check_cairo(c, "canvas_close_path");
 }
 
 int tide_canvas_rect(tide_canvas *c, double x, double y, double w, double h) {
@@ -372,7 +336,7 @@ int tide_canvas_rect(tide_canvas *c, double x, double y, double w, double h) {
         check_coord(op, "height", h))
         return -1;
     cairo_rectangle(c->cr, x, y, w, h);
-    return check_cairo(c, op);
+    return canvas_check_cairo(c, op);
 }
 
 int tide_canvas_circle(tide_canvas *c, double x, double y, double radius) {
@@ -383,7 +347,7 @@ int tide_canvas_circle(tide_canvas *c, double x, double y, double radius) {
     cairo_new_sub_path(c->cr);
     cairo_arc(c->cr, x, y, radius, 0, 2 * M_PI);
     cairo_close_path(c->cr);
-    return check_cairo(c, op);
+    return canvas_check_cairo(c, op);
 }
 
 /* Liang-Barsky: clip the segment (x0,y0)-(x1,y1) to [lo, hi]^2 box; false if nothing is left. */
@@ -490,7 +454,7 @@ int tide_canvas_polyline(tide_canvas *c, const tide_tensor *x, const tide_tensor
         for (int k = 0; k < 4; k++) b.i[k] = i, b.x[k] = px, b.y[k] = py;
     }
     column_flush(&b, &s);
-    return check_cairo(c, op);
+    return canvas_check_cairo(c, op);
 }
 
 int tide_canvas_stroke(tide_canvas *c, int preserve) {
@@ -499,7 +463,7 @@ int tide_canvas_stroke(tide_canvas *c, int preserve) {
         cairo_stroke_preserve(c->cr);
     else
         cairo_stroke(c->cr);
-    return check_cairo(c, "canvas_stroke");
+    return canvas_check_cairo(c, "canvas_stroke");
 }
 
 int tide_canvas_fill(tide_canvas *c, int preserve) {
@@ -508,7 +472,7 @@ int tide_canvas_fill(tide_canvas *c, int preserve) {
         cairo_fill_preserve(c->cr);
     else
         cairo_fill(c->cr);
-    return check_cairo(c, "canvas_fill");
+    return canvas_check_cairo(c, "canvas_fill");
 }
 
 /* ---------------------------------------------------------------- markers */
@@ -599,7 +563,7 @@ int tide_canvas_markers(tide_canvas *c, const tide_tensor *x, const tide_tensor 
     }
     cairo_restore(cr);
     cairo_new_path(cr);
-    return check_cairo(c, op);
+    return canvas_check_cairo(c, op);
 }
 
 /* ---------------------------------------------------------------- text */
@@ -612,7 +576,7 @@ int tide_canvas_set_font(tide_canvas *c, const char *family, double size, int bo
                            italic ? CAIRO_FONT_SLANT_ITALIC : CAIRO_FONT_SLANT_NORMAL,
                            bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
     cairo_set_font_size(c->cr, size);
-    return check_cairo(c, op);
+    return canvas_check_cairo(c, op);
 }
 
 int tide_canvas_text_extents(tide_canvas *c, const char *text, double *out4) {
@@ -623,7 +587,7 @@ int tide_canvas_text_extents(tide_canvas *c, const char *text, double *out4) {
     cairo_font_extents_t fe;
     cairo_text_extents(c->cr, text, &te);
     cairo_font_extents(c->cr, &fe);
-    if (check_cairo(c, op)) return -1;
+    if (canvas_check_cairo(c, op)) return -1;
     out4[0] = te.x_advance;
     out4[1] = fe.ascent + fe.descent;
     out4[2] = fe.ascent;
@@ -660,197 +624,7 @@ int tide_canvas_text(tide_canvas *c, const char *text, double x, double y, doubl
     cairo_show_text(cr, text);
     cairo_restore(cr);
     cairo_new_path(cr);
-    return check_cairo(c, op);
-}
-
-/* ---------------------------------------------------------------- images */
-
-int tide_canvas_image(tide_canvas *c, const tide_tensor *img, double x, double y, double w, double h, int filter) {
-    const char *op = "canvas_image";
-    if (check_canvas(c, op) || check_coord(op, "x", x) || check_coord(op, "y", y) || check_coord(op, "width", w) ||
-        check_coord(op, "height", h))
-        return -1;
-    if (!img) return TIDE_FAIL("%s: image is NULL", op);
-    char sb[TIDE_SHAPE_BUFSZ];
-    int64_t ch = img->ndim == 3 ? img->shape[2] : 1;
-    if (img->dtype != TIDE_UINT8 || (img->ndim != 2 && img->ndim != 3) || ch < 1 || ch > 4)
-        return TIDE_FAIL("%s: expected a uint8 image [H, W] or [H, W, C] with C in 1..4, got %s %s", op,
-                         tide_dtype_name(img->dtype), tide_shape_str(img->ndim, img->shape, sb, sizeof sb));
-    int64_t ih = img->shape[0], iw = img->shape[1];
-    if (ih < 1 || iw < 1 || ih > MAX_SIDE || iw > MAX_SIDE)
-        return TIDE_FAIL("%s: image size must be 1..%d pixels each way, got %lld x %lld", op, MAX_SIDE, (long long)iw,
-                         (long long)ih);
-    if (filter != TIDE_FILTER_NEAREST && filter != TIDE_FILTER_BILINEAR)
-        return TIDE_FAIL("%s: unknown filter %d (0 nearest, 1 bilinear)", op, filter);
-    if (w <= 0 || h <= 0) return 0; /* nothing to draw */
-
-    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, (int)iw, (int)ih);
-    if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
-        cairo_surface_destroy(s);
-        tide_fail(TIDE_ENOMEM, "%s: out of memory for a %lld x %lld image", op, (long long)iw, (long long)ih);
-        return -1;
-    }
-    cairo_surface_flush(s);
-    uint8_t *dst = cairo_image_surface_get_data(s);
-    int dstride = cairo_image_surface_get_stride(s);
-    const uint8_t *base = (const uint8_t *)tide_elem_ptr(img);
-    int64_t s0 = img->stride[0], s1 = img->stride[1], s2 = img->ndim == 3 ? img->stride[2] : 0;
-    for (int64_t i = 0; i < ih; i++) {
-        uint32_t *row = (uint32_t *)(dst + i * dstride);
-        for (int64_t j = 0; j < iw; j++) {
-            const uint8_t *p = base + i * s0 + j * s1;
-            uint32_t r, g, b, a = 255;
-            if (ch <= 2) {
-                r = g = b = p[0];
-                if (ch == 2) a = p[s2];
-            } else {
-                r = p[0], g = p[s2], b = p[2 * s2];
-                if (ch == 4) a = p[3 * s2];
-            }
-            if (a != 255) { /* cairo wants premultiplied alpha */
-                r = (r * a + 127) / 255, g = (g * a + 127) / 255, b = (b * a + 127) / 255;
-            }
-            row[j] = (a << 24) | (r << 16) | (g << 8) | b;
-        }
-    }
-    cairo_surface_mark_dirty(s);
-
-    cairo_t *cr = c->cr;
-    cairo_new_path(cr);
-    cairo_save(cr);
-    cairo_pattern_t *pat = cairo_pattern_create_for_surface(s);
-    cairo_matrix_t m; /* pattern space = image pixels; user space = canvas pixels */
-    cairo_matrix_init_scale(&m, (double)iw / w, (double)ih / h);
-    cairo_matrix_translate(&m, -x, -y);
-    cairo_pattern_set_matrix(pat, &m);
-    cairo_pattern_set_filter(pat, filter == TIDE_FILTER_NEAREST ? CAIRO_FILTER_NEAREST : CAIRO_FILTER_BILINEAR);
-    cairo_pattern_set_extend(pat, CAIRO_EXTEND_PAD);
-    cairo_set_source(cr, pat);
-    cairo_rectangle(cr, x, y, w, h);
-    cairo_fill(cr);
-    cairo_restore(cr);
-    cairo_pattern_destroy(pat);
-    cairo_surface_destroy(s);
-    return check_cairo(c, op);
-}
-
-/* ---------------------------------------------------------------- output */
-
-/* Rows of the surface as 8-bit RGB / RGBA, not premultiplied: dst is height x width x channels. */
-static void surface_pixels(const tide_canvas *c, uint8_t *dst) {
-    cairo_surface_flush(c->surface);
-    const uint8_t *src = cairo_image_surface_get_data(c->surface);
-    int stride = cairo_image_surface_get_stride(c->surface);
-    int nc = c->channels;
-    for (int64_t i = 0; i < c->height; i++) {
-        const uint32_t *row = (const uint32_t *)(src + i * stride);
-        uint8_t *o = dst + i * c->width * nc;
-        for (int64_t j = 0; j < c->width; j++) {
-            uint32_t p = row[j];
-            uint32_t a = nc == 4 ? p >> 24 : 255, r = (p >> 16) & 255, g = (p >> 8) & 255, b = p & 255;
-            if (a == 0) {
-                r = g = b = 0;
-            } else if (a != 255) { /* undo premultiplication */
-                r = (r * 255 + a / 2) / a, g = (g * 255 + a / 2) / a, b = (b * 255 + a / 2) / a;
-                r = r > 255 ? 255 : r, g = g > 255 ? 255 : g, b = b > 255 ? 255 : b;
-            }
-            o[j * nc] = (uint8_t)r, o[j * nc + 1] = (uint8_t)g, o[j * nc + 2] = (uint8_t)b;
-            if (nc == 4) o[j * nc + 3] = (uint8_t)a;
-        }
-    }
-}
-
-/* libpng reports errors by longjmp; the jump never leaves this function. Returns 0 or -1 with
- * *why set (a static string). */
-static int png_encode(FILE *f, const uint8_t *pixels, int64_t w, int64_t h, int nc, const char **why) {
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
-    if (!png) {
-        *why = "out of memory";
-        return -1;
-    }
-    png_infop info = png_create_info_struct(png);
-    if (!info) {
-        png_destroy_write_struct(&png, NULL);
-        *why = "out of memory";
-        return -1;
-    }
-    if (setjmp(png_jmpbuf(png))) {
-        png_destroy_write_struct(&png, &info);
-        *why = "libpng failed to encode the image";
-        return -1;
-    }
-    png_init_io(png, f);
-    png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, 8, nc == 4 ? PNG_COLOR_TYPE_RGBA : PNG_COLOR_TYPE_RGB,
-                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-    png_write_info(png, info);
-    for (int64_t i = 0; i < h; i++) png_write_row(png, (png_const_bytep)(pixels + i * w * nc));
-    png_write_end(png, NULL);
-    png_destroy_write_struct(&png, &info);
-    return 0;
-}
-
-int tide_canvas_save_png(const tide_canvas *c, const char *path) {
-    const char *op = "canvas_save_png";
-    if (check_canvas(c, op)) return -1;
-    if (!path || !path[0]) return TIDE_FAIL("%s: path is empty", op);
-    size_t len = strlen(path);
-    if (len > 4000) return TIDE_FAIL("%s: path is too long (%zu bytes)", op, len);
-    if (path[len - 1] == '/') return TIDE_FAIL("%s: '%s' names a folder, not a file", op, path);
-    struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) return TIDE_FAIL("%s: '%s' is a folder", op, path);
-
-    uint8_t *pixels = malloc((size_t)(c->width * c->height * c->channels));
-    char *tmp = malloc(len + 16);
-    if (!pixels || !tmp) {
-        free(pixels);
-        free(tmp);
-        tide_fail(TIDE_ENOMEM, "%s: out of memory", op);
-        return -1;
-    }
-    surface_pixels(c, pixels);
-    snprintf(tmp, len + 16, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        int e = errno;
-        free(pixels);
-        free(tmp);
-        return TIDE_FAIL("%s: cannot create '%s': %s", op, path, strerror(e));
-    }
-    fchmod(fd, 0644); /* mkstemp makes 0600; an image is meant to be shared like any file */
-    FILE *f = fdopen(fd, "wb");
-    const char *why = NULL;
-    int e = 0;
-    if (!f) {
-        e = errno;
-        close(fd);
-    } else {
-        errno = 0;
-        if (png_encode(f, pixels, c->width, c->height, c->channels, &why) != 0)
-            e = ferror(f) ? (errno ? errno : EIO) : -1; /* a failed write (disk full) or libpng itself */
-        if (!e && fflush(f) != 0) e = errno;
-        if (!e && ferror(f)) e = EIO;
-        if (!e && fsync(fileno(f)) != 0) e = errno;
-        if (fclose(f) != 0 && !e) e = errno;
-    }
-    if (!e && rename(tmp, path) != 0) e = errno;
-    free(pixels);
-    if (e) {
-        unlink(tmp);
-        free(tmp);
-        return TIDE_FAIL("%s: cannot write '%s': %s", op, path, e > 0 ? strerror(e) : why);
-    }
-    free(tmp);
-    return 0;
-}
-
-tide_tensor *tide_canvas_to_tensor(const tide_canvas *c) {
-    const char *op = "canvas_to_tensor";
-    if (check_canvas(c, op)) return NULL;
-    int64_t shape[3] = {c->height, c->width, c->channels};
-    tide_tensor *t = tide_alloc(op, 3, shape, TIDE_UINT8);
-    if (!t) return NULL;
-    surface_pixels(c, (uint8_t *)tide_elem_ptr(t));
-    return t;
+    return canvas_check_cairo(c, op);
 }
 
 /* ---------------------------------------------------------------- time */
