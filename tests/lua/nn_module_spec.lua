@@ -602,3 +602,26 @@ describe("nn.init", function()
     assert.equals("float64", d.weight.dtype)
   end)
 end)
+
+describe("Sequential without recording", function()
+  it("frees each intermediate output once the next child has used it", function()
+    local tide = require("tide")
+    local nn = tide.nn
+    local Spy = nn.Module:extend("Spy")
+    function Spy:forward(x)
+      self.seen = x
+      return x * 2
+    end
+    local spy = Spy()
+    local m = nn.Sequential(nn.Linear(3, 4), spy, nn.ReLU())
+    local input = tide.randn(2, 3)
+    local out = tide.no_grad(function() return m(input) end)
+    assert.are.same({ 2, 4 }, out.shape)
+    assert.has_error(function() return spy.seen:sum() end, nil)   -- the Linear's output: freed
+    assert.are.equal(6, input:numel())                             -- the caller's input: kept
+    -- while recording, every intermediate stays for backward
+    local y = m(input)
+    assert.are.same({ 2, 4 }, spy.seen.shape)                     -- still alive
+    y:sum():backward()
+  end)
+end)

@@ -6,6 +6,8 @@
 -- checkpoints move between the two), while positions in messages and printouts are 1-based.
 -- A Sequential built from {name, module} pairs uses those names instead ("conv1.weight").
 local core = require("tide._core")
+local autograd = require("tide.autograd")
+local Tensor = core.Tensor
 local M = require("tide.nn.module")
 local Module, is_module = M.Module, M.is_module
 local raise = core.raise
@@ -175,11 +177,19 @@ function Sequential:init(...)
 end
 
 -- Each child's output is the next one's input. Extra arguments go to the first child only.
+-- Without recording (evaluation under tide.no_grad) nothing needs an intermediate output once
+-- the next child has made its own, so it is freed at once instead of waiting for the
+-- collector: inference over large batches then peaks at two layers' outputs, not all of them.
+-- (Views the next child made of it keep the data alive; only the handle goes.)
 function Sequential:forward(x, ...)
+  local eager = not autograd.is_enabled()
   for i = 1, #self do
     local m = rawget(self, i)
     if not is_module(m) then raise(format("Sequential[%d] is a %s, not a module", i, type(m))) end
-    if i == 1 then x = m(x, ...) else x = m(x) end
+    local y
+    if i == 1 then y = m(x, ...) else y = m(x) end
+    if eager and i > 1 and y ~= x and getmetatable(x) == Tensor then core.free(x) end
+    x = y
   end
   return x
 end
