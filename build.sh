@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # build.sh — set up, build and test Tide on Debian 12 (run as root, or with sudo available).
 #
-#   ./build.sh run      install what is missing, build, run Tide's main job
+#   ./build.sh run      install what is missing, build, run Tide's main job (tide run cnn)
 #   ./build.sh test     install what is missing, build, run the whole test suite
 #                       (the sanitizer build first, then every test again on the release build)
 #   ./build.sh build    install what is missing and build only
@@ -43,7 +43,7 @@ case "${1:-run}" in
     install_missing "${BUILD_DEPS[@]}"
     build build
     shift || true
-    ./build/tide run example "$@"
+    ./build/tide run cnn "$@"
     ;;
   test)
     install_missing "${BUILD_DEPS[@]}" "${TEST_DEPS[@]}"
