@@ -25,19 +25,11 @@
  *                    (dy's 2x2 tiles, zero past the output's edge), then dw = G^T dU G; each
  *                    thread sums its items into its own dU, added together at the end.
  */
-#include "conv_internal.h"
+#include "conv_winograd.h"
 
-#include <string.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
-
-typedef float vf __attribute__((vector_size(64)));
-#define VL 16
-#define R 6 /* tiles per register block */
-
-#define VLOAD(p) ({ vf v_; memcpy(&v_, (p), sizeof v_); v_; })
-#define VSTORE(p, v) ({ vf s_ = (v); memcpy((p), &s_, sizeof s_); })
 
 typedef int32_t vi __attribute__((vector_size(64)));
 
@@ -109,23 +101,22 @@ bool conv_winograd_ok(const conv_geom *g) {
 
 static int64_t round16(int64_t n) { return (n + 15) / 16 * 16; }
 
-/* One Winograd convolution: x [N, Cin, H, W] -> y [N, Cout, OH, OW], padding (ph, pw). */
-typedef struct {
-    int64_t N, Cin, H, W, Cout, ph, pw;
-    int64_t OH, OW, TH, TW; /* output size, tile rows and columns */
-    int64_t Cinp, Coutp;    /* channels rounded up to whole vectors */
-    int64_t Wp;             /* padded input columns: 2*TW + 2 */
-    int64_t band;           /* tile rows per work item */
-    int64_t nbands, items;
-} wgeom;
+/* The tile size for an OH x OW output: F(4x4) unless its larger tiles waste enough of their
+ * 36 positions to lose to F(2x2)'s 16 (outputs of one or two rows / columns). */
+static int tile_size(int64_t OH, int64_t OW) {
+    double w4 = (double)((OH + 3) / 4) * (double)((OW + 3) / 4) * 36;
+    double w2 = (double)((OH + 1) / 2) * (double)((OW + 1) / 2) * 16;
+    return w4 < w2 ? 4 : 2;
+}
 
-static void wgeom_init(wgeom *q, int64_t N, int64_t Cin, int64_t H, int64_t W, int64_t Cout, int64_t ph, int64_t pw,
-                       int nth) {
+static void wgeom_init(wgeom *q, int m, int64_t N, int64_t Cin, int64_t H, int64_t W, int64_t Cout, int64_t ph,
+                       int64_t pw, int nth) {
+    q->m = m, q->a = m + 2, q->nx = (m + 2) * (m + 2);
     q->N = N, q->Cin = Cin, q->H = H, q->W = W, q->Cout = Cout, q->ph = ph, q->pw = pw;
     q->OH = H + 2 * ph - 2, q->OW = W + 2 * pw - 2;
-    q->TH = (q->OH + 1) / 2, q->TW = (q->OW + 1) / 2;
+    q->TH = (q->OH + m - 1) / m, q->TW = (q->OW + m - 1) / m;
     q->Cinp = round16(Cin), q->Coutp = round16(Cout);
-    q->Wp = 2 * q->TW + 2;
+    q->Wp = m * q->TW + 2;
     /* enough items for every thread (4 each), bands of at least one tile row; tiles per band
      * bounded so the buffers stay in L2 */
     int64_t want = 4 * (int64_t)nth;
@@ -133,52 +124,26 @@ static void wgeom_init(wgeom *q, int64_t N, int64_t Cin, int64_t H, int64_t W, i
     if (per_image > q->TH) per_image = q->TH;
     if (per_image < 1) per_image = 1;
     q->band = (q->TH + per_image - 1) / per_image;
-    int64_t max_tiles = 256;
+    int64_t max_tiles = 16 * 256 / q->nx;
     if (q->band * q->TW > max_tiles) q->band = max_tiles / q->TW > 0 ? max_tiles / q->TW : 1;
     q->nbands = (q->TH + q->band - 1) / q->band;
     q->items = N * q->nbands;
 }
 
-/* Floats of one thread's buffers. */
-static int64_t xb_size(const wgeom *q) { return q->Cinp * (2 * q->band + 2) * q->Wp; }
+/* Floats of one thread's buffers (see conv_winograd.h). */
+static int64_t xb_size(const wgeom *q) { return q->Cinp * (q->m * q->band + 2) * q->Wp; }
 static int64_t v_rows(const wgeom *q) { return q->band * q->TW + R; }
-static int64_t v_size(const wgeom *q) { return 16 * v_rows(q) * q->Cinp; }
+static int64_t v_size(const wgeom *q) { return q->nx * v_rows(q) * q->Cinp; }
+static int64_t mloc_size(const wgeom *q) { return q->nx * R * q->Coutp; }
 
-/* ---------------------------------------------------------------- transforms */
+/* ---------------------------------------------------------------- layout */
 
-/* U [16][Cin][Coutp] from w, zero in the padded output channels. Forward: U[xi][c][o] from
- * w[o][c] (w [Cout, Cin, 3, 3]). rot: the input gradient's kernels, U[xi][o][c] from
- * rot180(w[o][c]) with w [Cin', Cout', 3, 3] = [O, C] of the forward conv (Cin = O, Cout = C). */
-static void weight_transform(const float *w, int64_t Cin, int64_t Cout, int64_t Coutp, int rot, float *U) {
-    memset(U, 0, sizeof(float) * (size_t)(16 * Cin * Coutp));
-    int nth = tide_threads_for(Cin * Cout * 64);
-#pragma omp parallel for num_threads(nth) if (nth > 1)
-    for (int64_t c = 0; c < Cin; c++)
-        for (int64_t o = 0; o < Cout; o++) {
-            const float *k = rot ? w + (c * Cout + o) * 9 : w + (o * Cin + c) * 9;
-            float g[3][3], t[4][3];
-            for (int i = 0; i < 3; i++)
-                for (int j = 0; j < 3; j++) g[i][j] = rot ? k[(2 - i) * 3 + (2 - j)] : k[i * 3 + j];
-            for (int j = 0; j < 3; j++) { /* G g */
-                t[0][j] = g[0][j];
-                t[1][j] = 0.5f * (g[0][j] + g[1][j] + g[2][j]);
-                t[2][j] = 0.5f * (g[0][j] - g[1][j] + g[2][j]);
-                t[3][j] = g[2][j];
-            }
-            for (int i = 0; i < 4; i++) { /* (G g) G^T */
-                float u[4] = {t[i][0], 0.5f * (t[i][0] + t[i][1] + t[i][2]), 0.5f * (t[i][0] - t[i][1] + t[i][2]),
-                              t[i][2]};
-                for (int j = 0; j < 4; j++) U[((i * 4 + j) * Cin + c) * Coutp + o] = u[j];
-            }
-        }
-}
-
-/* Xb [Cinp/16][2*nty + 2][Wp][16]: input rows of tile rows ty0 .. ty0+nty-1 of image n, zero
- * outside the image and in the padded channels. */
+/* Xb: the input rows of tile rows ty0 .. ty0+nty-1 of image n, zero outside the image and in the
+ * padded channels. */
 static void load_input(const wgeom *q, const float *x, int64_t n, int64_t ty0, int64_t nty, float *Xb) {
-    int64_t rows = 2 * nty + 2, Wp = q->Wp, HW = q->H * q->W;
+    int64_t rows = q->m * nty + 2, Wp = q->Wp, HW = q->H * q->W;
     memset(Xb, 0, sizeof(float) * (size_t)(q->Cinp * rows * Wp));
-    int64_t iy0 = 2 * ty0 - q->ph, iy1 = iy0 + rows; /* input rows [iy0, iy1) */
+    int64_t iy0 = q->m * ty0 - q->ph, iy1 = iy0 + rows; /* input rows [iy0, iy1) */
     int64_t first = iy0 < 0 ? 0 : iy0, last = iy1 > q->H ? q->H : iy1;
     if (first >= last) return;
     for (int64_t cb = 0; cb < q->Cinp / VL; cb++) {
@@ -186,37 +151,6 @@ static void load_input(const wgeom *q, const float *x, int64_t n, int64_t ty0, i
         planes_to_blocked(x + (n * q->Cin + cb * VL) * HW + first * q->W, HW, lanes, (last - first) * q->W, q->W, Wp,
                           Xb + (cb * rows * Wp + (first - iy0) * Wp + q->pw) * VL);
     }
-}
-
-/* V[xi][t][c] (row stride Cinp, v_rows(q) rows per xi) = B^T d B for the nty*TW tiles of Xb; the
- * R rows after the last tile are zeroed (the product kernel reads whole blocks of R tiles). */
-static TIDE_HOT void input_transform(const wgeom *q, const float *Xb, int64_t nty, float *V) {
-    int64_t rows = 2 * nty + 2, Wp = q->Wp, TW = q->TW, ncb = q->Cinp / VL, vr = v_rows(q);
-    int64_t xs = vr * q->Cinp; /* stride between the xi planes of V */
-    for (int64_t cb = 0; cb < ncb; cb++) {
-        const float *xb = Xb + cb * rows * Wp * VL;
-        for (int64_t ty = 0; ty < nty; ty++)
-            for (int64_t tx = 0; tx < TW; tx++) {
-                vf d[4][4], e[4][4];
-                for (int r = 0; r < 4; r++)
-                    for (int s = 0; s < 4; s++) d[r][s] = VLOAD(xb + ((2 * ty + r) * Wp + 2 * tx + s) * VL);
-                for (int s = 0; s < 4; s++) { /* B^T d */
-                    e[0][s] = d[0][s] - d[2][s];
-                    e[1][s] = d[1][s] + d[2][s];
-                    e[2][s] = d[2][s] - d[1][s];
-                    e[3][s] = d[1][s] - d[3][s];
-                }
-                float *v = V + (ty * TW + tx) * q->Cinp + cb * VL;
-                for (int r = 0; r < 4; r++) { /* (B^T d) B */
-                    VSTORE(v + (r * 4 + 0) * xs, e[r][0] - e[r][2]);
-                    VSTORE(v + (r * 4 + 1) * xs, e[r][1] + e[r][2]);
-                    VSTORE(v + (r * 4 + 2) * xs, e[r][2] - e[r][1]);
-                    VSTORE(v + (r * 4 + 3) * xs, e[r][1] - e[r][3]);
-                }
-            }
-    }
-    for (int64_t xi = 0; xi < 16; xi++)
-        memset(V + xi * xs + nty * TW * q->Cinp, 0, sizeof(float) * (size_t)((vr - nty * TW) * q->Cinp));
 }
 
 /* ---------------------------------------------------------------- the product kernels */
@@ -249,60 +183,32 @@ static inline __attribute__((always_inline)) void gemm_block(const float *V, int
 
 /* Mloc[xi][R][Coutp] for the R tiles starting at row t0 of V. */
 static TIDE_HOT void products(const wgeom *q, const float *V, const float *U, int64_t t0, float *Mloc) {
-    int64_t vr = v_rows(q), Cinp = q->Cinp, Coutp = q->Coutp;
-    for (int64_t xi = 0; xi < 16; xi++) {
-        const float *v = V + (xi * vr + t0) * Cinp;
+    int64_t Cinp = q->Cinp, Coutp = q->Coutp, ldv = q->nx * Cinp;
+    for (int64_t xi = 0; xi < q->nx; xi++) {
+        const float *v = V + (t0 * q->nx + xi) * Cinp;
         const float *u = U + xi * q->Cin * Coutp;
         float *m = Mloc + xi * R * Coutp;
         int64_t o0 = 0;
-        for (; o0 + 4 * VL <= Coutp; o0 += 4 * VL) gemm_block(v, Cinp, u + o0, Coutp, q->Cin, m + o0, Coutp, 4);
+        for (; o0 + 4 * VL <= Coutp; o0 += 4 * VL) gemm_block(v, ldv, u + o0, Coutp, q->Cin, m + o0, Coutp, 4);
         switch ((Coutp - o0) / VL) {
-        case 3: gemm_block(v, Cinp, u + o0, Coutp, q->Cin, m + o0, Coutp, 3); break;
-        case 2: gemm_block(v, Cinp, u + o0, Coutp, q->Cin, m + o0, Coutp, 2); break;
-        case 1: gemm_block(v, Cinp, u + o0, Coutp, q->Cin, m + o0, Coutp, 1); break;
+        case 3: gemm_block(v, ldv, u + o0, Coutp, q->Cin, m + o0, Coutp, 3); break;
+        case 2: gemm_block(v, ldv, u + o0, Coutp, q->Cin, m + o0, Coutp, 2); break;
+        case 1: gemm_block(v, ldv, u + o0, Coutp, q->Cin, m + o0, Coutp, 1); break;
         default: break;
         }
     }
 }
 
-/* Yb [Coutp/16][2*band*OW][16] (positions of the band's output rows, flattened) = A^T m A (+ bias)
- * for nt tiles of Mloc starting at band tile t0; outputs past the image's edge are dropped. */
-static TIDE_HOT void output_transform(const wgeom *q, const float *Mloc, int64_t t0, int64_t nt, int64_t ty0,
-                                      const float *biasp, float *Yb) {
-    int64_t Coutp = q->Coutp, OW = q->OW, ypos = 2 * q->band * OW;
-    for (int64_t r = 0; r < nt; r++) {
-        int64_t t = t0 + r, oy = 2 * (t / q->TW), ox = 2 * (t % q->TW);
-        bool two_rows = 2 * ty0 + oy + 1 < q->OH, two_cols = ox + 1 < OW;
-        for (int64_t ob = 0; ob < Coutp; ob += VL) {
-            vf m[16];
-            for (int xi = 0; xi < 16; xi++) m[xi] = VLOAD(Mloc + (xi * R + r) * Coutp + ob);
-            vf t0v[4], t1v[4];
-            for (int s = 0; s < 4; s++) { /* A^T m */
-                t0v[s] = m[s] + m[4 + s] + m[8 + s];
-                t1v[s] = m[4 + s] - m[8 + s] - m[12 + s];
-            }
-            vf bv = VLOAD(biasp + ob);
-            float *d = Yb + ((ob / VL) * ypos + oy * OW + ox) * VL;
-            VSTORE(d, t0v[0] + t0v[1] + t0v[2] + bv); /* (A^T m) A */
-            if (two_cols) VSTORE(d + VL, t0v[1] - t0v[2] - t0v[3] + bv);
-            if (two_rows) {
-                VSTORE(d + OW * VL, t1v[0] + t1v[1] + t1v[2] + bv);
-                if (two_cols) VSTORE(d + (OW + 1) * VL, t1v[1] - t1v[2] - t1v[3] + bv);
-            }
-        }
-    }
-}
-
-/* y[n, o, 2*ty0 .., :] (=|+=) Yb: the band's output rows are one contiguous run per channel,
+/* y[n, o, m*ty0 .., :] (=|+=) Yb: the band's output rows are one contiguous run per channel,
  * written 16 positions x 16 channels at a time through a register transpose. */
 static TIDE_HOT void store_output(const wgeom *q, const float *Yb, int64_t n, int64_t ty0, int64_t nty, float *y,
                                   int accumulate) {
-    int64_t OW = q->OW, L = q->OH * OW, ypos = 2 * q->band * OW;
-    int64_t nrows = 2 * nty < q->OH - 2 * ty0 ? 2 * nty : q->OH - 2 * ty0, npos = nrows * OW;
+    int64_t m = q->m, OW = q->OW, L = q->OH * OW, ypos = m * q->band * OW;
+    int64_t nrows = m * nty < q->OH - m * ty0 ? m * nty : q->OH - m * ty0, npos = nrows * OW;
     for (int64_t ob = 0; ob < q->Coutp / VL; ob++) {
         int64_t lanes = q->Cout - ob * VL < VL ? q->Cout - ob * VL : VL;
         const float *src = Yb + ob * ypos * VL;
-        float *dst = y + (n * q->Cout + ob * VL) * L + 2 * ty0 * OW;
+        float *dst = y + (n * q->Cout + ob * VL) * L + m * ty0 * OW;
         int64_t p0 = 0;
         for (; p0 + VL <= npos; p0 += VL) {
             vf r[16];
@@ -332,8 +238,8 @@ static TIDE_HOT void store_output(const wgeom *q, const float *Yb, int64_t n, in
 /* y (+)= conv(x, U) (+ bias) over all items. */
 static int wino_run(const wgeom *q, const float *x, const float *U, const float *bias, float *y, int accumulate,
                     int nth) {
-    int64_t yb_n = q->Coutp * 2 * q->band * q->OW;
-    int64_t per = xb_size(q) + v_size(q) + 16 * R * q->Coutp + yb_n;
+    int64_t yb_n = q->Coutp * q->m * q->band * q->OW;
+    int64_t per = xb_size(q) + v_size(q) + mloc_size(q) + yb_n;
     float *scratch = conv_scratch("conv2d", (nth * per + q->Coutp) * (int64_t)sizeof(float));
     if (!scratch) return -1;
     float *biasp = scratch + nth * per; /* bias padded to Coutp with zeros */
@@ -345,16 +251,16 @@ static int wino_run(const wgeom *q, const float *x, const float *U, const float 
 #else
         int tid = 0;
 #endif
-        float *Xb = scratch + tid * per, *V = Xb + xb_size(q), *Mloc = V + v_size(q), *Yb = Mloc + 16 * R * q->Coutp;
+        float *Xb = scratch + tid * per, *V = Xb + xb_size(q), *Mloc = V + v_size(q), *Yb = Mloc + mloc_size(q);
 #pragma omp for schedule(dynamic, 1)
         for (int64_t it = 0; it < q->items; it++) {
             int64_t n = it / q->nbands, ty0 = it % q->nbands * q->band;
             int64_t nty = q->TH - ty0 < q->band ? q->TH - ty0 : q->band, ntiles = nty * q->TW;
             load_input(q, x, n, ty0, nty, Xb);
-            input_transform(q, Xb, nty, V);
+            wino_input_transform(q, Xb, nty, V);
             for (int64_t t0 = 0; t0 < ntiles; t0 += R) {
                 products(q, V, U, t0, Mloc);
-                output_transform(q, Mloc, t0, ntiles - t0 < R ? ntiles - t0 : R, ty0, biasp, Yb);
+                wino_output_transform(q, Mloc, t0, ntiles - t0 < R ? ntiles - t0 : R, ty0, biasp, Yb);
             }
             store_output(q, Yb, n, ty0, nty, y, accumulate);
         }
@@ -371,11 +277,11 @@ static int threads_for(const conv_geom *g) {
 int conv_winograd_forward(const conv_geom *g, const void *x, const void *w, const void *b, void *y, int accumulate) {
     int nth = threads_for(g);
     wgeom q;
-    wgeom_init(&q, g->N, g->C, g->H, g->W, g->O, g->ph, g->pw, nth);
-    int64_t un = 16 * q.Cin * q.Coutp;
+    wgeom_init(&q, tile_size(g->OH, g->OW), g->N, g->C, g->H, g->W, g->O, g->ph, g->pw, nth);
+    int64_t un = q.nx * q.Cin * q.Coutp;
     float *U = conv_scratch("conv2d", un * (int64_t)sizeof(float));
     if (!U) return -1;
-    weight_transform(w, q.Cin, q.Cout, q.Coutp, 0, U);
+    wino_weight_transform(w, q.Cin, q.Cout, q.Coutp, 0, q.m, U);
     int rc = wino_run(&q, x, U, b, y, accumulate, nth);
     conv_scratch_free(U, un * (int64_t)sizeof(float));
     return rc;
@@ -383,36 +289,15 @@ int conv_winograd_forward(const conv_geom *g, const void *x, const void *w, cons
 
 /* ---------------------------------------------------------------- weight gradient */
 
-/* dyb [Coutp/16][2*nty][2*TW][16]: dy rows of tile rows ty0 .. of image n, zero past the edges. */
+/* dyb: dy rows of tile rows ty0 .. of image n, zero past the edges. */
 static void load_grad(const wgeom *q, const float *dy, int64_t n, int64_t ty0, int64_t nty, float *dyb) {
-    int64_t rows = 2 * nty, cols = 2 * q->TW, L = q->OH * q->OW;
+    int64_t m = q->m, rows = m * nty, cols = m * q->TW, L = q->OH * q->OW;
     memset(dyb, 0, sizeof(float) * (size_t)(q->Coutp * rows * cols));
-    int64_t nrows = rows < q->OH - 2 * ty0 ? rows : q->OH - 2 * ty0;
+    int64_t nrows = rows < q->OH - m * ty0 ? rows : q->OH - m * ty0;
     for (int64_t ob = 0; ob < q->Coutp / VL; ob++) {
         int64_t lanes = q->Cout - ob * VL < VL ? q->Cout - ob * VL : VL;
-        planes_to_blocked(dy + (n * q->Cout + ob * VL) * L + 2 * ty0 * q->OW, L, lanes, nrows * q->OW, q->OW, cols,
+        planes_to_blocked(dy + (n * q->Cout + ob * VL) * L + m * ty0 * q->OW, L, lanes, nrows * q->OW, q->OW, cols,
                           dyb + ob * rows * cols * VL);
-    }
-}
-
-/* dM[xi][t][o] (row stride Coutp) = A p A^T for the 2x2 dy tiles p of dyb. */
-static TIDE_HOT void grad_transform(const wgeom *q, const float *dyb, int64_t nty, float *dM) {
-    int64_t rows = 2 * nty, cols = 2 * q->TW, TW = q->TW, nt = nty * TW, Coutp = q->Coutp;
-    for (int64_t ob = 0; ob < Coutp / VL; ob++) {
-        const float *src = dyb + ob * rows * cols * VL;
-        for (int64_t ty = 0; ty < nty; ty++)
-            for (int64_t tx = 0; tx < TW; tx++) {
-                const float *p = src + (2 * ty * cols + 2 * tx) * VL;
-                vf p00 = VLOAD(p), p01 = VLOAD(p + VL), p10 = VLOAD(p + cols * VL), p11 = VLOAD(p + cols * VL + VL);
-                vf a[4][2] = {{p00, p01}, {p00 + p10, p01 + p11}, {p00 - p10, p01 - p11}, {-p10, -p11}}; /* A p */
-                float *m = dM + (ty * TW + tx) * Coutp + ob * VL;
-                for (int i = 0; i < 4; i++) { /* (A p) A^T */
-                    VSTORE(m + (i * 4 + 0) * nt * Coutp, a[i][0]);
-                    VSTORE(m + (i * 4 + 1) * nt * Coutp, a[i][0] + a[i][1]);
-                    VSTORE(m + (i * 4 + 2) * nt * Coutp, a[i][0] - a[i][1]);
-                    VSTORE(m + (i * 4 + 3) * nt * Coutp, -a[i][1]);
-                }
-            }
     }
 }
 
@@ -444,53 +329,27 @@ static inline __attribute__((always_inline)) void wgrad_block(const float *V, in
 /* dU[xi][c][o] += V[xi]^T dM[xi] over the item's nt tiles (channels in blocks of 4: Cinp is a
  * multiple of 16 and the padded channels of V are zero). */
 static TIDE_HOT void wgrad_products(const wgeom *q, const float *V, const float *dM, int64_t nt, float *dU) {
-    int64_t vr = v_rows(q), Cinp = q->Cinp, Coutp = q->Coutp;
-    for (int64_t xi = 0; xi < 16; xi++) {
-        const float *v = V + xi * vr * Cinp, *m = dM + xi * nt * Coutp;
+    int64_t Cinp = q->Cinp, Coutp = q->Coutp, ldv = q->nx * Cinp, ldm = q->nx * Coutp;
+    for (int64_t xi = 0; xi < q->nx; xi++) {
+        const float *v = V + xi * Cinp, *m = dM + xi * Coutp;
         float *u = dU + xi * Cinp * Coutp;
         for (int64_t c0 = 0; c0 < Cinp; c0 += 4) {
             int64_t o0 = 0;
             for (; o0 + 4 * VL <= Coutp; o0 += 4 * VL)
-                wgrad_block(v + c0, Cinp, m + o0, Coutp, nt, u + c0 * Coutp + o0, Coutp, 4);
+                wgrad_block(v + c0, ldv, m + o0, ldm, nt, u + c0 * Coutp + o0, Coutp, 4);
             switch ((Coutp - o0) / VL) {
-            case 3: wgrad_block(v + c0, Cinp, m + o0, Coutp, nt, u + c0 * Coutp + o0, Coutp, 3); break;
-            case 2: wgrad_block(v + c0, Cinp, m + o0, Coutp, nt, u + c0 * Coutp + o0, Coutp, 2); break;
-            case 1: wgrad_block(v + c0, Cinp, m + o0, Coutp, nt, u + c0 * Coutp + o0, Coutp, 1); break;
+            case 3: wgrad_block(v + c0, ldv, m + o0, ldm, nt, u + c0 * Coutp + o0, Coutp, 3); break;
+            case 2: wgrad_block(v + c0, ldv, m + o0, ldm, nt, u + c0 * Coutp + o0, Coutp, 2); break;
+            case 1: wgrad_block(v + c0, ldv, m + o0, ldm, nt, u + c0 * Coutp + o0, Coutp, 1); break;
             default: break;
             }
         }
     }
 }
 
-/* dw [Cout, Cin, 3, 3] (+)= G^T dU G, dU the sum of the nth per-thread [16][Cinp][Coutp] sums. */
-static void weight_grad_out(const wgeom *q, const float *dUs, int nth, float *dw, int accumulate) {
-    int64_t Cinp = q->Cinp, Coutp = q->Coutp, per = 16 * Cinp * Coutp;
-#pragma omp parallel for num_threads(nth) if (nth > 1)
-    for (int64_t o = 0; o < q->Cout; o++)
-        for (int64_t c = 0; c < q->Cin; c++) {
-            double X[4][4], t[3][4];
-            for (int xi = 0; xi < 16; xi++) {
-                double s = 0;
-                for (int k = 0; k < nth; k++) s += dUs[k * per + (xi * Cinp + c) * Coutp + o];
-                X[xi / 4][xi % 4] = s;
-            }
-            for (int j = 0; j < 4; j++) { /* G^T X */
-                t[0][j] = X[0][j] + 0.5 * (X[1][j] + X[2][j]);
-                t[1][j] = 0.5 * (X[1][j] - X[2][j]);
-                t[2][j] = 0.5 * (X[1][j] + X[2][j]) + X[3][j];
-            }
-            float *d = dw + (o * q->Cin + c) * 9;
-            for (int i = 0; i < 3; i++) { /* (G^T X) G */
-                double r[3] = {t[i][0] + 0.5 * (t[i][1] + t[i][2]), 0.5 * (t[i][1] - t[i][2]),
-                               0.5 * (t[i][1] + t[i][2]) + t[i][3]};
-                for (int j = 0; j < 3; j++) d[i * 3 + j] = (float)(accumulate ? d[i * 3 + j] + r[j] : r[j]);
-            }
-        }
-}
-
 static int wino_weight_grad(const wgeom *q, const float *x, const float *dy, float *dw, int accumulate, int nth) {
-    int64_t dyb_n = q->Coutp * 2 * q->band * 2 * q->TW, dm_n = 16 * q->band * q->TW * q->Coutp;
-    int64_t du_n = 16 * q->Cinp * q->Coutp;
+    int64_t dyb_n = q->Coutp * q->m * q->band * q->m * q->TW, dm_n = q->nx * q->band * q->TW * q->Coutp;
+    int64_t du_n = q->nx * q->Cinp * q->Coutp;
     int64_t per = xb_size(q) + v_size(q) + dyb_n + dm_n;
     float *scratch = conv_scratch("conv2d backward", nth * (per + du_n) * (int64_t)sizeof(float));
     if (!scratch) return -1;
@@ -510,13 +369,13 @@ static int wino_weight_grad(const wgeom *q, const float *x, const float *dy, flo
             int64_t n = it / q->nbands, ty0 = it % q->nbands * q->band;
             int64_t nty = q->TH - ty0 < q->band ? q->TH - ty0 : q->band;
             load_input(q, x, n, ty0, nty, Xb);
-            input_transform(q, Xb, nty, V);
+            wino_input_transform(q, Xb, nty, V);
             load_grad(q, dy, n, ty0, nty, dyb);
-            grad_transform(q, dyb, nty, dM);
+            wino_grad_transform(q, dyb, nty, dM);
             wgrad_products(q, V, dM, nty * q->TW, dU);
         }
     }
-    weight_grad_out(q, dUs, nth, dw, accumulate);
+    wino_weight_grad_out(q, dUs, nth, dw, accumulate);
     conv_scratch_free(scratch, nth * (per + du_n) * (int64_t)sizeof(float));
     return 0;
 }
@@ -528,18 +387,18 @@ int conv_winograd_backward(const conv_geom *g, const void *x, const void *w, con
     int nth = threads_for(g);
     if (dx) { /* dx = conv(dy, rot180(w)^T) with padding 2 - p */
         wgeom q;
-        wgeom_init(&q, g->N, g->O, g->OH, g->OW, g->C, 2 - g->ph, 2 - g->pw, nth);
-        int64_t un = 16 * q.Cin * q.Coutp;
+        wgeom_init(&q, tile_size(g->H, g->W), g->N, g->O, g->OH, g->OW, g->C, 2 - g->ph, 2 - g->pw, nth);
+        int64_t un = q.nx * q.Cin * q.Coutp;
         float *U = conv_scratch("conv2d backward", un * (int64_t)sizeof(float));
         if (!U) return -1;
-        weight_transform(w, q.Cin, q.Cout, q.Coutp, 1, U);
+        wino_weight_transform(w, q.Cin, q.Cout, q.Coutp, 1, q.m, U);
         int rc = wino_run(&q, dy, U, NULL, dx, accumulate, nth);
         conv_scratch_free(U, un * (int64_t)sizeof(float));
         if (rc) return rc;
     }
     if (dw) {
         wgeom q;
-        wgeom_init(&q, g->N, g->C, g->H, g->W, g->O, g->ph, g->pw, nth);
+        wgeom_init(&q, tile_size(g->OH, g->OW), g->N, g->C, g->H, g->W, g->O, g->ph, g->pw, nth);
         if (wino_weight_grad(&q, x, dy, dw, accumulate, nth)) return -1;
     }
     if (db) conv_bias_backward(TIDE_FLOAT32, dy, db, g->N, g->O, g->OH * g->OW, accumulate);
