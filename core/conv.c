@@ -1,7 +1,7 @@
 /* conv.c — conv2d and conv_transpose2d, forward and backward: argument checks, output shapes, and
  * the choice of kernel for each product:
- *   Winograd F(2x2, 3x3)  3x3, stride 1, dilation 1, groups 1, float32, >= 8 channels each way
- *                         (conv_winograd.c)
+ *   Winograd              3x3, stride 1, dilation 1, groups 1, float32, >= 8 channels each way:
+ *                         F(4x4, 3x3) or F(2x2, 3x3) (conv_winograd.c, conv_winograd_transforms.c)
  *   direct loops          stride 1, dilation 1, few input channels per group (conv_direct.c):
  *                         forward and weight gradient of a network's first layer
  *   im2col + GEMM         everything else (conv_im2col.c)

@@ -1,29 +1,30 @@
-/* conv_winograd.c — 3x3 stride-1 convolutions in float32 by Winograd's F(2x2, 3x3): every 2x2
- * block of outputs ("tile") costs 16 multiply-adds per channel pair instead of 36, the 2.25x
- * that makes the middle layers of an image network faster than a direct convolution.
+/* conv_winograd.c — 3x3 stride-1 convolutions in float32 by Winograd's minimal filtering
+ * F(m x m, 3 x 3): a tile of m x m outputs costs (m+2)^2 multiply-adds per channel pair instead of
+ * 9 m^2 — F(4x4): 36 instead of 144, F(2x2): 16 instead of 36 — which makes the middle layers of
+ * an image network faster than any direct convolution. F(4x4) is used unless its larger tiles
+ * would waste more than that (outputs one or two rows / columns wide).
  *
- * For one tile, with d the 4x4 input patch, g the 3x3 kernel of a channel pair and y the 2x2
- * outputs:  y = A^T [ sum_c (G g G^T) (.) (B^T d B) ] A    ((.) elementwise over the 16 positions)
- *   G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1],  B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1],
- *   A^T = [1 1 1 0; 0 1 -1 -1]   (all dyadic: the transforms add no rounding beyond float sums)
- * so the channel sums are 16 matrix products, one per position xi of the 4x4 grid:
- *   M[xi] [tiles, Cout] = V[xi] [tiles, Cin] @ U[xi] [Cin, Cout]
- * with V = transformed input patches and U = transformed kernels.
+ * For one tile, with d the (m+2) x (m+2) input patch and g a channel pair's 3x3 kernel:
+ *   y = A^T [ sum_c (G g G^T) (.) (B^T d B) ] A        ((.) elementwise over the positions xi)
+ * (the matrices and their transforms are in conv_winograd_transforms.c), so the channel sums are
+ * one matrix product per position:  M[xi] [tiles, Cout] = V[xi] [tiles, Cin] @ U[xi] [Cin, Cout]
+ * with V the transformed input patches and U the transformed kernels.
  *
  * Layout and threads: work items are bands of tile rows of one image. An item copies its input
- * rows into a zero-padded channel-blocked buffer Xb [Cin/16][rows][cols][16], so the input
- * transform runs on 16 channels per vector; V[xi] holds the item's tiles as rows with channels
- * contiguous; the products run in a register-blocked kernel (6 tiles x 64 output channels, 24
- * vector accumulators, U rows loaded as vectors and V entries broadcast); the output transform
- * then writes the 2x2 outputs of each tile (plus bias). All threads are ours (OpenMP); no BLAS.
+ * rows into a zero-padded channel-blocked buffer Xb [Cin/16][rows][cols][16] (a register
+ * transpose of 16 planes at a time), so the transforms run on 16 channels per vector; the
+ * products run in a register-blocked kernel (6 tiles x 64 output channels: 24 vector
+ * accumulators, U rows loaded as vectors, V entries broadcast); the output transform writes the
+ * band's outputs (plus bias) channel-blocked, transposed back to NCHW rows on the way out. All
+ * threads are ours (OpenMP); no BLAS.
  *
  * The three products of training:
  *   forward          as above
  *   input gradient   dx = conv(dy, rot180(w) with in/out channels swapped, padding 2 - p): the
  *                    same forward on dy (needs p <= 2)
  *   weight gradient  dU[xi] [Cin, Cout] = sum over tiles of V[xi]^T @ dM[xi] with dM = A dy A^T
- *                    (dy's 2x2 tiles, zero past the output's edge), then dw = G^T dU G; each
- *                    thread sums its items into its own dU, added together at the end.
+ *                    (dy's tiles, zero past the output's edge), then dw = G^T dU G; each thread
+ *                    sums its items into its own dU, added together at the end.
  */
 #include "conv_winograd.h"
 

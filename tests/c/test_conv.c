@@ -1,7 +1,7 @@
 /* test_conv.c — conv2d and conv_transpose2d through the public C API against a naive direct
  * convolution in double: forward, every gradient (alone and together, overwrite and accumulate),
  * over strides, paddings, dilations, groups, with and without bias, float32 and float64, shapes
- * that reach each kernel (Winograd 3x3, direct few-channel loops, im2col with one image and with
+ * that reach each kernel (Winograd F(4x4) and F(2x2), direct few-channel loops, im2col with one image and with
  * chunks of images, 1x1 without unfolding), strided inputs; then bad arguments and leaks. */
 #include "check.h"
 #include "tide/conv.h"
@@ -225,6 +225,7 @@ static const cfg cases[] = {
     {3, 8, 13, 11, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 0, 0},    /* Winograd, odd sizes */
     {2, 8, 6, 6, 12, 3, 3, 1, 1, 0, 0, 1, 1, 1, 0, 0},     /* Winograd, no padding */
     {2, 9, 7, 9, 10, 3, 3, 1, 1, 2, 2, 1, 1, 1, 0, 0},     /* Winograd, padding 2, odd channels */
+    {2, 8, 4, 9, 8, 3, 3, 1, 1, 0, 0, 1, 1, 1, 0, 0},      /* Winograd F(2x2) forward (2 output rows), F(4x4) input gradient */
     {2, 8, 3, 3, 8, 3, 3, 1, 1, 0, 1, 1, 1, 1, 0, 0},      /* a single output row */
     {1, 3, 6, 6, 2, 6, 6, 1, 1, 0, 0, 1, 1, 1, 0, 0},      /* kernel as large as the input */
     {2, 4, 8, 8, 4, 3, 3, 3, 3, 0, 0, 1, 1, 2, 2, 2},      /* stride 3, output_padding 2 */

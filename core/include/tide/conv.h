@@ -19,9 +19,11 @@
  * Every function returns NULL / nonzero on failure with a message in tide_last_error()
  * ("conv2d: input has 3 channels, weight expects 1").
  *
- * How: 3x3 stride-1 convolutions with enough channels run Winograd F(2x2, 3x3) (2.25x fewer
- * multiplications), few-input-channel convolutions (the first layer of an image network) a
- * direct vectorised loop, everything else im2col over a batch of images and one OpenBLAS GEMM.
+ * How: float32 3x3 stride-1 convolutions with enough channels run Winograd F(4x4, 3x3) (4x
+ * fewer multiplications; results within ~1e-6 of the output's scale of a direct sum) or
+ * F(2x2, 3x3) for outputs of one or two rows; few-input-channel convolutions (the first layer
+ * of an image network) a direct vectorised loop; everything else im2col over a batch of images
+ * and one OpenBLAS GEMM per group.
  */
 #ifndef TIDE_CONV_H
 #define TIDE_CONV_H
