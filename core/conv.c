@@ -18,7 +18,7 @@
 
 /* ---------------------------------------------------------------- scratch memory */
 
-#define SCRATCH_SLOTS 6
+#define SCRATCH_SLOTS 16
 #define SCRATCH_MAX_BYTES ((int64_t)256 << 20)
 static struct {
     void *p;
