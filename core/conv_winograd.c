@@ -348,14 +348,27 @@ static TIDE_HOT void wgrad_products(const wgeom *q, const float *V, const float 
     }
 }
 
+/* The weight gradient sums over every tile of the batch. For results that do not depend on the
+ * thread count or on scheduling, the items are cut into a fixed number of chunks (by geometry
+ * only), each summed in order into its own dU by one thread, and the chunks' sums are added in
+ * order at the end. */
+#define WGRAD_MAX_CHUNKS 16
+#define WGRAD_BAND_THREADS 8
+#define WGRAD_CHUNK_BYTES ((int64_t)64 << 20) /* all chunks' dU together stay below this */
+
 static int wino_weight_grad(const wgeom *q, const float *x, const float *dy, float *dw, int accumulate, int nth) {
     int64_t dyb_n = q->Coutp * q->m * q->band * q->m * q->TW, dm_n = q->nx * q->band * q->TW * q->Coutp;
     int64_t du_n = q->nx * q->Cinp * q->Coutp;
     int64_t per = xb_size(q) + v_size(q) + dyb_n + dm_n;
-    float *scratch = conv_scratch("conv2d backward", nth * (per + du_n) * (int64_t)sizeof(float));
+    int64_t nchunks = WGRAD_CHUNK_BYTES / (du_n * (int64_t)sizeof(float));
+    if (nchunks > WGRAD_MAX_CHUNKS) nchunks = WGRAD_MAX_CHUNKS;
+    if (nchunks > q->items) nchunks = q->items;
+    if (nchunks < 1) nchunks = 1;
+    if (nth > nchunks) nth = (int)nchunks;
+    float *scratch = conv_scratch("conv2d backward", (nth * per + nchunks * du_n) * (int64_t)sizeof(float));
     if (!scratch) return -1;
     float *dUs = scratch + nth * per;
-    memset(dUs, 0, sizeof(float) * (size_t)(nth * du_n));
+    memset(dUs, 0, sizeof(float) * (size_t)(nchunks * du_n));
 #pragma omp parallel num_threads(nth) if (nth > 1)
     {
 #ifdef _OPENMP
@@ -364,20 +377,22 @@ static int wino_weight_grad(const wgeom *q, const float *x, const float *dy, flo
         int tid = 0;
 #endif
         float *Xb = scratch + tid * per, *V = Xb + xb_size(q), *dyb = V + v_size(q), *dM = dyb + dyb_n;
-        float *dU = dUs + tid * du_n;
 #pragma omp for schedule(dynamic, 1)
-        for (int64_t it = 0; it < q->items; it++) {
-            int64_t n = it / q->nbands, ty0 = it % q->nbands * q->band;
-            int64_t nty = q->TH - ty0 < q->band ? q->TH - ty0 : q->band;
-            load_input(q, x, n, ty0, nty, Xb);
-            wino_input_transform(q, Xb, nty, V);
-            load_grad(q, dy, n, ty0, nty, dyb);
-            wino_grad_transform(q, dyb, nty, dM);
-            wgrad_products(q, V, dM, nty * q->TW, dU);
+        for (int64_t ch = 0; ch < nchunks; ch++) {
+            float *dU = dUs + ch * du_n;
+            for (int64_t it = ch * q->items / nchunks; it < (ch + 1) * q->items / nchunks; it++) {
+                int64_t n = it / q->nbands, ty0 = it % q->nbands * q->band;
+                int64_t nty = q->TH - ty0 < q->band ? q->TH - ty0 : q->band;
+                load_input(q, x, n, ty0, nty, Xb);
+                wino_input_transform(q, Xb, nty, V);
+                load_grad(q, dy, n, ty0, nty, dyb);
+                wino_grad_transform(q, dyb, nty, dM);
+                wgrad_products(q, V, dM, nty * q->TW, dU);
+            }
         }
     }
-    wino_weight_grad_out(q, dUs, nth, dw, accumulate);
-    conv_scratch_free(scratch, nth * (per + du_n) * (int64_t)sizeof(float));
+    wino_weight_grad_out(q, dUs, (int)nchunks, dw, accumulate);
+    conv_scratch_free(scratch, (nth * per + nchunks * du_n) * (int64_t)sizeof(float));
     return 0;
 }
 
@@ -398,8 +413,8 @@ int conv_winograd_backward(const conv_geom *g, const void *x, const void *w, con
         if (rc) return rc;
     }
     if (dw) {
-        wgeom q;
-        wgeom_init(&q, tile_size(g->OH, g->OW), g->N, g->C, g->H, g->W, g->O, g->ph, g->pw, nth);
+        wgeom q; /* bands sized for a fixed thread count: the sums must not depend on the real one */
+        wgeom_init(&q, tile_size(g->OH, g->OW), g->N, g->C, g->H, g->W, g->O, g->ph, g->pw, WGRAD_BAND_THREADS);
         if (wino_weight_grad(&q, x, dy, dw, accumulate, nth)) return -1;
     }
     if (db) conv_bias_backward(TIDE_FLOAT32, dy, db, g->N, g->O, g->OH * g->OW, accumulate);

@@ -48,7 +48,7 @@ void wino_output_transform(const wgeom *q, const float *Mloc, int64_t t0, int64_
                            float *Yb);
 /* dM = A p A^T for the m x m gradient tiles p of dyb. */
 void wino_grad_transform(const wgeom *q, const float *dyb, int64_t nty, float *dM);
-/* dw [Cout, Cin, 3, 3] (+)= G^T dU G with dU the sum of the nth per-thread sums dUs. */
-void wino_weight_grad_out(const wgeom *q, const float *dUs, int nth, float *dw, int accumulate);
+/* dw [Cout, Cin, 3, 3] (+)= G^T dU G with dU the sum of the nparts partial sums dUs (in order). */
+void wino_weight_grad_out(const wgeom *q, const float *dUs, int nparts, float *dw, int accumulate);
 
 #endif

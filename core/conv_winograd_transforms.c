@@ -283,8 +283,9 @@ void wino_grad_transform(const wgeom *q, const float *dyb, int64_t nty, float *d
     grad_transform_m(q, dyb, nty, dM, q->m);
 }
 
-static inline __attribute__((always_inline)) void weight_grad_tile(int m, const wgeom *q, const float *dUs, int nth,
-                                                                   int64_t c, int64_t o0, float *dw, int accumulate) {
+static inline __attribute__((always_inline)) void weight_grad_tile(int m, const wgeom *q, const float *dUs,
+                                                                   int nparts, int64_t c, int64_t o0, float *dw,
+                                                                   int accumulate) {
     const int a = m + 2;
     int64_t Cinp = q->Cinp, Coutp = q->Coutp, per = q->nx * Cinp * Coutp;
     vf X[6][6], t[3][6], col[6], r[3];
@@ -293,7 +294,7 @@ static inline __attribute__((always_inline)) void weight_grad_tile(int m, const 
         const float *p = dUs + (xi * Cinp + c) * Coutp + o0;
         vf s = VLOAD(p);
         #pragma GCC unroll 6
-        for (int k = 1; k < nth; k++) s += VLOAD(p + k * per);
+        for (int k = 1; k < nparts; k++) s += VLOAD(p + k * per);
         X[xi / a][xi % a] = s;
     }
     #pragma GCC unroll 6
@@ -319,13 +320,14 @@ static inline __attribute__((always_inline)) void weight_grad_tile(int m, const 
     }
 }
 
-void wino_weight_grad_out(const wgeom *q, const float *dUs, int nth, float *dw, int accumulate) {
+void wino_weight_grad_out(const wgeom *q, const float *dUs, int nparts, float *dw, int accumulate) {
+    int nth = tide_threads_for(q->Cin * q->Coutp * q->nx * nparts);
 #pragma omp parallel for num_threads(nth) if (nth > 1)
     for (int64_t c = 0; c < q->Cin; c++)
         for (int64_t o0 = 0; o0 < q->Coutp; o0 += VL) {
             if (q->m == 2)
-                weight_grad_tile(2, q, dUs, nth, c, o0, dw, accumulate);
+                weight_grad_tile(2, q, dUs, nparts, c, o0, dw, accumulate);
             else
-                weight_grad_tile(4, q, dUs, nth, c, o0, dw, accumulate);
+                weight_grad_tile(4, q, dUs, nparts, c, o0, dw, accumulate);
         }
 }

@@ -114,6 +114,29 @@ describe("conv2d", function()
     end
   end)
 
+  it("gives bitwise the same results on every run and thread count", function()
+    tide.manual_seed(6)
+    local x = tide.randn(6, 16, 14, 14)
+    local w = tide.randn(32, 16, 3, 3) * 0.1
+    local g = tide.randn(6, 32, 14, 14)
+    local function grads(threads)
+      local before = tide.threads()
+      tide.threads(threads)
+      local xi, wi = x:clone():requires_grad_(), w:clone():requires_grad_()
+      local y = F.conv2d(xi, wi, nil, { padding = 1 })
+      y:backward(g)
+      tide.threads(before)
+      return y:detach(), xi.grad, wi.grad
+    end
+    local y1, gx1, gw1 = grads(1)
+    for _, threads in ipairs({ 2, 2, 3 }) do
+      local y2, gx2, gw2 = grads(threads)
+      assert.equals(0, (y1 - y2):abs():max())
+      assert.equals(0, (gx1 - gx2):abs():max())
+      assert.equals(0, (gw1 - gw2):abs():max())
+    end
+  end)
+
   it("takes strided inputs", function()
     tide.manual_seed(5)
     local x = tide.randn(2, 3, 6, 5)
