@@ -352,7 +352,7 @@ static TIDE_HOT void wgrad_products(const wgeom *q, const float *V, const float 
  * thread count or on scheduling, the items are cut into a fixed number of chunks (by geometry
  * only), each summed in order into its own dU by one thread, and the chunks' sums are added in
  * order at the end. */
-#define WGRAD_MAX_CHUNKS 16
+#define WGRAD_MAX_CHUNKS 8
 #define WGRAD_BAND_THREADS 8
 #define WGRAD_CHUNK_BYTES ((int64_t)64 << 20) /* all chunks' dU together stay below this */
 
