@@ -21,6 +21,8 @@
 #define DIRECT_MAX_TAPS 32
 /* Output channels per work item of the forward. */
 #define OBLOCK 8
+/* The weight gradient sums FOLD images in float vector lanes, then adds them up in double. */
+#define FOLD 8
 
 bool conv_direct_ok(const conv_geom *g) {
     int64_t vl = g->dtype == TIDE_FLOAT32 ? 16 : 8; /* elements per 64-byte vector */

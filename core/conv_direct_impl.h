@@ -115,17 +115,16 @@ static int NAME(direct_forward)(const conv_geom *g, const T *x, const T *w, cons
     return 0;
 }
 
-/* Weight (and bias) gradient of one output channel over one image: a vector accumulator per tap,
- * ROWS rows of dy at a time; the lanes of the last vector of a row that overlap its neighbour are
- * masked off. Adds the sums into dsum[taps] and *dbias (double). */
+/* Weight (and bias) gradient of one output channel over one image, added to the vector sums
+ * acc[taps] and *accb: ROWS rows of dy at a time; the lanes of the last vector of a row that
+ * overlap its neighbour are masked off. */
 static inline __attribute__((always_inline)) void NAME(grad_body)(const conv_geom *g, const pad_geom *pg,
-                                                                  const T *P, const T *dyp, double *dsum,
-                                                                  double *dbias, int64_t Cg, int64_t KH,
-                                                                  int64_t KW) {
+                                                                  const T *P, const T *dyp, VT *accp, VT *accbp,
+                                                                  int64_t Cg, int64_t KH, int64_t KW) {
     const int64_t VL = (int64_t)(sizeof(VT) / sizeof(T));
     int64_t OW = g->OW, PW = pg->PW, plane = pg->PH * pg->PW, nch = pg->nchunks, taps = Cg * KH * KW;
-    VT acc[DIRECT_MAX_TAPS], accb = {0};
-    for (int64_t t = 0; t < taps; t++) acc[t] = (VT){0};
+    VT acc[DIRECT_MAX_TAPS], accb = *accbp;
+    for (int64_t t = 0; t < taps; t++) acc[t] = accp[t];
     VI keep_last; /* lanes of the last vector not covered by the one before */
     int64_t xl = chunk_start(nch - 1, VL, OW);
     for (int64_t l = 0; l < VL; l++) keep_last[l] = xl + l >= (nch - 1) * VL ? -1 : 0;
@@ -157,23 +156,32 @@ static inline __attribute__((always_inline)) void NAME(grad_body)(const conv_geo
                 }
         }
     }
-    for (int64_t t = 0; t < taps; t++) {
-        double s = 0;
-        for (int64_t l = 0; l < VL; l++) s += acc[t][l];
-        dsum[t] += s;
-    }
-    double s = 0;
-    for (int64_t l = 0; l < VL; l++) s += accb[l];
-    *dbias += s;
+    for (int64_t t = 0; t < taps; t++) accp[t] = acc[t];
+    *accbp = accb;
 }
 
 static TIDE_HOT void NAME(direct_plane_grad)(const conv_geom *g, const pad_geom *pg, const T *P, const T *dyp,
-                                             double *dsum, double *dbias) {
+                                             VT *acc, VT *accb) {
     int64_t Cg = g->C / g->G;
     if (Cg == 1 && g->KH == 3 && g->KW == 3)
-        NAME(grad_body)(g, pg, P, dyp, dsum, dbias, 1, 3, 3);
+        NAME(grad_body)(g, pg, P, dyp, acc, accb, 1, 3, 3);
     else
-        NAME(grad_body)(g, pg, P, dyp, dsum, dbias, Cg, g->KH, g->KW);
+        NAME(grad_body)(g, pg, P, dyp, acc, accb, Cg, g->KH, g->KW);
+}
+
+/* dsum[t] += the lanes of acc[t] (in double), acc zeroed; likewise the bias sum. */
+static void NAME(fold)(VT *acc, VT *accb, int64_t taps, double *dsum, double *dbias) {
+    const int64_t VL = (int64_t)(sizeof(VT) / sizeof(T));
+    for (int64_t t = 0; t <= taps; t++) {
+        VT *a = t < taps ? &acc[t] : accb;
+        double s = 0;
+        for (int64_t l = 0; l < VL; l++) s += (*a)[l];
+        if (t < taps)
+            dsum[t] += s;
+        else
+            *dbias += s;
+        *a = (VT){0};
+    }
 }
 
 static int NAME(direct_backward_weight)(const conv_geom *g, const T *x, const T *dy, T *dw, T *db, int accumulate) {
@@ -200,16 +208,22 @@ static int NAME(direct_backward_weight)(const conv_geom *g, const T *x, const T 
         T *P = scratch + tid * per_thread;
         memset(P, 0, sizeof(T) * (size_t)per_thread);
         double dsum[OBLOCK][DIRECT_MAX_TAPS], dbias[OBLOCK];
+        VT vacc[OBLOCK][DIRECT_MAX_TAPS], vaccb[OBLOCK]; /* float sums of up to FOLD images */
 #pragma omp for schedule(dynamic, 1)
         for (int64_t it = 0; it < items; it++) {
             int64_t grp = it / nob, o0 = grp * Og + it % nob * ob;
             int64_t o1 = o0 + ob < (grp + 1) * Og ? o0 + ob : (grp + 1) * Og;
             memset(dsum, 0, sizeof dsum);
             memset(dbias, 0, sizeof dbias);
+            memset(vacc, 0, sizeof vacc);
+            memset(vaccb, 0, sizeof vaccb);
             for (int64_t n = 0; n < g->N; n++) {
                 NAME(pad_planes)(g, &pg, x, n, grp, P);
                 for (int64_t o = o0; o < o1; o++)
-                    NAME(direct_plane_grad)(g, &pg, P, dy + (n * g->O + o) * L, dsum[o - o0], &dbias[o - o0]);
+                    NAME(direct_plane_grad)(g, &pg, P, dy + (n * g->O + o) * L, vacc[o - o0], &vaccb[o - o0]);
+                if (n % FOLD == FOLD - 1 || n == g->N - 1)
+                    for (int64_t o = o0; o < o1; o++)
+                        NAME(fold)(vacc[o - o0], &vaccb[o - o0], taps, dsum[o - o0], &dbias[o - o0]);
             }
             for (int64_t o = o0; o < o1; o++) {
                 if (dw) {
