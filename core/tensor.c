@@ -57,13 +57,14 @@ static void account(int64_t delta) {
 #define STORAGE_HEADER 64
 _Static_assert(sizeof(tide_storage) <= STORAGE_HEADER, "storage header fits its padding");
 
-/* A few recently freed large blocks are kept for reuse: glibc returns big blocks to the OS, so
- * every fresh 16 MB result would otherwise pay thousands of page faults (a loop of 2048x2048
- * matmuls lost 6% to them). Blocks are matched by exact size; the cache holds at most
- * CACHE_SLOTS blocks and CACHE_MAX_BYTES in all; tide_memory_trim() empties it. */
-#define CACHE_SLOTS 8
-#define CACHE_MIN_BYTES ((size_t)1 << 20)
-#define CACHE_MAX_BYTES ((size_t)512 << 20)
+/* Recently freed large blocks are kept for reuse: glibc returns big blocks to the OS, so every
+ * fresh 16 MB result would otherwise pay thousands of page faults (a loop of 2048x2048 matmuls
+ * lost 6% to them, a CNN training step ~15%: its temporaries are freed in bursts by the Lua
+ * collector and their sizes recur every step). Blocks are matched by exact size; the cache
+ * holds at most CACHE_SLOTS blocks and CACHE_MAX_BYTES in all; tide_memory_trim() empties it. */
+#define CACHE_SLOTS 64
+#define CACHE_MIN_BYTES ((size_t)256 << 10)
+#define CACHE_MAX_BYTES ((size_t)256 << 20)
 static struct {
     void *block;
     size_t size;

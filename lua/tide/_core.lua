@@ -6,6 +6,11 @@ local paths = require("tide.paths")
 local bindings = require("tide.cdef")
 
 ffi.cdef(bindings.cdef)
+-- OpenBLAS's idle workers spin for ~2^28 cycles after each call by default, fighting Tide's
+-- OpenMP workers for the cores between GEMMs (a CNN step lost a third of its speed on 2 cores).
+-- Read when OpenBLAS loads, i.e. with libtide below; a value the user set is kept.
+pcall(ffi.cdef, "int setenv(const char *name, const char *value, int overwrite);")
+ffi.C.setenv("OPENBLAS_THREAD_TIMEOUT", "4", 0)
 local C = ffi.load(os.getenv("TIDE_LIB") or paths.lib)
 
 local core = { ffi = ffi, C = C, paths = paths, bindings = bindings }
@@ -45,7 +50,7 @@ end
 -- Core counts live bytes; past a soft limit we run a full collection so finalisers release
 -- unreachable tensors. The limit then grows with the live set (twice what survived).
 local stats = C.tide_memory()
-local MIN_SOFT = 256 * 1024 * 1024
+local MIN_SOFT = 64 * 1024 * 1024
 local soft_limit = MIN_SOFT
 
 local function collect()

@@ -243,7 +243,9 @@ function M.backward(root, grad, opts)
         end
         local g = gouts
         if not node.multi then g = gouts[1] end
-        local res = { backward(g, node.needs) }
+        -- retain (third argument) is false when the graph goes after this pass: a backward
+        -- may then free what it saved (pool indices, im2col buffers) at once
+        local res = { backward(g, node.needs, retain) }
         local inputs, needs = node.inputs, node.needs
         for i = 1, node.n do
           local gi = res[i]
