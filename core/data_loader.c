@@ -9,12 +9,14 @@
  *
  * With prefetch one worker thread (pthreads) fills batch b + 1 while the caller uses batch b. The
  * worker touches only the loader's own memory and the columns' data, calls no Lua, no OpenMP and
- * no BLAS, and allocates nothing once an epoch has started (the PNG path excepted: decoding
- * returns a fresh tensor per image). Failures in the worker are kept with the batch and raised by
+ * no BLAS, and allocates no tensor memory once its scratch has grown to the largest image: PNG
+ * files are read into a reused byte buffer and decoded (tide_png_decode) into a reused image
+ * (libpng's row pointers aside). Failures in the worker are kept with the batch and raised by
  * tide_loader_next on the caller's thread. Without prefetch the caller's thread fills the same
  * buffers with the same code, so both paths give identical batches. */
 #include "data_internal.h"
 #include "tide/io.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>

@@ -10,7 +10,7 @@
 -- verified by sha256; temp file then rename). TIDE_DATASETS_URL=http://host/root makes downloads
 -- come from root/<name>/<file> instead (a mirror, or a test server).
 local core = require("tide._core")
-local ffi, C = core.ffi, core.C
+local C = core.C
 local raise = core.raise
 
 local M = {}
@@ -238,8 +238,9 @@ local function download(e, name, f, dir, url)
   mkdir_p(target:match("^(.*)/[^/]*$"))
   local tmp = string.format("%s.part-%d-%d", target, os.time(), math.random(1, 2 ^ 30))
   local src = url .. "/" .. f.name
-  local cmd = string.format("curl -fsSL --retry 2 --connect-timeout 15 -o %s %s 2>/dev/null", shell_quote(tmp),
-    shell_quote(src))
+  -- a transfer that stalls (under 1 KB/s for 60 s) is abandoned rather than waited for forever
+  local cmd = string.format("curl -fsSL --retry 2 --connect-timeout 15 --speed-limit 1024 --speed-time 60 "
+    .. "-o %s %s 2>/dev/null", shell_quote(tmp), shell_quote(src))
   local code = os.execute(cmd) -- LuaJIT: the wait status (exit code * 256)
   if type(code) ~= "number" then code = code and 0 or 1 end
   if code > 255 then code = math.floor(code / 256) end

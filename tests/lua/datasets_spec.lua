@@ -8,6 +8,10 @@ local ffi = require("ffi")
 local D = tide.datasets
 
 pcall(ffi.cdef, "int setenv(const char *name, const char *value, int overwrite); int unsetenv(const char *name);")
+-- The sanitizer build preloads ASan into this process; the tools it runs (curl hangs under an
+-- ASan preload) must start without it.
+ffi.C.unsetenv("LD_PRELOAD")
+math.randomseed(os.time() + math.floor(os.clock() * 1e6))
 
 local FASHION = "/usr/share/datasets/fashion-mnist"
 local function exists(p)
@@ -57,7 +61,7 @@ local function start_server()
     local pid = f:read("*n")
     f:close()
     for _ = 1, 50 do -- up to 5 s for the server to listen
-      if os.execute(string.format("curl -sf -o /dev/null http://127.0.0.1:%d/ 2>/dev/null", port)) == 0 then
+      if os.execute(string.format("curl -sf --max-time 2 -o /dev/null http://127.0.0.1:%d/ 2>/dev/null", port)) == 0 then
         server.pid, server.port = pid, port
         return true
       end
