@@ -12,7 +12,7 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 
 BUILD_DEPS=(build-essential cmake pkg-config luajit libluajit-5.1-dev libopenblas-dev libreadline-dev
   libpng-dev zlib1g-dev libcairo2-dev lua-cjson dataset-fashion-mnist curl)
-TEST_DEPS=(lua-busted)
+TEST_DEPS=(lua-busted python3 python3-numpy)
 BENCH_DEPS=(python3-numpy python3-torch bc)
 
 install_missing() {
