@@ -5,7 +5,7 @@
  * softmax / log_softmax view the tensor as [outer, D, inner] and reduce along D: rows (inner
  * == 1) are handled one at a time, other layouts in tiles of TILE positions of inner so the
  * running max and sum stay in registers. Work is split across threads above the parallel grain.
- * float32 uses a vectorisable exp (nn_expf) and tanh (nn_tanhf); float64 uses libm.
+ * float32 uses a vectorisable exp (tide_fast_expf) and tanh (nn_tanhf); float64 uses libm.
  */
 #include "nn_internal.h"
 #include "tide/activation.h"
@@ -64,10 +64,10 @@ static TIDE_HOT void fwd_f32(int act, const void *xp, void *yp, int64_t n, doubl
     switch (act) {
     case ACT_RELU: FWD_LOOP(float, v < 0 ? 0.0f : v)
     case ACT_LEAKY: FWD_LOOP(float, v > 0 ? v : v * a)
-    case ACT_ELU: FWD_LOOP(float, v > 0 ? v : a * (nn_expf(v) - 1.0f))
+    case ACT_ELU: FWD_LOOP(float, v > 0 ? v : a * (tide_fast_expf(v) - 1.0f))
     case ACT_GELU: FWD_LOOP(float, 0.5f * v * (1.0f + erff(v * (float)SQRT1_2)))
     case ACT_GELU_TANH: FWD_LOOP(float, gelu_tanh_f(v))
-    case ACT_SIGMOID: FWD_LOOP(float, 1.0f / (1.0f + nn_expf(-v)))
+    case ACT_SIGMOID: FWD_LOOP(float, 1.0f / (1.0f + tide_fast_expf(-v)))
     case ACT_TANH: FWD_LOOP(float, nn_tanhf(v))
     }
 }
@@ -123,7 +123,8 @@ static TIDE_HOT void bwd_f32(int act, const void *gp, const void *sp, const void
     case ACT_LEAKY: BWD_LOOP(float, v > 0 ? gg : gg * a)
     case ACT_ELU: BWD_LOOP(float, v > 0 ? gg : gg * (s2[i] + a))
     case ACT_GELU:
-        BWD_LOOP(float, gg * (0.5f * (1.0f + erff(v * (float)SQRT1_2)) + v * nn_expf(-0.5f * v * v) * (float)INV_SQRT_2PI))
+        BWD_LOOP(float, gg * (0.5f * (1.0f + erff(v * (float)SQRT1_2)) +
+                              v * tide_fast_expf(-0.5f * v * v) * (float)INV_SQRT_2PI))
     case ACT_GELU_TANH: BWD_LOOP(float, gg * gelu_tanh_grad_f(v))
     case ACT_SIGMOID: BWD_LOOP(float, gg * v * (1.0f - v))
     case ACT_TANH: BWD_LOOP(float, gg * (1.0f - v * v))
@@ -370,10 +371,10 @@ int tide_tanh_backward(const tide_tensor *grad_out, const tide_tensor *out, tide
         return;                                                                                                        \
     }
 
-static TIDE_HOT void softmax_row_f32(bool lg, const void *xp, void *yp, int64_t D) SOFTMAX_ROW(float, nn_expf, logf)
+static TIDE_HOT void softmax_row_f32(bool lg, const void *xp, void *yp, int64_t D) SOFTMAX_ROW(float, tide_fast_expf, logf)
 static TIDE_HOT void softmax_row_f64(bool lg, const void *xp, void *yp, int64_t D) SOFTMAX_ROW(double, exp, log)
 static TIDE_HOT void softmax_tile_f32(bool lg, const void *xp, void *yp, int64_t D, int64_t inner, int64_t w)
-    SOFTMAX_TILE(float, nn_expf, logf)
+    SOFTMAX_TILE(float, tide_fast_expf, logf)
 static TIDE_HOT void softmax_tile_f64(bool lg, const void *xp, void *yp, int64_t D, int64_t inner, int64_t w)
     SOFTMAX_TILE(double, exp, log)
 
@@ -424,11 +425,11 @@ static TIDE_HOT void softmax_tile_f64(bool lg, const void *xp, void *yp, int64_t
     }
 
 static TIDE_HOT void softmax_bwd_row_f32(bool lg, const void *gp, const void *yp, void *gip, int64_t D, int acc)
-    SOFTMAX_BWD_ROW(float, nn_expf)
+    SOFTMAX_BWD_ROW(float, tide_fast_expf)
 static TIDE_HOT void softmax_bwd_row_f64(bool lg, const void *gp, const void *yp, void *gip, int64_t D, int acc)
     SOFTMAX_BWD_ROW(double, exp)
 static TIDE_HOT void softmax_bwd_tile_f32(bool lg, const void *gp, const void *yp, void *gip, int64_t D, int64_t inner,
-                                          int64_t w, int acc) SOFTMAX_BWD_TILE(float, nn_expf)
+                                          int64_t w, int acc) SOFTMAX_BWD_TILE(float, tide_fast_expf)
 static TIDE_HOT void softmax_bwd_tile_f64(bool lg, const void *gp, const void *yp, void *gip, int64_t D, int64_t inner,
                                           int64_t w, int acc) SOFTMAX_BWD_TILE(double, exp)
 

@@ -17,9 +17,11 @@
 #endif
 
 /* Tide never unmasks floating-point exceptions, so the kernels may assume FP operations do not
- * trap: that lets the compiler turn the selects of ew_expf, clamp, maximum, ... into blends and
- * vectorise them on AVX2 too (AVX-512 masks them anyway). */
+ * trap: that lets the compiler turn the selects of tide_fast_expf, clamp, maximum, ... into
+ * blends and vectorise them on AVX2 too (AVX-512 masks them anyway). */
 #pragma GCC optimize("no-trapping-math")
+
+#include "fast_expf.h" /* after the pragma: compiled with the kernels' options */
 
 /* ---------------------------------------------------------------- loop shapes */
 
@@ -172,33 +174,7 @@ static inline void stream_fence(void) {
 
 /* ---------------------------------------------------------------- scalar helpers */
 
-/* exp for float32 written so the compiler vectorises it (glibc's expf is a call per element):
- * Cody-Waite reduction x = n ln2 + r, a degree-7 polynomial for e^r (Cephes), and 2^n applied
- * in two halves so results down to the denormals and up to overflow come out right. ~1 ulp. */
-static inline float ew_expf(float x) {
-    float xc = x < -104.0f ? -104.0f : x;
-    xc = xc > 89.0f ? 89.0f : xc;
-    xc = xc != xc ? 0.0f : xc;
-    float n = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f; /* round to nearest */
-    float r = xc - n * 0.693359375f;
-    r = r - n * -2.12194440e-4f;
-    float y = 1.9875691500e-4f;
-    y = y * r + 1.3981999507e-3f;
-    y = y * r + 8.3334519073e-3f;
-    y = y * r + 4.1665795894e-2f;
-    y = y * r + 1.6666665459e-1f;
-    y = y * r + 5.0000001201e-1f;
-    y = y * (r * r) + r + 1.0f;
-    int32_t ni = (int32_t)n, n1 = ni >> 1, n2 = ni - n1;
-    union {
-        int32_t i;
-        float f;
-    } s1 = {.i = (n1 + 127) << 23}, s2 = {.i = (n2 + 127) << 23};
-    float e = y * s1.f * s2.f;
-    return x != x ? x : e;
-}
-
-static inline float sigmoidf_(float x) { return 1.0f / (1.0f + ew_expf(-x)); }
+static inline float sigmoidf_(float x) { return 1.0f / (1.0f + tide_fast_expf(-x)); }
 static inline double sigmoid_(double x) { return 1.0 / (1.0 + exp(-x)); }
 
 /* NumPy's float floor division and remainder (npy_divmod): consistent with each other. */
@@ -288,7 +264,7 @@ TIDE_HOT void tide_ew_unary_row(const tide_ew_args *k, char *const *p, const int
         return;
     case TIDE_UNARY_SQRT: switch (dt) { UN_F_S(sqrtf(x), sqrt(x)) } return;
     case TIDE_UNARY_RSQRT: switch (dt) { UN_F_S(1.0f / sqrtf(x), 1.0 / sqrt(x)) } return;
-    case TIDE_UNARY_EXP: switch (dt) { UN_F(ew_expf(x), exp(x)) } return;
+    case TIDE_UNARY_EXP: switch (dt) { UN_F(tide_fast_expf(x), exp(x)) } return;
     case TIDE_UNARY_LOG: switch (dt) { UN_F(logf(x), log(x)) } return;
     case TIDE_UNARY_LOG2: switch (dt) { UN_F(log2f(x), log2(x)) } return;
     case TIDE_UNARY_LOG10: switch (dt) { UN_F(log10f(x), log10(x)) } return;

@@ -115,7 +115,7 @@ static double *class_weights(const char *op, const tide_tensor *weight, int64_t 
             for (int64_t c = 0; c < C; c++) se += EXP(z[c * cs] - m);                                                  \
         return (double)m + log(se);                                                                                    \
     }
-static TIDE_HOT double lse_f32(const float *z, int64_t C, int64_t cs) LSE(float, nn_expf)
+static TIDE_HOT double lse_f32(const float *z, int64_t C, int64_t cs) LSE(float, tide_fast_expf)
 static TIDE_HOT double lse_f64(const double *z, int64_t C, int64_t cs) LSE(double, exp)
 
 /* What one pass over chunks of samples computes. */
@@ -259,9 +259,9 @@ static TIDE_HOT void cls_backward_chunk(const cls_job *j, int64_t p0, int64_t p1
             float *o = (float *)j->gz + zoff;
             const float fl = (float)lse, fc = (float)(gp * coef);
             if (acc)
-                _Pragma("omp simd") for (int64_t c = 0; c < C; c++) o[c] += fc * nn_expf(z[c] - fl);
+                _Pragma("omp simd") for (int64_t c = 0; c < C; c++) o[c] += fc * tide_fast_expf(z[c] - fl);
             else
-                _Pragma("omp simd") for (int64_t c = 0; c < C; c++) o[c] = fc * nn_expf(z[c] - fl);
+                _Pragma("omp simd") for (int64_t c = 0; c < C; c++) o[c] = fc * tide_fast_expf(z[c] - fl);
         } else {
             for (int64_t c = 0; c < C; c++) {
                 const int64_t i = zoff + c * S;

@@ -85,7 +85,7 @@ typedef struct pl_job {
     }
 
 static TIDE_HOT double pl_forward_f32(const pl_job *j, int64_t i0, int64_t i1)
-    PL_FORWARD(float, logf, log1pf, nn_expf, fabsf)
+    PL_FORWARD(float, logf, log1pf, tide_fast_expf, fabsf)
 static TIDE_HOT double pl_forward_f64(const pl_job *j, int64_t i0, int64_t i1) PL_FORWARD(double, log, log1p, exp, fabs)
 
 /* d loss / d x (gxv) and d loss / d y (gyv) of one element, before the weight and grad_out */
@@ -137,7 +137,7 @@ static TIDE_HOT double pl_forward_f64(const pl_job *j, int64_t i0, int64_t i1) P
     }
 
 static TIDE_HOT void pl_backward_f32(const pl_job *j, int64_t i0, int64_t i1)
-    PL_BACKWARD(float, logf, log1pf, nn_expf, fabsf)
+    PL_BACKWARD(float, logf, log1pf, tide_fast_expf, fabsf)
 static TIDE_HOT void pl_backward_f64(const pl_job *j, int64_t i0, int64_t i1) PL_BACKWARD(double, log, log1p, exp, fabs)
 
 /* ---------------------------------------------------------------- driver */

@@ -1,16 +1,17 @@
 /* nn_internal.h — what the neural-network kernel files (core/activation.c, core/norm.c,
  * core/loss.c) share: argument checks with messages naming the op, contiguous access to inputs,
- * and a float32 exp the compiler can vectorise. Not a public header. */
+ * and a float32 tanh the compiler can vectorise (exp: core/fast_expf.h). Not a public header. */
 #ifndef TIDE_NN_INTERNAL_H
 #define TIDE_NN_INTERNAL_H
 
 /* The kernels never unmask floating-point exceptions, so selects may become blends. Set here,
  * before any inline helper, so the helpers and the kernels that call them share one set of
- * optimisation options: GCC does not inline across different ones (nn_expf would become a
- * call per element and the loops would not vectorise). */
+ * optimisation options: GCC does not inline across different ones (tide_fast_expf would become
+ * a call per element and the loops would not vectorise). */
 #pragma GCC optimize("no-trapping-math")
 
 #include "internal.h"
+#include "fast_expf.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -46,33 +47,6 @@ NN_HIDDEN const char *nn_index_str(int nd, const int64_t *shape, int64_t flat, i
 /* True when a and b's memory overlaps. */
 NN_HIDDEN bool nn_overlap(const tide_tensor *a, const tide_tensor *b);
 
-/* exp for float32 written so the compiler vectorises it (glibc's expf is a call per element):
- * Cody-Waite reduction x = n ln2 + r, a degree-7 polynomial for e^r (Cephes), and 2^n applied
- * in two halves so results down to the denormals and up to overflow come out right. ~1 ulp.
- * (The same scheme as core/elementwise_kernels.c's, which keeps its copy private.) */
-static inline float nn_expf(float x) {
-    float xc = x < -104.0f ? -104.0f : x;
-    xc = xc > 89.0f ? 89.0f : xc;
-    xc = xc != xc ? 0.0f : xc;
-    float n = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f; /* round to nearest */
-    float r = xc - n * 0.693359375f;
-    r = r - n * -2.12194440e-4f;
-    float y = 1.9875691500e-4f;
-    y = y * r + 1.3981999507e-3f;
-    y = y * r + 8.3334519073e-3f;
-    y = y * r + 4.1665795894e-2f;
-    y = y * r + 1.6666665459e-1f;
-    y = y * r + 5.0000001201e-1f;
-    y = y * (r * r) + r + 1.0f;
-    int32_t ni = (int32_t)n, n1 = ni >> 1, n2 = ni - n1;
-    union {
-        int32_t i;
-        float f;
-    } s1 = {.i = (n1 + 127) << 23}, s2 = {.i = (n2 + 127) << 23};
-    float e = y * s1.f * s2.f;
-    return x != x ? x : e;
-}
-
 /* tanh for float32, vectorisable (Cephes tanhf): a polynomial below |x| = 0.625, else
  * 1 - 2 / (exp(2|x|) + 1) with x's sign. ~2 ulp. */
 static inline float nn_tanhf(float x) {
@@ -80,7 +54,7 @@ static inline float nn_tanhf(float x) {
     float z = x * x;
     float p = ((((-5.70498872745e-3f * z + 2.06390887954e-2f) * z - 5.37397155531e-2f) * z + 1.33314422036e-1f) * z -
                3.33332819422e-1f) * z * x + x;
-    float e = 1.0f - 2.0f / (nn_expf(2.0f * ax) + 1.0f);
+    float e = 1.0f - 2.0f / (tide_fast_expf(2.0f * ax) + 1.0f);
     e = x < 0 ? -e : e;
     return ax < 0.625f ? p : e;
 }
