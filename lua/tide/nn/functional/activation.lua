@@ -7,26 +7,14 @@
 -- Inputs are float32 or float64 tensors of any shape and layout; results are new contiguous
 -- tensors recorded for autograd when an input requires grad.
 local core = require("tide._core")
-local autograd = require("tide.autograd")
 local C = core.C
-local Tensor = core.Tensor
-local wrap, raise, raise_c, retry, slot = core.wrap, core.raise, core.raise_c, core.retry, core.slot
-local needs, record = autograd.needs, autograd.record
-local getmetatable, type, tostring = getmetatable, type, tostring
+local raise = core.raise
+local U = require("tide.nn.functional.util")
+local check_tensor, number_arg, new_like, result, recorded = U.check_tensor, U.number, U.new_like, U.result, U.recorded
+local type, tostring = type, tostring
 local format = string.format
 
 local BOOL = 5 -- TIDE_BOOL
-
-local function check_input(op, x)
-  if getmetatable(x) ~= Tensor then raise(format("%s: input must be a tensor, got %s", op, type(x))) end
-end
-
--- A new uninitialised tensor shaped like t (dtype of t unless given): a gradient buffer.
-local function new_like(t, dtype)
-  local c = t._c
-  local s = slot()
-  return wrap(retry(C.tide_tensor_empty, c.ndim, c.shape, dtype or c.dtype), nil, s)
-end
 
 local F = {}
 
@@ -35,17 +23,9 @@ local F = {}
 -- f(x) for a forward kernel taking (x, out); backward from the saved output y.
 local function from_output(name, fwd, bwd)
   return function(x)
-    check_input(name, x)
-    local s = slot()
-    local y = wrap(retry(fwd, x._c, nil), nil, s)
-    if needs(x) then
-      record(name, y, { x }, function(g)
-        local gx = new_like(g)
-        if bwd(g._c, y._c, gx._c, 0) ~= 0 then raise_c() end
-        return gx
-      end)
-    end
-    return y
+    check_tensor(name, x, "input")
+    local y = result(fwd, x._c, nil)
+    return recorded(name, x, y, function(g, gx) return bwd(g._c, y._c, gx._c, 0) end)
   end
 end
 
@@ -53,47 +33,27 @@ F.relu = from_output("relu", C.tide_relu_forward, C.tide_relu_backward)
 F.sigmoid = from_output("sigmoid", C.tide_sigmoid_forward, C.tide_sigmoid_backward)
 F.tanh = from_output("tanh", C.tide_tanh_forward, C.tide_tanh_backward)
 
-local function number_arg(op, name, v, default)
-  if v == nil then return default end
-  if type(v) ~= "number" then raise(format("%s: %s must be a number, got %s", op, name, type(v))) end
-  return v
-end
-
 function F.leaky_relu(x, negative_slope)
-  check_input("leaky_relu", x)
+  check_tensor("leaky_relu", x, "input")
   if type(negative_slope) == "table" then negative_slope = negative_slope.negative_slope end
   local slope = number_arg("leaky_relu", "negative_slope", negative_slope, 0.01)
-  local s = slot()
-  local y = wrap(retry(C.tide_leaky_relu_forward, x._c, nil, slope), nil, s)
-  if needs(x) then
-    record("leaky_relu", y, { x }, function(g)
-      local gx = new_like(g)
-      if C.tide_leaky_relu_backward(g._c, x._c, gx._c, slope, 0) ~= 0 then raise_c() end
-      return gx
-    end)
-  end
-  return y
+  local y = result(C.tide_leaky_relu_forward, x._c, nil, slope)
+  return recorded("leaky_relu", x, y, function(g, gx)
+    return C.tide_leaky_relu_backward(g._c, x._c, gx._c, slope, 0)
+  end)
 end
 
 function F.elu(x, alpha)
-  check_input("elu", x)
+  check_tensor("elu", x, "input")
   if type(alpha) == "table" then alpha = alpha.alpha end
   alpha = number_arg("elu", "alpha", alpha, 1)
-  local s = slot()
-  local y = wrap(retry(C.tide_elu_forward, x._c, nil, alpha), nil, s)
-  if needs(x) then
-    record("elu", y, { x }, function(g)
-      local gx = new_like(g)
-      if C.tide_elu_backward(g._c, x._c, y._c, gx._c, alpha, 0) ~= 0 then raise_c() end
-      return gx
-    end)
-  end
-  return y
+  local y = result(C.tide_elu_forward, x._c, nil, alpha)
+  return recorded("elu", x, y, function(g, gx) return C.tide_elu_backward(g._c, x._c, y._c, gx._c, alpha, 0) end)
 end
 
 -- F.gelu(x, {approximate = "none"}) — also F.gelu(x, "tanh")
 function F.gelu(x, opts)
-  check_input("gelu", x)
+  check_tensor("gelu", x, "input")
   local approximate = opts
   if type(opts) == "table" then approximate = opts.approximate end
   if approximate == nil then approximate = "none" end
@@ -101,16 +61,8 @@ function F.gelu(x, opts)
     raise(format("gelu: approximate must be \"none\" or \"tanh\", got %s", tostring(approximate)))
   end
   local mode = approximate == "tanh" and 1 or 0
-  local s = slot()
-  local y = wrap(retry(C.tide_gelu_forward, x._c, nil, mode), nil, s)
-  if needs(x) then
-    record("gelu", y, { x }, function(g)
-      local gx = new_like(g)
-      if C.tide_gelu_backward(g._c, x._c, gx._c, mode, 0) ~= 0 then raise_c() end
-      return gx
-    end)
-  end
-  return y
+  local y = result(C.tide_gelu_forward, x._c, nil, mode)
+  return recorded("gelu", x, y, function(g, gx) return C.tide_gelu_backward(g._c, x._c, gx._c, mode, 0) end)
 end
 
 -- ---------------------------------------------------------------- softmax
@@ -130,18 +82,10 @@ end
 
 local function softmax_like(name, fwd, bwd)
   return function(x, dim)
-    check_input(name, x)
+    check_tensor(name, x, "input")
     local d = softmax_dim(name, x, dim)
-    local s = slot()
-    local y = wrap(retry(fwd, x._c, nil, d), nil, s)
-    if needs(x) then
-      record(name, y, { x }, function(g)
-        local gx = new_like(g)
-        if bwd(g._c, y._c, gx._c, d, 0) ~= 0 then raise_c() end
-        return gx
-      end)
-    end
-    return y
+    local y = result(fwd, x._c, nil, d)
+    return recorded(name, x, y, function(g, gx) return bwd(g._c, y._c, gx._c, d, 0) end)
   end
 end
 
@@ -154,7 +98,7 @@ F.log_softmax = softmax_like("log_softmax", C.tide_log_softmax_forward, C.tide_l
 -- (draws from the generator tide.manual_seed sets) and the rest scaled by 1 / (1 - p). In
 -- evaluation, or with p = 0, x itself is returned (as PyTorch does); p = 1 zeroes everything.
 function F.dropout(x, p, training)
-  check_input("dropout", x)
+  check_tensor("dropout", x, "input")
   if type(p) == "table" then p, training = p.p, p.training end
   if p == nil then p = 0.5 end
   if type(p) ~= "number" or not (p >= 0 and p <= 1) then
@@ -163,16 +107,8 @@ function F.dropout(x, p, training)
   if training == nil then training = true end
   if not training or p == 0 then return x end
   local mask = new_like(x, BOOL)
-  local s = slot()
-  local y = wrap(retry(C.tide_dropout_forward, x._c, nil, mask._c, p), nil, s)
-  if needs(x) then
-    record("dropout", y, { x }, function(g)
-      local gx = new_like(g)
-      if C.tide_dropout_backward(g._c, mask._c, gx._c, p, 0) ~= 0 then raise_c() end
-      return gx
-    end)
-  end
-  return y
+  local y = result(C.tide_dropout_forward, x._c, nil, mask._c, p)
+  return recorded("dropout", x, y, function(g, gx) return C.tide_dropout_backward(g._c, mask._c, gx._c, p, 0) end)
 end
 
 return F

@@ -15,37 +15,12 @@ local ffi = core.ffi
 local Tensor = core.Tensor
 local wrap, raise, retry = core.wrap, core.raise, core.retry
 local needs, record = autograd.needs, autograd.record
+local U = require("tide.nn.functional.util")
+local check_tensor, is_int, pair, grad_buffers = U.check_tensor, U.is_int, U.pair, U.grad_buffers
 local getmetatable, type, tostring, pairs = getmetatable, type, tostring, pairs
 local format, floor = string.format, math.floor
 
 local PARAMS = ffi.typeof("tide_conv2d_params")
-
-local function check_tensor(op, t, what, optional)
-  if t == nil and optional then return end
-  if getmetatable(t) ~= Tensor then
-    raise(format("%s: %s must be a tensor%s, got %s", op, what, optional and " or nil" or "", type(t)))
-  end
-end
-
-local function is_int(v) return type(v) == "number" and v == floor(v) and v >= -2 ^ 31 and v < 2 ^ 31 end
-
--- A spatial option: a number or a pair -> h, w (integers >= min). nd = 1 for conv1d.
-local function pair(op, what, v, min, nd)
-  local h, w
-  if type(v) == "number" then
-    h, w = v, v
-  elseif type(v) == "table" and getmetatable(v) ~= Tensor and #v == nd then
-    h, w = v[1], v[nd]
-  else
-    raise(format("%s: %s must be a number%s, got %s", op, what, nd == 2 and " or a {h, w} pair" or "",
-      type(v) == "table" and format("a table of %d values", #v) or tostring(v)))
-  end
-  if not is_int(h) or not is_int(w) or h < min or w < min then
-    raise(format("%s: %s must be %s >= %d, got %s", op, what, nd == 2 and "integers" or "an integer", min,
-      type(v) == "table" and format("{%s}", table.concat(v, ", ")) or tostring(v)))
-  end
-  return h, w
-end
 
 local KNOWN = {
   conv1d = { stride = true, padding = true, dilation = true, groups = true },
@@ -103,10 +78,6 @@ local function raise_as(op)
   raise(msg)
 end
 
-local function new_like(t)
-  return wrap(retry(C.tide_tensor_empty, t._c.ndim, t._c.shape, t._c.dtype))
-end
-
 local function bias_check(op, b, w, transposed, groups)
   if b == nil then return end
   local o = transposed and tonumber(w._c.shape[1]) * groups or tonumber(w._c.shape[0])
@@ -125,9 +96,7 @@ local function run(op, transposed, x, w, b, p)
   if needs(x, w, b) then
     local bwd = transposed and C.tide_conv_transpose2d_backward or C.tide_conv2d_backward
     record(op, y, { x, w, b }, function(g, nd)
-      local gx = nd[1] and new_like(x) or nil
-      local gw = nd[2] and new_like(w) or nil
-      local gb = nd[3] and new_like(b) or nil
+      local gx, gw, gb = grad_buffers(nd, x, w, b)
       if bwd(x._c, w._c, g._c, gx and gx._c, gw and gw._c, gb and gb._c, p, 0) ~= 0 then raise_as(op) end
       return gx, gw, gb
     end)
@@ -135,29 +104,23 @@ local function run(op, transposed, x, w, b, p)
   return y
 end
 
-local function conv2d(x, w, b, opts)
-  local op = "conv2d"
+-- conv2d / conv_transpose2d: check the 4-d arguments, then run.
+local function conv_4d(op, transposed, x, w, b, opts)
   check_tensor(op, x, "input")
   check_tensor(op, w, "weight")
   check_tensor(op, b, "bias", true)
   if x._c.ndim ~= 4 then raise(format("%s: input must be 4-d [N, C, H, W], got %d-d", op, x._c.ndim)) end
-  if w._c.ndim ~= 4 then raise(format("%s: weight must be 4-d [O, C/groups, KH, KW], got %d-d", op, w._c.ndim)) end
+  if w._c.ndim ~= 4 then
+    raise(format("%s: weight must be 4-d [%s, KH, KW], got %d-d", op, transposed and "C, O/groups" or "O, C/groups",
+      w._c.ndim))
+  end
   local p = params(op, opts, 2, tonumber(w._c.shape[2]), tonumber(w._c.shape[3]))
-  bias_check(op, b, w, false, p.groups)
-  return run(op, false, x, w, b, p)
+  bias_check(op, b, w, transposed, p.groups)
+  return run(op, transposed, x, w, b, p)
 end
 
-local function conv_transpose2d(x, w, b, opts)
-  local op = "conv_transpose2d"
-  check_tensor(op, x, "input")
-  check_tensor(op, w, "weight")
-  check_tensor(op, b, "bias", true)
-  if x._c.ndim ~= 4 then raise(format("%s: input must be 4-d [N, C, H, W], got %d-d", op, x._c.ndim)) end
-  if w._c.ndim ~= 4 then raise(format("%s: weight must be 4-d [C, O/groups, KH, KW], got %d-d", op, w._c.ndim)) end
-  local p = params(op, opts, 2, tonumber(w._c.shape[2]), tonumber(w._c.shape[3]))
-  bias_check(op, b, w, true, p.groups)
-  return run(op, true, x, w, b, p)
-end
+local function conv2d(x, w, b, opts) return conv_4d("conv2d", false, x, w, b, opts) end
+local function conv_transpose2d(x, w, b, opts) return conv_4d("conv_transpose2d", true, x, w, b, opts) end
 
 -- conv1d as conv2d over [N, C, 1, L] views (stride, padding and dilation along the width only).
 local function conv1d(x, w, b, opts)
@@ -189,9 +152,7 @@ local function conv1d(x, w, b, opts)
   local out = y:view(tonumber(y._c.shape[0]), tonumber(y._c.shape[1]), tonumber(y._c.shape[3]))
   if needs(x, w, b) then
     record(op, out, { x, w, b }, function(g, nd)
-      local gx = nd[1] and new_like(x4) or nil
-      local gw = nd[2] and new_like(w4) or nil
-      local gb = nd[3] and new_like(b) or nil
+      local gx, gw, gb = grad_buffers(nd, x4, w4, b)
       if C.tide_conv2d_backward(x4._c, w4._c, g:unsqueeze(3)._c, gx and gx._c, gw and gw._c, gb and gb._c, p, 0) ~= 0 then
         raise_as(op)
       end

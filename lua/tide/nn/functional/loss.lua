@@ -19,20 +19,16 @@ local core = require("tide._core")
 local autograd = require("tide.autograd")
 local C = core.C
 local Tensor = core.Tensor
-local wrap, raise, raise_c, retry, slot = core.wrap, core.raise, core.raise_c, core.retry, core.slot
+local wrap, raise, raise_c = core.wrap, core.raise, core.raise_c
 local needs, record = autograd.needs, autograd.record
+local U = require("tide.nn.functional.util")
+local check_tensor, number, new, new_like, grad_buffers, result, tc =
+  U.check_tensor, U.number, U.new, U.new_like, U.grad_buffers, U.result, U.tc
 local getmetatable, type, tostring, pairs = getmetatable, type, tostring, pairs
 local format, concat = string.format, table.concat
 local ffi = core.ffi
 
 local REDUCTION = { none = 0, mean = 1, sum = 2 }
-
-local function check_tensor(op, t, what, optional)
-  if t == nil and optional then return end
-  if getmetatable(t) ~= Tensor then
-    raise(format("%s: %s must be a tensor%s, got %s", op, what, optional and " or nil" or "", type(t)))
-  end
-end
 
 -- The options table (a reduction string alone is accepted too), checked against known names.
 local function options(op, opts, known)
@@ -57,21 +53,7 @@ local function reduction_of(op, opts)
   return id
 end
 
-local function number_opt(op, opts, name, default)
-  local v = opts[name]
-  if v == nil then return default end
-  if type(v) ~= "number" then raise(format("%s: %s must be a number, got %s", op, name, type(v))) end
-  return v
-end
-
 local shape_buf = ffi.new("int64_t[8]")
-
--- A tensor of (nd, shape) and dtype, uninitialised.
-local function new(nd, shape, dtype)
-  local s = slot()
-  return wrap(retry(C.tide_tensor_empty, nd, shape, dtype), nil, s)
-end
-local function new_like(t) return new(t._c.ndim, t._c.shape, t._c.dtype) end
 
 -- t reshaped (a view when possible) without recording anything: sizes given as numbers.
 local function reshaped(t, ...)
@@ -79,8 +61,6 @@ local function reshaped(t, ...)
   for i = 1, n do shape_buf[i - 1] = select(i, ...) end
   return wrap(C.tide_reshape(t._c, n, shape_buf), t)
 end
-
-local function tc(t) return t ~= nil and t._c or nil end
 
 local F = {}
 
@@ -96,9 +76,9 @@ local function classification(op, nll, input, target, opts)
   local weight = opts.weight
   check_tensor(op, weight, "weight", true)
   local red = reduction_of(op, opts)
-  local ignore = number_opt(op, opts, "ignore_index", -100)
+  local ignore = number(op, "ignore_index", opts.ignore_index, -100)
   if ignore ~= math.floor(ignore) then raise(format("%s: ignore_index must be an integer, got %s", op, ignore)) end
-  local eps = nll and 0 or number_opt(op, opts, "label_smoothing", 0)
+  local eps = nll and 0 or number(op, "label_smoothing", opts.label_smoothing, 0)
   if not (eps >= 0 and eps <= 1) then raise(format("%s: label_smoothing must be in [0, 1], got %s", op, eps)) end
 
   -- an unbatched [C] input is one sample: seen as [1, C]
@@ -132,12 +112,11 @@ local function classification(op, nll, input, target, opts)
     shape_buf[0] = P
     lse = new(1, shape_buf, ic.dtype)
   end
-  local s = slot()
   local out
   if nll then
-    out = wrap(retry(C.tide_nll_loss_forward, x._c, t._c, tc(weight), nil, ignore, red, 1), nil, s)
+    out = result(C.tide_nll_loss_forward, x._c, t._c, tc(weight), nil, ignore, red, 1)
   else
-    out = wrap(retry(C.tide_cross_entropy_forward, x._c, t._c, tc(weight), nil, tc(lse), ignore, eps, red, 1), nil, s)
+    out = result(C.tide_cross_entropy_forward, x._c, t._c, tc(weight), nil, tc(lse), ignore, eps, red, 1)
   end
   if unbatched and red == 0 then out = reshaped(out) end
   if record_it then
@@ -218,7 +197,7 @@ local function pointwise(op, fwd, bwd, spec)
     local red = reduction_of(op, opts)
     local param
     if spec.param then
-      param = number_opt(op, opts, spec.param, spec.default)
+      param = number(op, spec.param, opts[spec.param], spec.default)
       spec.check(op, param)
     end
     local x, y = input, target
@@ -237,21 +216,19 @@ local function pointwise(op, fwd, bwd, spec)
     end
     local w = spec.weights >= 1 and weight_like(op, "weight", opts.weight, x) or nil
     local pw = spec.weights >= 2 and weight_like(op, "pos_weight", opts.pos_weight, x) or nil
-    local s = slot()
     local out
     if spec.weights == 2 then
-      out = wrap(retry(fwd, x._c, y._c, tc(w), tc(pw), nil, red), nil, s)
+      out = result(fwd, x._c, y._c, tc(w), tc(pw), nil, red)
     elseif spec.weights == 1 then
-      out = wrap(retry(fwd, x._c, y._c, tc(w), nil, red), nil, s)
+      out = result(fwd, x._c, y._c, tc(w), nil, red)
     elseif param then
-      out = wrap(retry(fwd, x._c, y._c, nil, param, red), nil, s)
+      out = result(fwd, x._c, y._c, nil, param, red)
     else
-      out = wrap(retry(fwd, x._c, y._c, nil, red), nil, s)
+      out = result(fwd, x._c, y._c, nil, red)
     end
     if needs(input, target) then
       record(op, out, { input, target }, function(g, nd)
-        local gx = nd[1] and new_like(x) or nil
-        local gy = nd[2] and new_like(y) or nil
+        local gx, gy = grad_buffers(nd, x, y)
         local st
         if spec.weights == 2 then
           st = bwd(g._c, x._c, y._c, tc(w), tc(pw), tc(gx), tc(gy), red, 0)

@@ -11,27 +11,13 @@ local core = require("tide._core")
 local autograd = require("tide.autograd")
 local C = core.C
 local Tensor = core.Tensor
-local wrap, raise, raise_c, retry, slot = core.wrap, core.raise, core.raise_c, core.retry, core.slot
+local raise, raise_c = core.raise, core.raise_c
 local needs, record = autograd.needs, autograd.record
+local U = require("tide.nn.functional.util")
+local check_tensor, new, grad_buffers, result, tc = U.check_tensor, U.new, U.grad_buffers, U.result, U.tc
 local getmetatable, type, tostring = getmetatable, type, tostring
 local format, concat = string.format, table.concat
 local ffi = core.ffi
-
-local function check_tensor(op, t, what, optional)
-  if t == nil and optional then return end
-  if getmetatable(t) ~= Tensor then
-    raise(format("%s: %s must be a tensor%s, got %s", op, what, optional and " or nil" or "", type(t)))
-  end
-end
-
--- A new uninitialised tensor of shape (nd, shape) and dtype.
-local function new(nd, shape, dtype)
-  local s = slot()
-  return wrap(retry(C.tide_tensor_empty, nd, shape, dtype), nil, s)
-end
-local function new_like(t) return new(t._c.ndim, t._c.shape, t._c.dtype) end
-
-local function tc(t) return t ~= nil and t._c or nil end
 
 local F = {}
 
@@ -57,14 +43,11 @@ function F.batch_norm(x, running_mean, running_var, weight, bias, training, mome
     local cshape = ffi.new("int64_t[1]", xc.shape[1])
     save_mean, save_invstd = new(1, cshape, xc.dtype), new(1, cshape, xc.dtype)
   end
-  local s = slot()
-  local y = wrap(retry(C.tide_batch_norm_forward, xc, tc(weight), tc(bias), tc(running_mean), tc(running_var), nil,
-    tc(save_mean), tc(save_invstd), train, momentum, eps), nil, s)
+  local y = result(C.tide_batch_norm_forward, xc, tc(weight), tc(bias), tc(running_mean), tc(running_var), nil,
+    tc(save_mean), tc(save_invstd), train, momentum, eps)
   if record_it then
     record(op, y, { x, weight, bias }, function(g, nd)
-      local gx = nd[1] and new_like(x) or nil
-      local gw = nd[2] and new_like(weight) or nil
-      local gb = nd[3] and new_like(bias) or nil
+      local gx, gw, gb = grad_buffers(nd, x, weight, bias)
       if C.tide_batch_norm_backward(g._c, x._c, tc(weight), save_mean._c, save_invstd._c, tc(gx), tc(gw), tc(gb),
           train, 0) ~= 0 then
         raise_c()
@@ -113,14 +96,10 @@ function F.layer_norm(x, normalized_shape, weight, bias, eps)
     for i = 0, xc.ndim - k - 1 do rows[0] = rows[0] * xc.shape[i] end
     save_mean, save_rstd = new(1, rows, xc.dtype), new(1, rows, xc.dtype)
   end
-  local s = slot()
-  local y = wrap(retry(C.tide_layer_norm_forward, xc, tc(weight), tc(bias), nil, tc(save_mean), tc(save_rstd), k,
-    eps), nil, s)
+  local y = result(C.tide_layer_norm_forward, xc, tc(weight), tc(bias), nil, tc(save_mean), tc(save_rstd), k, eps)
   if record_it then
     record(op, y, { x, weight, bias }, function(g, nd)
-      local gx = nd[1] and new_like(x) or nil
-      local gw = nd[2] and new_like(weight) or nil
-      local gb = nd[3] and new_like(bias) or nil
+      local gx, gw, gb = grad_buffers(nd, x, weight, bias)
       if C.tide_layer_norm_backward(g._c, x._c, tc(weight), save_mean._c, save_rstd._c, tc(gx), tc(gw), tc(gb), k,
           0) ~= 0 then
         raise_c()

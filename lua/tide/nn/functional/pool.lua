@@ -15,31 +15,14 @@ local ffi = core.ffi
 local Tensor = core.Tensor
 local wrap, raise, raise_c, retry = core.wrap, core.raise, core.raise_c, core.retry
 local needs, record = autograd.needs, autograd.record
+local U = require("tide.nn.functional.util")
+local is_int, pair, new_like, result, recorded = U.is_int, U.pair, U.new_like, U.result, U.recorded
 local getmetatable, type, tostring, pairs = getmetatable, type, tostring, pairs
-local format, floor = string.format, math.floor
+local format = string.format
 
 local PARAMS = ffi.typeof("tide_pool2d_params")
 local TPTR1 = ffi.typeof("tide_tensor*[1]")
 local INT32, INT64 = 2, 3
-
-local function is_int(v) return type(v) == "number" and v == floor(v) and v >= -2 ^ 31 and v < 2 ^ 31 end
-
-local function pair(op, what, v, min)
-  local h, w
-  if type(v) == "number" then
-    h, w = v, v
-  elseif type(v) == "table" and getmetatable(v) ~= Tensor and #v == 2 then
-    h, w = v[1], v[2]
-  else
-    raise(format("%s: %s must be a number or a {h, w} pair, got %s", op, what,
-      type(v) == "table" and format("a table of %d values", #v) or tostring(v)))
-  end
-  if not is_int(h) or not is_int(w) or h < min or w < min then
-    raise(format("%s: %s must be integers >= %d, got %s", op, what, min,
-      type(v) == "table" and format("{%s}", table.concat(v, ", ")) or tostring(v)))
-  end
-  return h, w
-end
 
 -- x as [N, C, H, W] (a view of an unbatched [C, H, W] input), and whether it was unbatched.
 local function batched(op, x)
@@ -93,8 +76,6 @@ local function unbatch(y, unbatched)
   return y:view(tonumber(c.shape[1]), tonumber(c.shape[2]), tonumber(c.shape[3]))
 end
 
-local function new_like(t) return wrap(retry(C.tide_tensor_empty, t._c.ndim, t._c.shape, t._c.dtype)) end
-
 local MAX_OPTS = { stride = true, padding = true, dilation = true, ceil_mode = true, return_indices = true }
 
 local function max_pool2d(x, kernel, opts)
@@ -137,16 +118,8 @@ local function avg_pool2d(x, kernel, opts)
   opts = options(op, opts, AVG_OPTS)
   local x4, unbatched = batched(op, x)
   local p = window_params(op, kernel, opts, false)
-  local py = retry(C.tide_avg_pool2d_forward, x4._c, nil, p)
-  if py == nil then raise_c() end
-  local y = wrap(py)
-  if needs(x) then
-    record(op, y, { x4 }, function(g)
-      local gx = new_like(x4)
-      if C.tide_avg_pool2d_backward(g._c, gx._c, p, 0) ~= 0 then raise_c() end
-      return gx
-    end)
-  end
+  local y = result(C.tide_avg_pool2d_forward, x4._c, nil, p)
+  y = recorded(op, x4, y, function(g, gx) return C.tide_avg_pool2d_backward(g._c, gx._c, p, 0) end)
   return unbatch(y, unbatched)
 end
 
@@ -163,16 +136,8 @@ local function adaptive_avg_pool2d(x, output_size)
   else
     oh, ow = pair(op, "output_size", output_size, 1)
   end
-  local py = retry(C.tide_adaptive_avg_pool2d_forward, x4._c, nil, oh, ow)
-  if py == nil then raise_c() end
-  local y = wrap(py)
-  if needs(x) then
-    record(op, y, { x4 }, function(g)
-      local gx = new_like(x4)
-      if C.tide_adaptive_avg_pool2d_backward(g._c, gx._c, 0) ~= 0 then raise_c() end
-      return gx
-    end)
-  end
+  local y = result(C.tide_adaptive_avg_pool2d_forward, x4._c, nil, oh, ow)
+  y = recorded(op, x4, y, function(g, gx) return C.tide_adaptive_avg_pool2d_backward(g._c, gx._c, 0) end)
   return unbatch(y, unbatched)
 end
 
