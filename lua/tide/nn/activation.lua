@@ -39,45 +39,33 @@ simple("ReLU", "relu", true)
 simple("Sigmoid", "sigmoid", false)
 simple("Tanh", "tanh", false)
 
--- nn.LeakyReLU(negative_slope = 0.01, {inplace = false})
-local LeakyReLU = Module:extend("LeakyReLU")
-function LeakyReLU:init(negative_slope, opts)
-  if type(negative_slope) == "table" and opts == nil then negative_slope, opts = negative_slope.negative_slope, negative_slope end
-  opts = U.options("LeakyReLU", opts, { ["?negative_slope"] = true, inplace = false })
-  if negative_slope == nil then negative_slope = 0.01 end
-  if type(negative_slope) ~= "number" then
-    raise("LeakyReLU: negative_slope must be a number, got " .. tostring(negative_slope))
+-- A layer with one number setting, given positionally or in the options table, and {inplace = }:
+--   nn.LeakyReLU(negative_slope = 0.01, {inplace = false})
+--   nn.ELU(alpha = 1, {inplace = false})
+-- forward is F[fname](x, setting).
+local function with_number(name, fname, setting, default)
+  local cls = Module:extend(name)
+  function cls:init(v, opts)
+    if type(v) == "table" and opts == nil then v, opts = v[setting], v end
+    opts = U.options(name, opts, { ["?" .. setting] = true, inplace = false })
+    if v == nil then v = default end
+    if type(v) ~= "number" then raise(format("%s: %s must be a number, got %s", name, setting, tostring(v))) end
+    self[setting] = v
+    self.inplace = opts.inplace and true or false
   end
-  self.negative_slope = negative_slope
-  self.inplace = opts.inplace and true or false
+  function cls:forward(x)
+    U.check_input(name, x)
+    return F[fname](x, self[setting])
+  end
+  function cls:extra_repr()
+    return setting .. "=" .. U.show(self[setting]) .. (self.inplace and ", inplace=true" or "")
+  end
+  out[name] = cls
+  return cls
 end
-function LeakyReLU:forward(x)
-  U.check_input("LeakyReLU", x)
-  return F.leaky_relu(x, self.negative_slope)
-end
-function LeakyReLU:extra_repr()
-  return "negative_slope=" .. U.show(self.negative_slope) .. (self.inplace and ", inplace=true" or "")
-end
-out.LeakyReLU = LeakyReLU
 
--- nn.ELU(alpha = 1, {inplace = false})
-local ELU = Module:extend("ELU")
-function ELU:init(alpha, opts)
-  if type(alpha) == "table" and opts == nil then alpha, opts = alpha.alpha, alpha end
-  opts = U.options("ELU", opts, { ["?alpha"] = true, inplace = false })
-  if alpha == nil then alpha = 1 end
-  if type(alpha) ~= "number" then raise("ELU: alpha must be a number, got " .. tostring(alpha)) end
-  self.alpha = alpha
-  self.inplace = opts.inplace and true or false
-end
-function ELU:forward(x)
-  U.check_input("ELU", x)
-  return F.elu(x, self.alpha)
-end
-function ELU:extra_repr()
-  return "alpha=" .. U.show(self.alpha) .. (self.inplace and ", inplace=true" or "")
-end
-out.ELU = ELU
+with_number("LeakyReLU", "leaky_relu", "negative_slope", 0.01)
+with_number("ELU", "elu", "alpha", 1)
 
 -- nn.GELU(approximate = "none") or nn.GELU({approximate = "tanh"})
 local GELU = Module:extend("GELU")

@@ -11,8 +11,8 @@
 -- fan_in = size(2) * kernel elements of the weight (as PyTorch computes it for both kinds).
 local core = require("tide._core")
 local base = require("tide.nn.module")
-local init = require("tide.nn.initializers")
 local F = require("tide.nn.functional")
+local Linear = require("tide.nn.linear").Linear
 local Module, U = base.Module, base.util
 local raise = core.raise
 local format = string.format
@@ -103,15 +103,6 @@ local function setup(self, name, nd, in_channels, out_channels, kernel_size, opt
   self:reset_parameters()
 end
 
-local function reset_parameters(self)
-  init.kaiming_uniform_(self.weight, math.sqrt(5))
-  if self.bias then
-    local fan_in = init.calculate_fan_in_and_fan_out(self.weight)
-    local bound = fan_in > 0 and 1 / math.sqrt(fan_in) or 0
-    init.uniform_(self.bias, -bound, bound)
-  end
-end
-
 -- Check the input's rank and channels; returns the batched input and whether it was unbatched.
 local function prepare(self, x, nd)
   local name = self:class_name()
@@ -154,50 +145,43 @@ local function extra_repr(self)
   return s
 end
 
+-- A convolution class: init runs setup; forward runs F[op] on the batched input with the options
+-- cls:_conv_options(x, ...) gives (an unbatched input gives an unbatched output). Parameters are
+-- initialised as Linear's are (PyTorch's _ConvNd.reset_parameters is the same code).
+local function conv_class(name, nd, transposed, op)
+  local cls = Module:extend(name)
+  function cls:init(in_channels, out_channels, kernel_size, opts)
+    setup(self, name, nd, in_channels, out_channels, kernel_size, opts, transposed)
+  end
+  cls.reset_parameters = Linear.reset_parameters
+  cls.extra_repr = extra_repr
+  function cls:forward(x, ...)
+    local unbatched
+    x, unbatched = prepare(self, x, nd)
+    local y = F[op](x, self.weight, self.bias, self:_conv_options(x, ...))
+    if unbatched then y = y:squeeze(1) end
+    return y
+  end
+  return cls
+end
+
 -- ---------------------------------------------------------------- Conv1d
 
-local Conv1d = Module:extend("Conv1d")
-function Conv1d:init(in_channels, out_channels, kernel_size, opts)
-  setup(self, "Conv1d", 1, in_channels, out_channels, kernel_size, opts, false)
-end
-Conv1d.reset_parameters = reset_parameters
-Conv1d.extra_repr = extra_repr
-
-function Conv1d:forward(x)
-  local unbatched
-  x, unbatched = prepare(self, x, 1)
-  local y = F.conv1d(x, self.weight, self.bias, { stride = self.stride[1], padding = self._pad[1],
-    dilation = self.dilation[1], groups = self.groups })
-  if unbatched then y = y:squeeze(1) end
-  return y
+local Conv1d = conv_class("Conv1d", 1, false, "conv1d")
+function Conv1d:_conv_options()
+  return { stride = self.stride[1], padding = self._pad[1], dilation = self.dilation[1], groups = self.groups }
 end
 
 -- ---------------------------------------------------------------- Conv2d
 
-local Conv2d = Module:extend("Conv2d")
-function Conv2d:init(in_channels, out_channels, kernel_size, opts)
-  setup(self, "Conv2d", 2, in_channels, out_channels, kernel_size, opts, false)
-end
-Conv2d.reset_parameters = reset_parameters
-Conv2d.extra_repr = extra_repr
-
-function Conv2d:forward(x)
-  local unbatched
-  x, unbatched = prepare(self, x, 2)
-  local y = F.conv2d(x, self.weight, self.bias, { stride = self.stride, padding = self._pad,
-    dilation = self.dilation, groups = self.groups })
-  if unbatched then y = y:squeeze(1) end
-  return y
+local Conv2d = conv_class("Conv2d", 2, false, "conv2d")
+function Conv2d:_conv_options()
+  return { stride = self.stride, padding = self._pad, dilation = self.dilation, groups = self.groups }
 end
 
 -- ---------------------------------------------------------------- ConvTranspose2d
 
-local ConvTranspose2d = Module:extend("ConvTranspose2d")
-function ConvTranspose2d:init(in_channels, out_channels, kernel_size, opts)
-  setup(self, "ConvTranspose2d", 2, in_channels, out_channels, kernel_size, opts, true)
-end
-ConvTranspose2d.reset_parameters = reset_parameters
-ConvTranspose2d.extra_repr = extra_repr
+local ConvTranspose2d = conv_class("ConvTranspose2d", 2, true, "conv_transpose2d")
 
 -- The output_padding that makes the output size `output_size` ({H, W}, or the full {N, C, H, W}).
 function ConvTranspose2d:_output_padding(x, output_size)
@@ -222,13 +206,10 @@ function ConvTranspose2d:_output_padding(x, output_size)
   return out
 end
 
-function ConvTranspose2d:forward(x, output_size)
-  local unbatched
-  x, unbatched = prepare(self, x, 2)
-  local y = F.conv_transpose2d(x, self.weight, self.bias, { stride = self.stride, padding = self._pad,
-    output_padding = self:_output_padding(x, output_size), groups = self.groups, dilation = self.dilation })
-  if unbatched then y = y:squeeze(1) end
-  return y
+-- forward(x, output_size): output_size (optional) picks the output_padding.
+function ConvTranspose2d:_conv_options(x, output_size)
+  return { stride = self.stride, padding = self._pad, output_padding = self:_output_padding(x, output_size),
+    groups = self.groups, dilation = self.dilation }
 end
 
 return { Conv1d = Conv1d, Conv2d = Conv2d, ConvTranspose2d = ConvTranspose2d }

@@ -7,14 +7,9 @@ local base = require("tide.nn.module")
 local init = require("tide.nn.initializers")
 local F = require("tide.nn.functional")
 local Module, U = base.Module, base.util
+local T = U.tide
 local raise = core.raise
 local format = string.format
-
-local tide
-local function T()
-  tide = tide or require("tide")
-  return tide
-end
 
 local Embedding = Module:extend("Embedding")
 

@@ -10,11 +10,7 @@ local Tensor = core.Tensor
 local raise = core.raise
 local format, sqrt = string.format, math.sqrt
 
-local tide
-local function T()
-  tide = tide or require("tide")
-  return tide
-end
+local T = require("tide.nn.module").util.tide
 
 local init = {}
 

@@ -11,14 +11,9 @@ local core = require("tide._core")
 local base = require("tide.nn.module")
 local F = require("tide.nn.functional")
 local Module, U = base.Module, base.util
+local T = U.tide
 local raise = core.raise
 local format = string.format
-
-local tide
-local function T()
-  tide = tide or require("tide")
-  return tide
-end
 
 local out = {}
 

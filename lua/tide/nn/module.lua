@@ -646,7 +646,8 @@ setmetatable(Module, { __call = construct, __tostring = class_tostring })
 
 -- ---------------------------------------------------------------- helpers for the layers
 
-local util = { shape_str = shape_str }
+-- util.tide(): the library table, required lazily (tide.nn loads after tide).
+local util = { shape_str = shape_str, tide = T }
 
 -- Options table merged over defaults; an unknown key is an error naming the accepted ones.
 function util.options(name, opts, defaults)

@@ -30,6 +30,22 @@ local function finish(y, unbatched)
   return y
 end
 
+-- The window settings of MaxPool2d / AvgPool2d: kernel_size, stride (default kernel_size), padding
+-- (at most half the kernel), dilation when the pool has one, ceil_mode.
+local function window(self, name, kernel_size, opts, dilated)
+  self.kernel_size = spatial(name, "kernel_size", kernel_size, 1)
+  self.stride = spatial(name, "stride", opts.stride or kernel_size, 1)
+  self.padding = spatial(name, "padding", opts.padding, 0)
+  if dilated then self.dilation = spatial(name, "dilation", opts.dilation, 1) end
+  local k, p = U.pair("", "", self.kernel_size), U.pair("", "", self.padding)
+  for i = 1, 2 do
+    if p[i] > k[i] / 2 then
+      raise(format("%s: padding (%d) should be at most half of kernel_size (%d)", name, p[i], k[i]))
+    end
+  end
+  self.ceil_mode = opts.ceil_mode and true or false
+end
+
 -- ---------------------------------------------------------------- MaxPool2d
 
 -- nn.MaxPool2d(kernel_size, {stride = kernel_size, padding = 0, dilation = 1, ceil_mode = false,
@@ -41,17 +57,7 @@ local MaxPool2d = Module:extend("MaxPool2d")
 function MaxPool2d:init(kernel_size, opts)
   opts = U.options("MaxPool2d", opts, { ["?stride"] = true, padding = 0, dilation = 1, ceil_mode = false,
     return_indices = false })
-  self.kernel_size = spatial("MaxPool2d", "kernel_size", kernel_size, 1)
-  self.stride = spatial("MaxPool2d", "stride", opts.stride or kernel_size, 1)
-  self.padding = spatial("MaxPool2d", "padding", opts.padding, 0)
-  self.dilation = spatial("MaxPool2d", "dilation", opts.dilation, 1)
-  local k, p = U.pair("", "", self.kernel_size), U.pair("", "", self.padding)
-  for i = 1, 2 do
-    if p[i] > k[i] / 2 then
-      raise(format("MaxPool2d: padding (%d) should be at most half of kernel_size (%d)", p[i], k[i]))
-    end
-  end
-  self.ceil_mode = opts.ceil_mode and true or false
+  window(self, "MaxPool2d", kernel_size, opts, true)
   self.return_indices = opts.return_indices and true or false
 end
 
@@ -78,16 +84,7 @@ local AvgPool2d = Module:extend("AvgPool2d")
 function AvgPool2d:init(kernel_size, opts)
   opts = U.options("AvgPool2d", opts, { ["?stride"] = true, padding = 0, ceil_mode = false,
     count_include_pad = true, ["?divisor_override"] = true })
-  self.kernel_size = spatial("AvgPool2d", "kernel_size", kernel_size, 1)
-  self.stride = spatial("AvgPool2d", "stride", opts.stride or kernel_size, 1)
-  self.padding = spatial("AvgPool2d", "padding", opts.padding, 0)
-  local k, p = U.pair("", "", self.kernel_size), U.pair("", "", self.padding)
-  for i = 1, 2 do
-    if p[i] > k[i] / 2 then
-      raise(format("AvgPool2d: padding (%d) should be at most half of kernel_size (%d)", p[i], k[i]))
-    end
-  end
-  self.ceil_mode = opts.ceil_mode and true or false
+  window(self, "AvgPool2d", kernel_size, opts, false)
   self.count_include_pad = opts.count_include_pad and true or false
   if opts.divisor_override ~= nil then U.int("AvgPool2d", "divisor_override", opts.divisor_override, 1) end
   self.divisor_override = opts.divisor_override
