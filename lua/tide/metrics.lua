@@ -12,6 +12,7 @@
 --   classification_report, ConfusionMatrix (an accumulator for evaluation loops)
 local core = require("tide._core")
 local tide = require("tide")
+local args = require("tide._args")
 
 local raise = core.raise
 local is_tensor = tide.is_tensor
@@ -24,27 +25,9 @@ local MAX_CLASSES = 10000 -- a K x K int64 matrix of 800 MB; more is a mislabell
 
 -- ---------------------------------------------------------------- arguments
 
-local function check_options(op, opts, allowed)
-  if opts == nil then return {} end
-  if type(opts) ~= "table" or is_tensor(opts) then
-    raise(format("%s: options must be a table, got %s", op, is_tensor(opts) and "a tensor" or type(opts)))
-  end
-  for k in pairs(opts) do
-    if not allowed[k] then
-      local names = {}
-      for n in pairs(allowed) do names[#names + 1] = n end
-      table.sort(names)
-      raise(format("%s: unknown option '%s' (expected one of %s)", op, tostring(k), table.concat(names, ", ")))
-    end
-  end
-  return opts
-end
+local check_options = args.options
 
-local function set(...)
-  local s = {}
-  for _, k in ipairs({ ... }) do s[k] = true end
-  return s
-end
+local function set(...) return args.set({ ... }) end
 
 -- 1-d values of a label / weight argument: a tensor (1-d or [N, 1]) or a Lua array of numbers.
 local function as_vector(op, name, y)
@@ -60,14 +43,7 @@ local function as_vector(op, name, y)
     if y.dtype == "bool" then raise(format("%s: %s must hold class ids, got a bool tensor", op, name)) end
     return y
   elseif type(y) == "table" then
-    local n = #y
-    for i = 1, n do
-      if type(y[i]) ~= "number" then
-        raise(format("%s: %s[%d] is a %s, expected a number", op, name, i, type(y[i])))
-      end
-    end
-    if n == 0 then return tide.empty(0, "float64") end
-    return tide.tensor(y, "float64")
+    return args.numbers(op, name, y)
   end
   raise(format("%s: %s must be a tensor or a Lua array, got %s", op, name, type(y)))
 end

@@ -2,34 +2,16 @@
 -- (tensors or Lua arrays) as float64 tensors, images in any common layout as uint8 [H, W, C].
 local core = require("tide._core")
 local tide = require("tide")
+local args = require("tide._args")
 
 local raise = core.raise
 local format = string.format
 
 local M = {}
 
--- Check an options table against the allowed keys; returns it (or {}).
-function M.options(op, opts, allowed)
-  if opts == nil then return {} end
-  if type(opts) ~= "table" or tide.is_tensor(opts) then
-    raise(format("%s: options must be a table, got %s", op, tide.is_tensor(opts) and "a tensor" or type(opts)))
-  end
-  for k in pairs(opts) do
-    if not allowed[k] then
-      local names = {}
-      for n in pairs(allowed) do names[#names + 1] = n end
-      table.sort(names)
-      raise(format("%s: unknown option '%s' (expected one of %s)", op, tostring(k), table.concat(names, ", ")))
-    end
-  end
-  return opts
-end
-
-function M.set(list)
-  local s = {}
-  for _, k in ipairs(list) do s[k] = true end
-  return s
-end
+-- options(op, opts, allowed) and set(list): see tide._args.
+M.options = args.options
+M.set = args.set
 
 -- Values of a series as a fresh contiguous float64 1-d tensor: a tensor (1-d, or [N, 1] / [1, N])
 -- or a Lua array of numbers (NaN allowed: it makes a gap).
@@ -45,14 +27,7 @@ function M.series(op, what, v)
     if v.dtype == "bool" then v = v:to("uint8") end
     return v:to("float64"):clone()
   elseif type(v) == "table" then
-    local n = #v
-    for i = 1, n do
-      if type(v[i]) ~= "number" then
-        raise(format("%s: %s[%d] is a %s, expected a number", op, what, i, type(v[i])))
-      end
-    end
-    if n == 0 then return tide.empty(0, "float64") end
-    return tide.tensor(v, "float64")
+    return args.numbers(op, what, v)
   end
   raise(format("%s: %s must be a tensor or an array of numbers, got %s", op, what, type(v)))
 end
