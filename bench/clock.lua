@@ -1,5 +1,6 @@
 -- bench/clock.lua — a monotonic clock for the Lua benchmarks: require("clock")() is seconds,
--- and require("clock").samples(f, reps) the sorted times (ms) of reps runs of f after two warm-ups.
+-- require("clock").samples(f, reps) the sorted times (ms) of reps runs of f after two warm-ups,
+-- and require("clock").medians(sample, reps, warmups) the median of each value sample() returns.
 local ffi = require("ffi")
 pcall(ffi.cdef, [[
 typedef struct { long tv_sec; long tv_nsec; } tide_bench_timespec;
@@ -24,4 +25,24 @@ local function samples(f, reps)
   return t
 end
 
-return setmetatable({ now = now, samples = samples }, { __call = function() return now() end })
+-- The median of each of the numbers sample() returns, over reps runs after `warmups` (default 2)
+-- runs: for samples that time several phases of one run (forward, backward, ...).
+local function medians(sample, reps, warmups)
+  for _ = 1, warmups or 2 do sample() end
+  local cols = {}
+  for i = 1, reps do
+    local v = { sample() }
+    for j = 1, #v do
+      cols[j] = cols[j] or {}
+      cols[j][i] = v[j]
+    end
+  end
+  local m, out = math.ceil(reps / 2), {}
+  for j, c in ipairs(cols) do
+    table.sort(c)
+    out[j] = c[m]
+  end
+  return unpack(out)
+end
+
+return setmetatable({ now = now, samples = samples, medians = medians }, { __call = function() return now() end })

@@ -14,13 +14,11 @@
 local tide = require("tide")
 package.path = (arg and arg[0] and arg[0]:match("^(.*)/[^/]*$") or "bench") .. "/?.lua;" .. package.path
 local now = require("clock")
+local peer = require("peer")
 local Fc = require("tide.nn.functional.conv")
 local Fp = require("tide.nn.functional.pool")
 
-local threads = tonumber(arg and arg[1]) or 2
-local rounds = tonumber(arg and arg[2]) or 5
-local python = os.getenv("TIDE_PYTHON") or "/usr/bin/python3"
-local here = (arg and arg[0] or "bench/conv_layers.lua"):match("^(.*)/[^/]*$") or "."
+local threads, rounds = peer.args()
 tide.threads(threads)
 tide.manual_seed(0)
 
@@ -77,20 +75,12 @@ local function sample(layer)
   return (t1 - t0) * 1e3, (t2 - t1) * 1e3
 end
 
--- Medians of reps runs after warm-ups: forward, backward and their sum per run.
-local function medians(layer, reps)
-  reps = reps or 21
-  for _ = 1, 3 do sample(layer) end
-  local f, b, s = {}, {}, {}
-  for i = 1, reps do
-    f[i], b[i] = sample(layer)
-    s[i] = f[i] + b[i]
-  end
-  table.sort(f)
-  table.sort(b)
-  table.sort(s)
-  local m = math.ceil(reps / 2)
-  return f[m], b[m], s[m]
+-- Medians of 21 runs after three warm-ups: forward, backward and their sum per run.
+local function medians(layer)
+  return now.medians(function()
+    local f, b = sample(layer)
+    return f, b, f + b
+  end, 21, 3)
 end
 
 local LAYER_NAMES = { "conv1", "pool1", "conv2", "pool2", "stack" }
@@ -106,45 +96,27 @@ local ROWS = {
   { "stack_all", "the four chained, forward + backward" },
 }
 
-local fifo = os.tmpname()
-os.remove(fifo)
-assert(os.execute("mkfifo " .. fifo) == 0 or true)
-local peer = io.popen(string.format("%s %s/conv_layers_peer.py %d --serve %s 2>&1", python, here, threads, fifo))
-local cmd = assert(io.open(fifo, "w"))
-local header = peer:read("*l")
+-- Tide and the peer (bench/conv_layers_peer.py) alternate case by case.
+local p = peer.start("conv_layers", "conv_layers_peer.py", threads)
 local best_tide, best_torch = {}, {}
-local function keep(best, name, v) best[name] = math.min(best[name] or math.huge, v) end
+local PHASES = { "_fwd", "_bwd", "_all" }
 for _ = 1, rounds do
   for _, layer in ipairs(LAYER_NAMES) do
-    local f, b, all = medians(layer)
-    keep(best_tide, layer .. "_fwd", f)
-    keep(best_tide, layer .. "_bwd", b)
-    keep(best_tide, layer .. "_all", all)
-    cmd:write(layer, "\n")
-    cmd:flush()
-    local line = peer:read("*l") or ""
-    local pf, pb, pall = line:match("RESULT torch:%S+%s+([%d.]+)%s+([%d.]+)%s+([%d.]+) ms")
-    if not pf then
-      io.stderr:write("conv_layers: the PyTorch peer failed: " .. tostring(header) .. "\n" .. line .. "\n" ..
-        (peer:read("*a") or "") .. "\n")
-      os.exit(1)
+    local tide_ms = { medians(layer) }
+    local torch_ms = { p:ask(layer, "RESULT torch:%S+%s+([%d.]+)%s+([%d.]+)%s+([%d.]+) ms") }
+    for i, phase in ipairs(PHASES) do
+      peer.keep(best_tide, layer .. phase, tide_ms[i])
+      peer.keep(best_torch, layer .. phase, tonumber(torch_ms[i]))
     end
-    keep(best_torch, layer .. "_fwd", tonumber(pf))
-    keep(best_torch, layer .. "_bwd", tonumber(pb))
-    keep(best_torch, layer .. "_all", tonumber(pall))
   end
 end
-cmd:write("quit\n")
-cmd:close()
-peer:close()
-os.remove(fifo)
+p:close()
 
-print(string.format("# %d threads, best of %d rounds (each the median of 21 runs); %s", threads, rounds, header or ""))
-print(string.format("%-44s %10s %10s %8s", "", "Tide ms", "torch ms", "ratio"))
+peer.table_header(threads, rounds, p.header)
 local sum_t, sum_p = 0, 0
 for _, c in ipairs(ROWS) do
-  local t, p = best_tide[c[1]], best_torch[c[1]]
-  if c[1] ~= "stack_all" then sum_t, sum_p = sum_t + t, sum_p + p end
-  print(string.format("%-44s %10.3f %10.3f %7.2fx", c[2], t, p, p / t))
+  local t, pt = best_tide[c[1]], best_torch[c[1]]
+  if c[1] ~= "stack_all" then sum_t, sum_p = sum_t + t, sum_p + pt end
+  peer.row(c[2], t, pt)
 end
-print(string.format("%-44s %10.3f %10.3f %7.2fx", "sum of the layer rows", sum_t, sum_p, sum_p / sum_t))
+peer.row("sum of the layer rows", sum_t, sum_p)

@@ -8,15 +8,14 @@ Standalone it prints "RESULT torch:<layer> <forward> <backward> <sum> ms" for ev
 the median of 21 runs after warm-ups. With --serve FIFO it stays alive and answers one case name per line read from
 FIFO, so bench/conv_layers.lua can alternate Tide and PyTorch case by case.
 Run: /usr/bin/python3 bench/conv_layers_peer.py [threads] [--serve FIFO]"""
-import sys
 import time
 
 import torch
 import torch.nn.functional as F
 
-args = [a for a in sys.argv[1:] if not a.startswith("--") and not a.startswith("/")]
-threads = int(args[0]) if args else 2
-torch.set_num_threads(threads)
+from peer_util import medians, serve, threads_arg
+
+torch.set_num_threads(threads_arg())
 torch.manual_seed(0)
 
 B = 64
@@ -80,30 +79,15 @@ CASES = ["conv1", "pool1", "conv2", "pool2", "stack"]
 
 
 def medians_ms(layer, reps=21):
-    """Medians over reps runs (after warm-ups) of the forward, the backward and their sum."""
-    for _ in range(3):
-        sample(layer)
-    runs = [sample(layer) for _ in range(reps)]
-    m = (reps + 1) // 2 - 1
-    f = sorted(r[0] for r in runs)[m]
-    b = sorted(r[1] for r in runs)[m]
-    s = sorted(r[0] + r[1] for r in runs)[m]
-    return f * 1e3, b * 1e3, s * 1e3
+    """Medians over reps runs (after three warm-ups) of the forward, the backward and their sum."""
+    def phases():
+        f, b = sample(layer)
+        return f, b, f + b
+    return tuple(v * 1e3 for v in medians(phases, reps, warmups=3))
 
 
 def report(layer):
     print("RESULT torch:%-8s %8.3f %8.3f %8.3f ms" % ((layer,) + medians_ms(layer)), flush=True)
 
 
-print("# torch %s, %d threads" % (torch.__version__, torch.get_num_threads()), flush=True)
-if "--serve" in sys.argv:
-    fifo = sys.argv[sys.argv.index("--serve") + 1]
-    with open(fifo) as commands:
-        for line in commands:
-            name = line.strip()
-            if name == "quit":
-                break
-            report(name)
-else:
-    for name in CASES:
-        report(name)
+serve(CASES, report)

@@ -9,11 +9,9 @@
 local tide = require("tide")
 package.path = (arg and arg[0] and arg[0]:match("^(.*)/[^/]*$") or "bench") .. "/?.lua;" .. package.path
 local now = require("clock")
+local peer = require("peer")
 
-local threads = tonumber(arg and arg[1]) or 2
-local rounds = tonumber(arg and arg[2]) or 5
-local python = os.getenv("TIDE_PYTHON") or "/usr/bin/python3"
-local here = (arg and arg[0] or "bench/reduce_sum.lua"):match("^(.*)/[^/]*$") or "."
+local threads, rounds = peer.args()
 tide.threads(threads)
 tide.manual_seed(0)
 
@@ -47,42 +45,20 @@ local CASES = {
   { "colsum", "column sums of 4096x4096 (m:sum(1))", function() local r = ms[nextk()]:sum(1) r:free() end },
 }
 
--- The peer stays alive and runs one case per line we write to a FIFO, so the two sides
--- alternate case by case (machine noise then hits both alike).
-local fifo = os.tmpname()
-os.remove(fifo)
-assert(os.execute("mkfifo " .. fifo) == 0 or true)
-local peer = io.popen(string.format("%s %s/reduce_sum_peer.py %d --serve %s 2>&1", python, here, threads, fifo))
-local cmd = assert(io.open(fifo, "w"))
-local header = peer:read("*l")
+-- Tide and the peer (bench/reduce_sum_peer.py) alternate case by case.
+local p = peer.start("reduce_sum", "reduce_sum_peer.py", threads)
 local best_tide, best_torch = {}, {}
-for round = 1, rounds do
+for _ = 1, rounds do
   for _, c in ipairs(CASES) do
-    local ms = median_ms(c[3])
-    best_tide[c[1]] = math.min(best_tide[c[1]] or math.huge, ms)
-    cmd:write(c[1], "\n")
-    cmd:flush()
-    local line = peer:read("*l") or ""
-    local name, pms = line:match("RESULT torch:(%S+)%s+([%d.]+) ms")
-    if not name then
-      io.stderr:write("reduce_sum: the PyTorch peer failed: " .. tostring(header) .. "\n" .. line .. "\n" .. (peer:read("*a") or "") .. "\n")
-      os.exit(1)
-    end
-    best_torch[name] = math.min(best_torch[name] or math.huge, tonumber(pms))
+    peer.keep(best_tide, c[1], median_ms(c[3]))
+    local name, pms = p:ask(c[1], "RESULT torch:(%S+)%s+([%d.]+) ms")
+    peer.keep(best_torch, name, tonumber(pms))
   end
 end
-cmd:write("quit\n")
-cmd:close()
-peer:close()
-os.remove(fifo)
+p:close()
 
-print(string.format("# %d threads, best of %d rounds (each the median of 21 runs); %s", threads, rounds, header or ""))
-print(string.format("%-44s %10s %10s %8s", "", "Tide ms", "torch ms", "ratio"))
-for _, c in ipairs(CASES) do
-  local t, p = best_tide[c[1]], best_torch[c[1]]
-  print(string.format("%-44s %10.3f %10s %8s", c[2], t, p and string.format("%.3f", p) or "-",
-    p and string.format("%.2fx", p / t) or "-"))
-end
+peer.table_header(threads, rounds, p.header)
+for _, c in ipairs(CASES) do peer.row(c[2], best_tide[c[1]], best_torch[c[1]]) end
 -- the accuracy of the 16M sum against float64
 local s, s64 = x:sum(), x:double():sum()
 print(string.format("sum16M relative error vs float64: %.2e", math.abs(s - s64) / s64))

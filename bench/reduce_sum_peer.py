@@ -6,14 +6,11 @@ Standalone it prints "RESULT torch:<name> <ms> ms" for every case, each the medi
 after two warm-ups. With --serve FIFO it stays alive and answers one case name per line read
 from FIFO, so bench/reduce_sum.lua can alternate Tide and PyTorch case by case.
 Run: /usr/bin/python3 bench/reduce_sum_peer.py [threads] [--serve FIFO]"""
-import sys
-import time
-
 import torch
 
-args = [a for a in sys.argv[1:] if not a.startswith("--")]
-threads = int(args[0]) if args else 2
-torch.set_num_threads(threads)
+from peer_util import median_ms, serve, threads_arg
+
+torch.set_num_threads(threads_arg())
 torch.manual_seed(0)
 # like bench/reduce_sum.lua, each case cycles through K copies of its input
 N, R, K = 16 * 1024 * 1024, 4096, 4
@@ -36,27 +33,8 @@ CASES = {
 }
 
 
-def median_ms(f, reps=21):
-    f()
-    f()
-    t = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        f()
-        t.append((time.perf_counter() - t0) * 1e3)
-    t.sort()
-    return t[(reps + 1) // 2 - 1]
+def report(name):
+    print("RESULT torch:%-12s %8.3f ms" % (name, median_ms(CASES[name])), flush=True)
 
 
-print("# torch %s, %d threads" % (torch.__version__, torch.get_num_threads()), flush=True)
-if "--serve" in sys.argv:
-    fifo = sys.argv[sys.argv.index("--serve") + 1]
-    with open(fifo) as commands:
-        for line in commands:
-            name = line.strip()
-            if name == "quit":
-                break
-            print("RESULT torch:%-12s %8.3f ms" % (name, median_ms(CASES[name])), flush=True)
-else:
-    for name, f in CASES.items():
-        print("RESULT torch:%-12s %8.3f ms" % (name, median_ms(f)))
+serve(CASES, report)
