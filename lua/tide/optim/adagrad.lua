@@ -9,7 +9,6 @@ local tensor = require("tide.tensor")
 local C = core.C
 local check = core.check
 local num, bool = base.check_number, base.check_bool
-local type = type
 
 local Adagrad = base.class({
   name = "Adagrad",
@@ -37,13 +36,7 @@ function Adagrad:on_add_group(group)
   end
 end
 
-function Adagrad:check_state(st, group)
-  local s = st.step
-  if type(s) ~= "number" or s < 0 or s ~= math.floor(s) then
-    return "step must be a non-negative integer, got " .. tostring(s)
-  end
-  if not tensor.is_tensor(st.sum) then return "sum is missing" end
-end
+function Adagrad:check_state(st, group) return base.check_step_state(st, { "sum" }) end
 
 function Adagrad:update(p, g, st, group)
   local step = st.step + 1

@@ -36,13 +36,8 @@ local function init_state(self, p, group)
 end
 
 local function check_state(self, st, group)
-  local s = st.step
-  if type(s) ~= "number" or s < 0 or s ~= math.floor(s) then
-    return "step must be a non-negative integer, got " .. tostring(s)
-  end
-  for _, k in ipairs({ "exp_avg", "exp_avg_sq" }) do
-    if not tensor.is_tensor(st[k]) then return k .. " is missing" end
-  end
+  local err = base.check_step_state(st, { "exp_avg", "exp_avg_sq" })
+  if err then return err end
   if group.amsgrad and not tensor.is_tensor(st.max_exp_avg_sq) then return "max_exp_avg_sq is missing (amsgrad)" end
 end
 
@@ -58,11 +53,7 @@ local function make(name, cfn, weight_decay)
   function cls:update(p, g, st, group)
     local step = st.step + 1
     st.step = step
-    local mx = nil
-    if group.amsgrad then
-      if st.max_exp_avg_sq == nil then st.max_exp_avg_sq = tensor.zeros_like(p) end
-      mx = st.max_exp_avg_sq._c
-    end
+    local mx = group.amsgrad and base.state_buffer(st, "max_exp_avg_sq", p) or nil
     local b = group.betas
     check(cfn(p._c, g._c, st.exp_avg._c, st.exp_avg_sq._c, mx, step, group.lr, b[1], b[2], group.eps,
       group.weight_decay, group.amsgrad and 1 or 0, group.maximize and 1 or 0))

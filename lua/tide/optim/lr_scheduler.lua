@@ -91,6 +91,20 @@ local function group_lrs(opt)
   return lrs
 end
 
+-- The groups' current lrs times f (a chainable step).
+local function scaled_lrs(self, f)
+  local lrs = group_lrs(self.optimizer)
+  for i = 1, #lrs do lrs[i] = lrs[i] * f end
+  return lrs
+end
+
+-- The base lrs times f (a closed form).
+local function scaled_base_lrs(self, f)
+  local out = {}
+  for i, b in ipairs(self.base_lrs) do out[i] = b * f end
+  return out
+end
+
 -- ---------------------------------------------------------------- the epoch-based base
 
 local LRScheduler = {}
@@ -191,16 +205,12 @@ end
 
 function StepLR:get_lr()
   local e = self.last_epoch
-  local lrs = group_lrs(self.optimizer)
-  if e == 0 or e % self.step_size ~= 0 then return lrs end
-  for i = 1, #lrs do lrs[i] = lrs[i] * self.gamma end
-  return lrs
+  if e == 0 or e % self.step_size ~= 0 then return group_lrs(self.optimizer) end
+  return scaled_lrs(self, self.gamma)
 end
 
 function StepLR:closed_form_lr()
-  local out = {}
-  for i, b in ipairs(self.base_lrs) do out[i] = b * self.gamma ^ floor(self.last_epoch / self.step_size) end
-  return out
+  return scaled_base_lrs(self, self.gamma ^ floor(self.last_epoch / self.step_size))
 end
 
 -- ---------------------------------------------------------------- MultiStepLR
@@ -228,10 +238,8 @@ end
 
 function MultiStepLR:get_lr()
   local k = self._count[self.last_epoch]
-  local lrs = group_lrs(self.optimizer)
-  if k == nil then return lrs end
-  for i = 1, #lrs do lrs[i] = lrs[i] * self.gamma ^ k end
-  return lrs
+  if k == nil then return group_lrs(self.optimizer) end
+  return scaled_lrs(self, self.gamma ^ k)
 end
 
 function MultiStepLR:closed_form_lr()
@@ -239,9 +247,7 @@ function MultiStepLR:closed_form_lr()
   for _, m in ipairs(self.milestones) do
     if m <= self.last_epoch then passed = passed + 1 end
   end
-  local out = {}
-  for i, b in ipairs(self.base_lrs) do out[i] = b * self.gamma ^ passed end
-  return out
+  return scaled_base_lrs(self, self.gamma ^ passed)
 end
 
 -- ---------------------------------------------------------------- ExponentialLR
@@ -257,17 +263,11 @@ function M.ExponentialLR(opt, opts)
 end
 
 function ExponentialLR:get_lr()
-  local lrs = group_lrs(self.optimizer)
-  if self.last_epoch == 0 then return lrs end
-  for i = 1, #lrs do lrs[i] = lrs[i] * self.gamma end
-  return lrs
+  if self.last_epoch == 0 then return group_lrs(self.optimizer) end
+  return scaled_lrs(self, self.gamma)
 end
 
-function ExponentialLR:closed_form_lr()
-  local out = {}
-  for i, b in ipairs(self.base_lrs) do out[i] = b * self.gamma ^ self.last_epoch end
-  return out
-end
+function ExponentialLR:closed_form_lr() return scaled_base_lrs(self, self.gamma ^ self.last_epoch) end
 
 -- ---------------------------------------------------------------- CosineAnnealingLR
 -- eta_min + (base_lr - eta_min) * (1 + cos(pi * epoch / T_max)) / 2, continued periodically
@@ -327,20 +327,14 @@ end
 
 function LinearLR:get_lr()
   local e, s, f, n = self.last_epoch, self.start_factor, self.end_factor, self.total_iters
-  local lrs = group_lrs(self.optimizer)
-  if e == 0 then
-    for i = 1, #lrs do lrs[i] = lrs[i] * s end
-  elseif e <= n then
-    for i = 1, #lrs do lrs[i] = lrs[i] * (1 + (f - s) / (n * s + (e - 1) * (f - s))) end
-  end
-  return lrs
+  if e == 0 then return scaled_lrs(self, s) end
+  if e <= n then return scaled_lrs(self, 1 + (f - s) / (n * s + (e - 1) * (f - s))) end
+  return group_lrs(self.optimizer)
 end
 
 function LinearLR:closed_form_lr()
   local s, f, n = self.start_factor, self.end_factor, self.total_iters
-  local out = {}
-  for i, b in ipairs(self.base_lrs) do out[i] = b * (s + (f - s) * math.min(n, self.last_epoch) / n) end
-  return out
+  return scaled_base_lrs(self, s + (f - s) * math.min(n, self.last_epoch) / n)
 end
 
 -- ---------------------------------------------------------------- LambdaLR

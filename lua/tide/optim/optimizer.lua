@@ -71,6 +71,24 @@ function M.check_bool(name, group, key)
   return v
 end
 
+-- For check_state: nil when st.step is a non-negative integer and each key of `tensors` holds a
+-- tensor, else what is wrong ("exp_avg is missing").
+function M.check_step_state(st, tensors)
+  local s = st.step
+  if type(s) ~= "number" or s < 0 or s ~= math.floor(s) then
+    return "step must be a non-negative integer, got " .. tostring(s)
+  end
+  for _, k in ipairs(tensors) do
+    if not tensor.is_tensor(st[k]) then return k .. " is missing" end
+  end
+end
+
+-- The C tensor of the state buffer st[key], made (zeros like p) on first use.
+function M.state_buffer(st, key, p)
+  if st[key] == nil then st[key] = tensor.zeros_like(p) end
+  return st[key]._c
+end
+
 -- ---------------------------------------------------------------- construction
 
 local function check_param(name, p, where)

@@ -10,7 +10,6 @@ local tensor = require("tide.tensor")
 local C = core.C
 local check = core.check
 local num, bool = base.check_number, base.check_bool
-local type = type
 
 local RMSprop = base.class({
   name = "RMSprop",
@@ -36,11 +35,8 @@ function RMSprop:init_state(p, group)
 end
 
 function RMSprop:check_state(st, group)
-  local s = st.step
-  if type(s) ~= "number" or s < 0 or s ~= math.floor(s) then
-    return "step must be a non-negative integer, got " .. tostring(s)
-  end
-  if not tensor.is_tensor(st.square_avg) then return "square_avg is missing" end
+  local err = base.check_step_state(st, { "square_avg" })
+  if err then return err end
   if group.momentum > 0 and not tensor.is_tensor(st.momentum_buffer) then return "momentum_buffer is missing" end
   if group.centered and not tensor.is_tensor(st.grad_avg) then return "grad_avg is missing (centered)" end
 end
@@ -48,15 +44,8 @@ end
 function RMSprop:update(p, g, st, group)
   st.step = st.step + 1
   local momentum, centered = group.momentum, group.centered
-  local buf, ga = nil, nil
-  if momentum > 0 then
-    if st.momentum_buffer == nil then st.momentum_buffer = tensor.zeros_like(p) end
-    buf = st.momentum_buffer._c
-  end
-  if centered then
-    if st.grad_avg == nil then st.grad_avg = tensor.zeros_like(p) end
-    ga = st.grad_avg._c
-  end
+  local buf = momentum > 0 and base.state_buffer(st, "momentum_buffer", p) or nil
+  local ga = centered and base.state_buffer(st, "grad_avg", p) or nil
   check(C.tide_rmsprop_step(p._c, g._c, st.square_avg._c, ga, buf, group.lr, group.alpha, group.eps,
     group.weight_decay, momentum, centered and 1 or 0, group.maximize and 1 or 0))
 end
