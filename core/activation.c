@@ -104,20 +104,24 @@ static TIDE_HOT void fwd_f64(int act, const void *xp, void *yp, int64_t n, doubl
         return;                                                                                                        \
     }
 
+/* dropout: gi[i] (+)= m[i] ? g[i] * a : 0 with the bool mask m = s (a = 1 / (1 - p)) */
+#define DROPOUT_BWD_LOOP(T)                                                                                            \
+    {                                                                                                                  \
+        const T *g = gp;                                                                                               \
+        const bool *m = sp;                                                                                            \
+        T *gi = gip;                                                                                                   \
+        if (acc)                                                                                                       \
+            _Pragma("omp simd") for (int64_t i = 0; i < n; i++) gi[i] += m[i] ? g[i] * a : (T)0;                       \
+        else                                                                                                           \
+            _Pragma("omp simd") for (int64_t i = 0; i < n; i++) gi[i] = m[i] ? g[i] * a : (T)0;                        \
+        return;                                                                                                        \
+    }
+
 /* g [n], s [n] (saved input or output; dropout: the bool mask), s2 [n] (elu: the output) -> gi [n] */
 static TIDE_HOT void bwd_f32(int act, const void *gp, const void *sp, const void *s2p, void *gip, int64_t n,
                              double param, int acc) {
     const float a = (float)param;
-    if (act == ACT_DROPOUT) {
-        const float *g = gp;
-        const bool *m = sp;
-        float *gi = gip;
-        if (acc)
-            _Pragma("omp simd") for (int64_t i = 0; i < n; i++) gi[i] += m[i] ? g[i] * a : 0.0f;
-        else
-            _Pragma("omp simd") for (int64_t i = 0; i < n; i++) gi[i] = m[i] ? g[i] * a : 0.0f;
-        return;
-    }
+    if (act == ACT_DROPOUT) DROPOUT_BWD_LOOP(float)
     switch (act) {
     case ACT_RELU: BWD_LOOP(float, v > 0 ? gg : 0.0f)
     case ACT_LEAKY: BWD_LOOP(float, v > 0 ? gg : gg * a)
@@ -133,16 +137,7 @@ static TIDE_HOT void bwd_f32(int act, const void *gp, const void *sp, const void
 
 static TIDE_HOT void bwd_f64(int act, const void *gp, const void *sp, const void *s2p, void *gip, int64_t n,
                              double a, int acc) {
-    if (act == ACT_DROPOUT) {
-        const double *g = gp;
-        const bool *m = sp;
-        double *gi = gip;
-        if (acc)
-            _Pragma("omp simd") for (int64_t i = 0; i < n; i++) gi[i] += m[i] ? g[i] * a : 0.0;
-        else
-            _Pragma("omp simd") for (int64_t i = 0; i < n; i++) gi[i] = m[i] ? g[i] * a : 0.0;
-        return;
-    }
+    if (act == ACT_DROPOUT) DROPOUT_BWD_LOOP(double)
     switch (act) {
     case ACT_RELU: BWD_LOOP(double, v > 0 ? gg : 0.0)
     case ACT_LEAKY: BWD_LOOP(double, v > 0 ? gg : gg * a)

@@ -13,9 +13,6 @@
 #include "conv_internal.h"
 
 #include <string.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 /* Taps (Cg*KH*KW) up to which the direct loops are used. */
 #define DIRECT_MAX_TAPS 32

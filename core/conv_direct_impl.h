@@ -86,11 +86,7 @@ static int NAME(direct_forward)(const conv_geom *g, const T *x, const T *w, cons
     if (!scratch) return -1;
 #pragma omp parallel num_threads(nth) if (nth > 1)
     {
-#ifdef _OPENMP
-        int tid = omp_get_thread_num();
-#else
-        int tid = 0;
-#endif
+        int tid = conv_thread_num();
         T *P = scratch + tid * per_thread, *tmp = P + Cg * pg.PH * pg.PW;
         memset(P, 0, sizeof(T) * (size_t)(Cg * pg.PH * pg.PW));
         int64_t last = -1;
@@ -200,11 +196,7 @@ static int NAME(direct_backward_weight)(const conv_geom *g, const T *x, const T 
     if (!scratch) return -1;
 #pragma omp parallel num_threads(nth) if (nth > 1)
     {
-#ifdef _OPENMP
-        int tid = omp_get_thread_num();
-#else
-        int tid = 0;
-#endif
+        int tid = conv_thread_num();
         T *P = scratch + tid * per_thread;
         memset(P, 0, sizeof(T) * (size_t)per_thread);
         double dsum[OBLOCK][DIRECT_MAX_TAPS], dbias[OBLOCK];

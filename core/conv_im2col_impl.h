@@ -91,18 +91,32 @@ static void NAME(gather_dy)(const conv_geom *g, const T *dy, int64_t n0, int64_t
             memcpy(dyg + o * nb * L + b * L, dy + ((n0 + b) * g->O + grp * Og + o) * L, sizeof(T) * (size_t)L);
 }
 
+/* Scratch blocks of col_n and blk_n elements (0: none) in *col and *blk: the column block and the
+ * gathered / scattered block of a product. -1 with a message naming op, and nothing kept, when
+ * out of memory. */
+static int NAME(scratch_get)(const char *op, int64_t col_n, T **col, int64_t blk_n, T **blk) {
+    *col = col_n ? conv_scratch(op, col_n * (int64_t)sizeof(T)) : NULL;
+    *blk = blk_n ? conv_scratch(op, blk_n * (int64_t)sizeof(T)) : NULL;
+    if ((col_n && !*col) || (blk_n && !*blk)) {
+        conv_scratch_free(*col, col_n * (int64_t)sizeof(T));
+        conv_scratch_free(*blk, blk_n * (int64_t)sizeof(T));
+        return -1;
+    }
+    return 0;
+}
+
+static void NAME(scratch_put)(int64_t col_n, T *col, int64_t blk_n, T *blk) {
+    conv_scratch_free(col, col_n * (int64_t)sizeof(T));
+    conv_scratch_free(blk, blk_n * (int64_t)sizeof(T));
+}
+
 static int NAME(im2col_forward)(const conv_geom *g, const T *x, const T *w, const T *bias, T *y, int accumulate) {
     int64_t Cg = g->C / g->G, Og = g->O / g->G, K = Cg * g->KH * g->KW, L = g->OH * g->OW;
     int64_t nb = chunk_images(g);
     bool direct = is_pointwise(g) && nb == 1;
     int64_t col_n = direct ? 0 : K * nb * L, tmp_n = nb > 1 ? Og * nb * L : 0;
-    T *col = col_n ? conv_scratch("conv2d", col_n * (int64_t)sizeof(T)) : NULL;
-    T *tmp = tmp_n ? conv_scratch("conv2d", tmp_n * (int64_t)sizeof(T)) : NULL;
-    if ((col_n && !col) || (tmp_n && !tmp)) {
-        conv_scratch_free(col, col_n * (int64_t)sizeof(T));
-        conv_scratch_free(tmp, tmp_n * (int64_t)sizeof(T));
-        return -1;
-    }
+    T *col, *tmp;
+    if (NAME(scratch_get)("conv2d", col_n, &col, tmp_n, &tmp)) return -1;
     for (int64_t n0 = 0; n0 < g->N; n0 += nb) {
         int64_t m = g->N - n0 < nb ? g->N - n0 : nb;
         for (int64_t grp = 0; grp < g->G; grp++) {
@@ -128,8 +142,7 @@ static int NAME(im2col_forward)(const conv_geom *g, const T *x, const T *w, cons
             }
         }
     }
-    conv_scratch_free(col, col_n * (int64_t)sizeof(T));
-    conv_scratch_free(tmp, tmp_n * (int64_t)sizeof(T));
+    NAME(scratch_put)(col_n, col, tmp_n, tmp);
     return 0;
 }
 
@@ -138,13 +151,8 @@ static int NAME(im2col_backward_input)(const conv_geom *g, const T *dy, const T 
     int64_t nb = chunk_images(g);
     bool direct = is_pointwise(g) && nb == 1;
     int64_t col_n = direct ? 0 : K * nb * L, dyg_n = nb > 1 ? Og * nb * L : 0;
-    T *dcol = col_n ? conv_scratch("conv2d backward", col_n * (int64_t)sizeof(T)) : NULL;
-    T *dyg = dyg_n ? conv_scratch("conv2d backward", dyg_n * (int64_t)sizeof(T)) : NULL;
-    if ((col_n && !dcol) || (dyg_n && !dyg)) {
-        conv_scratch_free(dcol, col_n * (int64_t)sizeof(T));
-        conv_scratch_free(dyg, dyg_n * (int64_t)sizeof(T));
-        return -1;
-    }
+    T *dcol, *dyg;
+    if (NAME(scratch_get)("conv2d backward", col_n, &dcol, dyg_n, &dyg)) return -1;
     if (!accumulate && !direct) memset(dx, 0, sizeof(T) * (size_t)(g->N * g->C * HW));
     for (int64_t n0 = 0; n0 < g->N; n0 += nb) {
         int64_t m = g->N - n0 < nb ? g->N - n0 : nb;
@@ -165,8 +173,7 @@ static int NAME(im2col_backward_input)(const conv_geom *g, const T *dy, const T 
             NAME(col2im)(g, dcol, n0, m, grp, dx);
         }
     }
-    conv_scratch_free(dcol, col_n * (int64_t)sizeof(T));
-    conv_scratch_free(dyg, dyg_n * (int64_t)sizeof(T));
+    NAME(scratch_put)(col_n, dcol, dyg_n, dyg);
     return 0;
 }
 
@@ -175,13 +182,8 @@ static int NAME(im2col_backward_weight)(const conv_geom *g, const T *x, const T 
     int64_t nb = chunk_images(g);
     bool direct = is_pointwise(g) && nb == 1;
     int64_t col_n = direct ? 0 : K * nb * L, dyg_n = nb > 1 ? Og * nb * L : 0;
-    T *col = col_n ? conv_scratch("conv2d backward", col_n * (int64_t)sizeof(T)) : NULL;
-    T *dyg = dyg_n ? conv_scratch("conv2d backward", dyg_n * (int64_t)sizeof(T)) : NULL;
-    if ((col_n && !col) || (dyg_n && !dyg)) {
-        conv_scratch_free(col, col_n * (int64_t)sizeof(T));
-        conv_scratch_free(dyg, dyg_n * (int64_t)sizeof(T));
-        return -1;
-    }
+    T *col, *dyg;
+    if (NAME(scratch_get)("conv2d backward", col_n, &col, dyg_n, &dyg)) return -1;
     for (int64_t n0 = 0; n0 < g->N; n0 += nb) {
         int64_t m = g->N - n0 < nb ? g->N - n0 : nb;
         T beta = (n0 > 0 || accumulate) ? 1 : 0;
@@ -199,8 +201,7 @@ static int NAME(im2col_backward_weight)(const conv_geom *g, const T *x, const T 
                  (int)(m * L), beta, dw + grp * Og * K, (int)K);
         }
     }
-    conv_scratch_free(col, col_n * (int64_t)sizeof(T));
-    conv_scratch_free(dyg, dyg_n * (int64_t)sizeof(T));
+    NAME(scratch_put)(col_n, col, dyg_n, dyg);
     return 0;
 }
 

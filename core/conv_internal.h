@@ -6,6 +6,10 @@
 #include "internal.h"
 #include "tide/conv.h"
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 /* One convolution in the direction of conv2d: input x [N, C, H, W], weight [O, C/G, KH, KW],
  * output y [N, O, OH, OW]. conv_transpose2d runs the same geometry with x and y swapped. */
 typedef struct conv_geom {
@@ -47,5 +51,15 @@ void conv_bias_backward(int dtype, const void *dy, void *db, int64_t N, int64_t 
  * training loop asks for the same sizes every step, and fresh large blocks cost page faults. */
 void *conv_scratch(const char *op, int64_t bytes);
 void conv_scratch_free(void *p, int64_t bytes);
+
+/* The calling thread's number in the enclosing parallel region (0 without OpenMP): which
+ * thread's part of a scratch block to use. */
+static inline int conv_thread_num(void) {
+#ifdef _OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
 
 #endif

@@ -28,9 +28,6 @@
  */
 #include "conv_winograd.h"
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 typedef int32_t vi __attribute__((vector_size(64)));
 
@@ -247,11 +244,7 @@ static int wino_run(const wgeom *q, const float *x, const float *U, const float 
     for (int64_t o = 0; o < q->Coutp; o++) biasp[o] = bias && o < q->Cout ? bias[o] : 0;
 #pragma omp parallel num_threads(nth) if (nth > 1)
     {
-#ifdef _OPENMP
-        int tid = omp_get_thread_num();
-#else
-        int tid = 0;
-#endif
+        int tid = conv_thread_num();
         float *Xb = scratch + tid * per, *V = Xb + xb_size(q), *Mloc = V + v_size(q), *Yb = Mloc + mloc_size(q);
 #pragma omp for schedule(dynamic, 1)
         for (int64_t it = 0; it < q->items; it++) {
@@ -371,11 +364,7 @@ static int wino_weight_grad(const wgeom *q, const float *x, const float *dy, flo
     memset(dUs, 0, sizeof(float) * (size_t)(nchunks * du_n));
 #pragma omp parallel num_threads(nth) if (nth > 1)
     {
-#ifdef _OPENMP
-        int tid = omp_get_thread_num();
-#else
-        int tid = 0;
-#endif
+        int tid = conv_thread_num();
         float *Xb = scratch + tid * per, *V = Xb + xb_size(q), *dyb = V + v_size(q), *dM = dyb + dyb_n;
 #pragma omp for schedule(dynamic, 1)
         for (int64_t ch = 0; ch < nchunks; ch++) {

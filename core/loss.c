@@ -33,13 +33,7 @@ static bool check_reduction(const char *op, int reduction) {
 }
 
 static bool cls_check_input(const char *op, const tide_tensor *x, cls_shape *sh) {
-    char b[TIDE_SHAPE_BUFSZ];
-    if (!nn_check_float(op, x, "input")) return false;
-    if (x->ndim < 2) {
-        TIDE_FAIL("%s: input must have at least 2 dims [N, C, ...], got shape %s", op,
-                  tide_shape_str(x->ndim, x->shape, b, sizeof b));
-        return false;
-    }
+    if (!nn_check_nc(op, x)) return false;
     sh->N = x->shape[0];
     sh->C = x->shape[1];
     sh->S = tide_shape_numel(x->ndim - 2, x->shape + 2);

@@ -34,6 +34,17 @@ bool nn_check_like(const char *op, const tide_tensor *t, const tide_tensor *ref,
     return true;
 }
 
+bool nn_check_nc(const char *op, const tide_tensor *x) {
+    char b[TIDE_SHAPE_BUFSZ];
+    if (!nn_check_float(op, x, "input")) return false;
+    if (x->ndim < 2) {
+        TIDE_FAIL("%s: input must have at least 2 dims [N, C, ...], got shape %s", op,
+                  tide_shape_str(x->ndim, x->shape, b, sizeof b));
+        return false;
+    }
+    return true;
+}
+
 bool nn_check_buffer(const char *op, const tide_tensor *t, int nd, const int64_t *shape, int dtype, const char *what) {
     char b1[TIDE_SHAPE_BUFSZ], b2[TIDE_SHAPE_BUFSZ];
     if (!t) {

@@ -20,6 +20,8 @@
 
 /* t is a live float32/float64 tensor; `what` names it in the message ("input", "weight"). */
 NN_HIDDEN bool nn_check_float(const char *op, const tide_tensor *t, const char *what);
+/* x is a float input with at least 2 dims [N, C, ...] (batch norm, the classification losses). */
+NN_HIDDEN bool nn_check_nc(const char *op, const tide_tensor *x);
 /* t is a live tensor with ref's shape and dtype. */
 NN_HIDDEN bool nn_check_like(const char *op, const tide_tensor *t, const tide_tensor *ref, const char *what);
 /* t is a contiguous buffer with shape (nd, shape) and dtype: where a kernel writes. */

@@ -138,17 +138,6 @@ static TIDE_HOT void bn_grad_in(int dtype, const void *gp, const void *xp, void 
 
 /* ---------------------------------------------------------------- batch_norm entry points */
 
-static bool bn_check_input(const char *op, const tide_tensor *x) {
-    char b[TIDE_SHAPE_BUFSZ];
-    if (!nn_check_float(op, x, "input")) return false;
-    if (x->ndim < 2) {
-        TIDE_FAIL("%s: input must have at least 2 dims [N, C, ...], got shape %s", op,
-                  tide_shape_str(x->ndim, x->shape, b, sizeof b));
-        return false;
-    }
-    return true;
-}
-
 /* A [C] buffer the kernel writes (running stats, saved stats, parameter gradients), or NULL. */
 static bool bn_check_out_vec(const char *op, const tide_tensor *t, int64_t C, int dtype, const char *what) {
     int64_t shape[1] = {C};
@@ -175,7 +164,7 @@ tide_tensor *tide_batch_norm_forward(const tide_tensor *x, const tide_tensor *we
                                      double eps) {
     const char *op = "batch_norm";
     char b[TIDE_SHAPE_BUFSZ];
-    if (!bn_check_input(op, x)) return NULL;
+    if (!nn_check_nc(op, x)) return NULL;
     const int dt = x->dtype;
     const int64_t N = x->shape[0], C = x->shape[1], S = tide_shape_numel(x->ndim - 2, x->shape + 2);
     if (!nn_check_vector(op, weight, C, dt, "weight") || !nn_check_vector(op, bias, C, dt, "bias") ||
@@ -264,7 +253,7 @@ int tide_batch_norm_backward(const tide_tensor *grad_out, const tide_tensor *x, 
                              const tide_tensor *save_mean, const tide_tensor *save_invstd, tide_tensor *grad_in,
                              tide_tensor *grad_weight, tide_tensor *grad_bias, int training, int accumulate) {
     const char *op = "batch_norm backward";
-    if (!bn_check_input(op, x) || !nn_check_like(op, grad_out, x, "grad_out")) return -1;
+    if (!nn_check_nc(op, x) || !nn_check_like(op, grad_out, x, "grad_out")) return -1;
     const int dt = x->dtype;
     const int64_t N = x->shape[0], C = x->shape[1], S = tide_shape_numel(x->ndim - 2, x->shape + 2);
     if (!save_mean || !save_invstd) return TIDE_FAIL("%s: save_mean and save_invstd are required", op);

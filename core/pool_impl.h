@@ -46,6 +46,21 @@ static void NAME(max_plane)(const pgeom *q, const T *xp, T *yp, void *ip, int id
     }
 }
 
+/* One output row of the 2x2 kernel below, storing each maximum's flat index as IT (int32_t or
+ * int64_t) at ip[ioff + oy * OW + ox]. */
+#define MAX_2X2_ROW_INDEXED(IT)                                                                                        \
+    {                                                                                                                  \
+        IT *ir = (IT *)ip + ioff + oy * OW;                                                                            \
+        _Pragma("omp simd") for (int64_t ox = 0; ox < OW; ox++) {                                                      \
+            T a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1];                                  \
+            int tb = b > a || b != b, td = d > c || d != d;                                                            \
+            T m0 = tb ? b : a, m1 = td ? d : c;                                                                        \
+            int t1 = m1 > m0 || m1 != m1;                                                                              \
+            yr[ox] = t1 ? m1 : m0;                                                                                     \
+            ir[ox] = (IT)(base + 2 * ox + (t1 ? W + td : tb));                                                         \
+        }                                                                                                              \
+    }
+
 /* 2x2 windows at stride 2 lying wholly inside the plane: the max of each row's pair, then of the
  * two rows (the same order as the scan above: ties keep the first, a NaN wins). Vectorised over
  * a row of outputs. */
@@ -55,29 +70,11 @@ static TIDE_HOT void NAME(max_plane_2x2)(const pgeom *q, const T *xp, T *yp, voi
         const T *r0 = xp + 2 * oy * W, *r1 = r0 + W;
         T *yr = yp + oy * OW;
         int64_t base = 2 * oy * W;
-        if (ip && !idx64) {
-            int32_t *ir = (int32_t *)ip + ioff + oy * OW;
-#pragma omp simd
-            for (int64_t ox = 0; ox < OW; ox++) {
-                T a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1];
-                int tb = b > a || b != b, td = d > c || d != d;
-                T m0 = tb ? b : a, m1 = td ? d : c;
-                int t1 = m1 > m0 || m1 != m1;
-                yr[ox] = t1 ? m1 : m0;
-                ir[ox] = (int32_t)(base + 2 * ox + (t1 ? W + td : tb));
-            }
-        } else if (ip) {
-            int64_t *ir = (int64_t *)ip + ioff + oy * OW;
-#pragma omp simd
-            for (int64_t ox = 0; ox < OW; ox++) {
-                T a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1];
-                int tb = b > a || b != b, td = d > c || d != d;
-                T m0 = tb ? b : a, m1 = td ? d : c;
-                int t1 = m1 > m0 || m1 != m1;
-                yr[ox] = t1 ? m1 : m0;
-                ir[ox] = base + 2 * ox + (t1 ? W + td : tb);
-            }
-        } else {
+        if (ip && !idx64)
+            MAX_2X2_ROW_INDEXED(int32_t)
+        else if (ip)
+            MAX_2X2_ROW_INDEXED(int64_t)
+        else {
 #pragma omp simd
             for (int64_t ox = 0; ox < OW; ox++) {
                 T a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1];
@@ -107,6 +104,20 @@ static void NAME(max_forward)(const pgeom *q, const T *x, T *y, void *ip, int id
     }
 }
 
+/* gp[id[k]] += g[k] over one plane's L indices id (of type IT) into its HW positions; an index
+ * outside the plane clears `good` and is kept in `worst`. */
+#define ROUTE_PLANE(IT)                                                                                                \
+    {                                                                                                                  \
+        const IT *id = (const IT *)ip + pl * L;                                                                        \
+        for (int64_t k = 0; k < L; k++) {                                                                              \
+            int64_t i = id[k];                                                                                         \
+            if ((uint64_t)i < (uint64_t)HW)                                                                            \
+                gp[i] += g[k];                                                                                         \
+            else                                                                                                       \
+                good = false, worst = i;                                                                               \
+        }                                                                                                              \
+    }
+
 /* gx (+)= gy routed through the indices; false when an index lies outside the plane (one of
  * them in *bad; those gradients are dropped). */
 static bool NAME(max_backward)(const pgeom *q, const T *gy, const void *ip, int idx64, T *gx, int accumulate, int nth,
@@ -120,25 +131,10 @@ static bool NAME(max_backward)(const pgeom *q, const T *gy, const void *ip, int 
         if (!accumulate) memset(gp, 0, sizeof(T) * (size_t)HW);
         bool good = true;
         int64_t worst = 0;
-        if (idx64) {
-            const int64_t *id = (const int64_t *)ip + pl * L;
-            for (int64_t k = 0; k < L; k++) {
-                int64_t i = id[k];
-                if ((uint64_t)i < (uint64_t)HW)
-                    gp[i] += g[k];
-                else
-                    good = false, worst = i;
-            }
-        } else {
-            const int32_t *id = (const int32_t *)ip + pl * L;
-            for (int64_t k = 0; k < L; k++) {
-                int64_t i = id[k];
-                if ((uint64_t)i < (uint64_t)HW)
-                    gp[i] += g[k];
-                else
-                    good = false, worst = i;
-            }
-        }
+        if (idx64)
+            ROUTE_PLANE(int64_t)
+        else
+            ROUTE_PLANE(int32_t)
         if (!good) {
 #pragma omp critical(tide_pool_bad_index)
             ok = false, *bad = worst;
@@ -254,6 +250,8 @@ static void NAME(adaptive_backward)(const pgeom *q, const T *gy, T *gx, int accu
     }
 }
 
+#undef MAX_2X2_ROW_INDEXED
+#undef ROUTE_PLANE
 #undef CAT2
 #undef CAT
 #undef NAME

@@ -4,6 +4,7 @@
  * that reach each kernel (Winograd F(4x4) and F(2x2), direct few-channel loops, im2col with one image and with
  * chunks of images, 1x1 without unfolding), strided inputs; then bad arguments and leaks. */
 #include "check.h"
+#include "fill.h"
 #include "tide/conv.h"
 #include "tide/tensor.h"
 
@@ -17,19 +18,7 @@ static double next_val(void) { /* multiples of 1/8 in [-2, 2] */
 }
 
 static tide_tensor *random_tensor(int ndim, const int64_t *shape, int dtype) {
-    tide_tensor *t = tide_tensor_empty(ndim, shape, dtype);
-    for (int64_t i = 0; i < t->numel; i++) {
-        double v = next_val();
-        if (dtype == TIDE_FLOAT32)
-            ((float *)t->storage->data)[i] = (float)v;
-        else
-            ((double *)t->storage->data)[i] = v;
-    }
-    return t;
-}
-
-static double at(const tide_tensor *t, int64_t i) {
-    return t->dtype == TIDE_FLOAT32 ? ((const float *)tide_tensor_data_ptr(t))[i] : ((const double *)tide_tensor_data_ptr(t))[i];
+    return tensor_filled(ndim, shape, dtype, next_val);
 }
 
 typedef struct {
@@ -81,9 +70,9 @@ typedef struct {
 
 static void term_acc(int64_t xi, int64_t wi, int64_t yi, void *p) {
     term_ctx *t = p;
-    if (t->mode == 0) t->acc[yi] += at(t->a, xi) * at(t->b, wi);
-    else if (t->mode == 1) t->acc[xi] += at(t->a, yi) * at(t->b, wi);
-    else t->acc[wi] += at(t->a, yi) * at(t->b, xi);
+    if (t->mode == 0) t->acc[yi] += elem_at(t->a, xi) * elem_at(t->b, wi);
+    else if (t->mode == 1) t->acc[xi] += elem_at(t->a, yi) * elem_at(t->b, wi);
+    else t->acc[wi] += elem_at(t->a, yi) * elem_at(t->b, xi);
 }
 
 /* max |t - ref| relative to the reference's scale (max |ref|, at least 1): float32 Winograd
@@ -96,7 +85,7 @@ static double max_rel_err(const tide_tensor *t, const double *ref, const double 
     }
     for (int64_t i = 0; i < t->numel; i++) {
         double r = ref[i] + (base ? base[i] : 0);
-        double e = fabs(at(t, i) - r);
+        double e = fabs(elem_at(t, i) - r);
         if (e > worst || e != e) worst = e != e ? 1e30 : e;
     }
     return worst / scale;
@@ -138,7 +127,7 @@ static void run_case(const cfg *c, int transposed, int dtype, int with_bias, int
     }
     /* forward reference: for conv2d terms read x as conv input; for transposed x is the conv output */
     double *ref = calloc((size_t)y->numel, sizeof(double));
-    for (int64_t i = 0; i < y->numel; i++) ref[i] = b ? at(b, (i / (y->shape[2] * y->shape[3])) % c->O) : 0;
+    for (int64_t i = 0; i < y->numel; i++) ref[i] = b ? elem_at(b, (i / (y->shape[2] * y->shape[3])) % c->O) : 0;
     term_ctx tc = {x, w, ref, transposed ? 1 : 0};
     if (transposed) tc.a = x;
     for_terms(c, transposed, term_acc, &tc);
@@ -165,7 +154,7 @@ static void run_case(const cfg *c, int transposed, int dtype, int with_bias, int
         /* dw[wi] += x_t[yi] gy[xi]: mode 2 with a = x_t, b = gy */
         for_terms(c, 1, term_acc, &t2);
     }
-    for (int64_t i = 0; i < gy->numel; i++) rb[(i / (gy->shape[2] * gy->shape[3])) % c->O] += at(gy, i);
+    for (int64_t i = 0; i < gy->numel; i++) rb[(i / (gy->shape[2] * gy->shape[3])) % c->O] += elem_at(gy, i);
     /* all three, overwrite (buffers start as NaN: they must not be read) */
     tide_tensor *gx = tide_tensor_full(4, xs, dtype, NAN), *gw = tide_tensor_full(4, ws, dtype, NAN);
     tide_tensor *gb = tide_tensor_full(1, bs, dtype, NAN);
@@ -183,8 +172,8 @@ static void run_case(const cfg *c, int transposed, int dtype, int with_bias, int
                 tide_dtype_name(dtype), ex, ew, eb, rc ? tide_last_error() : "");
     /* accumulate: each gradient alone, added to what is there */
     double *base_x = malloc(sizeof(double) * (size_t)x->numel), *base_w = malloc(sizeof(double) * (size_t)w->numel);
-    for (int64_t i = 0; i < x->numel; i++) base_x[i] = at(gx, i);
-    for (int64_t i = 0; i < w->numel; i++) base_w[i] = at(gw, i);
+    for (int64_t i = 0; i < x->numel; i++) base_x[i] = elem_at(gx, i);
+    for (int64_t i = 0; i < w->numel; i++) base_w[i] = elem_at(gw, i);
     rc = transposed ? tide_conv_transpose2d_backward(xin, w, gy, gx, NULL, NULL, &p, 1)
                     : tide_conv2d_backward(xin, w, gy, gx, NULL, NULL, &p, 1);
     CHECK(rc == 0);
@@ -318,7 +307,7 @@ static void test_empty_batch(void) {
     CHECK(y && y->shape[0] == 0 && y->shape[1] == 4 && y->numel == 0);
     tide_tensor *gw = tide_tensor_full(4, ws, TIDE_FLOAT32, 5);
     CHECK(tide_conv2d_backward(x, w, y, NULL, gw, NULL, &p, 0) == 0);
-    CHECK(at(gw, 0) == 0 && at(gw, gw->numel - 1) == 0);
+    CHECK(elem_at(gw, 0) == 0 && elem_at(gw, gw->numel - 1) == 0);
     tide_tensor_free(gw), tide_tensor_free(y), tide_tensor_free(x), tide_tensor_free(w);
 }
 

@@ -4,6 +4,7 @@
  * sizes); int32 and int64 indices; NaN and tie rules; backward overwrite and accumulate; strided
  * inputs; bad arguments and leaks. */
 #include "check.h"
+#include "fill.h"
 #include "tide/pool.h"
 #include "tide/tensor.h"
 
@@ -17,25 +18,7 @@ static double next_val(void) { /* multiples of 1/4 in [-4, 4]: ties happen */
 }
 
 static tide_tensor *random_tensor(const int64_t *shape, int dtype) {
-    tide_tensor *t = tide_tensor_empty(4, shape, dtype);
-    for (int64_t i = 0; i < t->numel; i++) {
-        double v = next_val();
-        if (dtype == TIDE_FLOAT32)
-            ((float *)t->storage->data)[i] = (float)v;
-        else
-            ((double *)t->storage->data)[i] = v;
-    }
-    return t;
-}
-
-static double at(const tide_tensor *t, int64_t i) {
-    const void *p = tide_tensor_data_ptr(t);
-    switch (t->dtype) {
-    case TIDE_FLOAT32: return ((const float *)p)[i];
-    case TIDE_FLOAT64: return ((const double *)p)[i];
-    case TIDE_INT32: return ((const int32_t *)p)[i];
-    default: return (double)((const int64_t *)p)[i];
-    }
+    return tensor_filled(4, shape, dtype, next_val);
 }
 
 static int64_t pool_out(int64_t in, int64_t k, int64_t pad, int64_t s, int64_t d, int ceil_mode) {
@@ -58,7 +41,7 @@ static void naive_max(const tide_tensor *x, const tide_pool2d_params *p, double 
                     for (int64_t j = 0; j < p->kernel[1]; j++) {
                         int64_t ih = hs + i * p->dilation[0], iw = ws + j * p->dilation[1];
                         if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
-                        double v = at(x, pl * H * W + ih * W + iw);
+                        double v = elem_at(x, pl * H * W + ih * W + iw);
                         if (bi < 0) bi = ih * W + iw;
                         if (v > best || v != v) best = v, bi = ih * W + iw;
                     }
@@ -79,7 +62,7 @@ static void naive_avg(const tide_tensor *x, const tide_pool2d_params *p, double 
                 double s = 0;
                 for (int64_t ih = hs; ih < he; ih++)
                     for (int64_t iw = ws; iw < we; iw++)
-                        if (ih >= 0 && ih < H && iw >= 0 && iw < W) s += at(x, pl * H * W + ih * W + iw), count++;
+                        if (ih >= 0 && ih < H && iw >= 0 && iw < W) s += elem_at(x, pl * H * W + ih * W + iw), count++;
                 double d = p->divisor_override > 0 ? (double)p->divisor_override : p->count_include_pad ? (double)pool : (double)count;
                 y[(pl * OH + oy) * OW + ox] = s / d;
                 div[(pl * OH + oy) * OW + ox] = d;
@@ -124,7 +107,7 @@ static void run_max(const pcase *c, int dtype, int idx_dtype, int strided) {
     naive_max(x, &p, ry, ri, OH, OW);
     int bad = 0;
     for (int64_t i = 0; i < y->numel; i++)
-        if (at(y, i) != ry[i] || (int64_t)at(idx, i) != ri[i]) bad++;
+        if (elem_at(y, i) != ry[i] || (int64_t)elem_at(idx, i) != ri[i]) bad++;
     CHECK(bad == 0);
     if (bad)
         fprintf(stderr, "  max k%lldx%lld s%lld,%lld p%lld,%lld d%lld,%lld ceil%d %lldx%lld: %d wrong\n", (long long)c->kh,
@@ -133,19 +116,19 @@ static void run_max(const pcase *c, int dtype, int idx_dtype, int strided) {
     /* without indices: same values */
     tide_tensor *y2 = tide_max_pool2d_forward(xin, NULL, NULL, 0, &p);
     bad = 0;
-    for (int64_t i = 0; i < y->numel; i++) bad += at(y2, i) != ry[i];
+    for (int64_t i = 0; i < y->numel; i++) bad += elem_at(y2, i) != ry[i];
     CHECK(bad == 0);
     /* backward: overwrite (NaN-filled buffer), then accumulate on top */
     tide_tensor *gy = random_tensor(y->shape, dtype), *gx = tide_tensor_full(4, xs, dtype, NAN);
     double *rg = calloc((size_t)x->numel, sizeof(double));
-    for (int64_t i = 0; i < y->numel; i++) rg[(i / (OH * OW)) * c->H * c->W + ri[i]] += at(gy, i);
+    for (int64_t i = 0; i < y->numel; i++) rg[(i / (OH * OW)) * c->H * c->W + ri[i]] += elem_at(gy, i);
     CHECK(tide_max_pool2d_backward(gy, idx, gx, &p, 0) == 0);
     bad = 0;
-    for (int64_t i = 0; i < x->numel; i++) bad += fabs(at(gx, i) - rg[i]) > 1e-6;
+    for (int64_t i = 0; i < x->numel; i++) bad += fabs(elem_at(gx, i) - rg[i]) > 1e-6;
     CHECK(bad == 0);
     CHECK(tide_max_pool2d_backward(gy, idx, gx, &p, 1) == 0);
     bad = 0;
-    for (int64_t i = 0; i < x->numel; i++) bad += fabs(at(gx, i) - 2 * rg[i]) > 1e-6;
+    for (int64_t i = 0; i < x->numel; i++) bad += fabs(elem_at(gx, i) - 2 * rg[i]) > 1e-6;
     CHECK(bad == 0);
     free(ry), free(ri), free(rg);
     tide_tensor_free(gy), tide_tensor_free(gx), tide_tensor_free(y2), tide_tensor_free(y), tide_tensor_free(idx);
@@ -168,7 +151,7 @@ static void run_avg(const pcase *c, int dtype, int strided) {
     double *ry = malloc(sizeof(double) * (size_t)y->numel), *div = malloc(sizeof(double) * (size_t)y->numel);
     naive_avg(x, &p, ry, div, OH, OW);
     int bad = 0;
-    for (int64_t i = 0; i < y->numel; i++) bad += fabs(at(y, i) - ry[i]) > 1e-5 * (1 + fabs(ry[i]));
+    for (int64_t i = 0; i < y->numel; i++) bad += fabs(elem_at(y, i) - ry[i]) > 1e-5 * (1 + fabs(ry[i]));
     CHECK(bad == 0);
     if (bad)
         fprintf(stderr, "  avg k%lld s%lld p%lld ceil%d incl%d div%lld %lldx%lld: %d wrong\n", (long long)c->kh, (long long)c->sh,
@@ -183,15 +166,15 @@ static void run_avg(const pcase *c, int dtype, int strided) {
                 int64_t hs = oy * c->sh - c->ph, ws = ox * c->sw - c->pw;
                 for (int64_t ih = hs; ih < hs + c->kh; ih++)
                     for (int64_t iw = ws; iw < ws + c->kw; iw++)
-                        if (ih >= 0 && ih < H && iw >= 0 && iw < W) rg[pl * H * W + ih * W + iw] += at(gy, k) / div[k];
+                        if (ih >= 0 && ih < H && iw >= 0 && iw < W) rg[pl * H * W + ih * W + iw] += elem_at(gy, k) / div[k];
             }
     CHECK(tide_avg_pool2d_backward(gy, gx, &p, 0) == 0);
     bad = 0;
-    for (int64_t i = 0; i < x->numel; i++) bad += fabs(at(gx, i) - rg[i]) > 1e-5 * (1 + fabs(rg[i]));
+    for (int64_t i = 0; i < x->numel; i++) bad += fabs(elem_at(gx, i) - rg[i]) > 1e-5 * (1 + fabs(rg[i]));
     CHECK(bad == 0);
     CHECK(tide_avg_pool2d_backward(gy, gx, &p, 1) == 0);
     bad = 0;
-    for (int64_t i = 0; i < x->numel; i++) bad += fabs(at(gx, i) - 2 * rg[i]) > 1e-5 * (1 + fabs(rg[i]));
+    for (int64_t i = 0; i < x->numel; i++) bad += fabs(elem_at(gx, i) - 2 * rg[i]) > 1e-5 * (1 + fabs(rg[i]));
     CHECK(bad == 0);
     free(ry), free(div), free(rg);
     tide_tensor_free(gy), tide_tensor_free(gx), tide_tensor_free(y);
@@ -216,13 +199,13 @@ static void run_adaptive(int64_t H, int64_t W, int64_t oh, int64_t ow, int dtype
                 double s = 0, n = (double)((h1 - h0) * (w1 - w0));
                 int64_t k = (pl * oh + oy) * ow + ox;
                 for (int64_t i = h0; i < h1; i++)
-                    for (int64_t j = w0; j < w1; j++) s += at(x, pl * H * W + i * W + j), rg[pl * H * W + i * W + j] += at(gy, k) / n;
-                bad += fabs(at(y, k) - s / n) > 1e-5 * (1 + fabs(s / n));
+                    for (int64_t j = w0; j < w1; j++) s += elem_at(x, pl * H * W + i * W + j), rg[pl * H * W + i * W + j] += elem_at(gy, k) / n;
+                bad += fabs(elem_at(y, k) - s / n) > 1e-5 * (1 + fabs(s / n));
             }
     CHECK(bad == 0);
     CHECK(tide_adaptive_avg_pool2d_backward(gy, gx, 0) == 0);
     bad = 0;
-    for (int64_t i = 0; i < x->numel; i++) bad += fabs(at(gx, i) - rg[i]) > 1e-5 * (1 + fabs(rg[i]));
+    for (int64_t i = 0; i < x->numel; i++) bad += fabs(elem_at(gx, i) - rg[i]) > 1e-5 * (1 + fabs(rg[i]));
     CHECK(bad == 0);
     free(rg);
     tide_tensor_free(gy), tide_tensor_free(gx), tide_tensor_free(y), tide_tensor_free(x);
@@ -276,12 +259,12 @@ static void test_special_values(void) {
     memcpy(d, vals, sizeof vals);
     tide_pool2d_params p = {{2, 2}, {2, 2}, {0, 0}, {1, 1}, 0, 0, 0};
     tide_tensor *idx = NULL, *y = tide_max_pool2d_forward(x, NULL, &idx, TIDE_INT64, &p);
-    CHECK(y && isnan(at(y, 0)) && at(idx, 0) == 1);
-    CHECK(at(y, 1) == 3 && at(idx, 1) == 2); /* 3 at (0,2) before 3 at (0,3) and (1,2) */
+    CHECK(y && isnan(elem_at(y, 0)) && elem_at(idx, 0) == 1);
+    CHECK(elem_at(y, 1) == 3 && elem_at(idx, 1) == 2); /* 3 at (0,2) before 3 at (0,3) and (1,2) */
     tide_tensor_free(y), tide_tensor_free(idx);
     for (int i = 0; i < 8; i++) d[i] = -INFINITY;
     y = tide_max_pool2d_forward(x, NULL, &idx, TIDE_INT32, &p);
-    CHECK(y && at(y, 0) == -INFINITY && at(idx, 0) == 0 && at(idx, 1) == 2);
+    CHECK(y && elem_at(y, 0) == -INFINITY && elem_at(idx, 0) == 0 && elem_at(idx, 1) == 2);
     tide_tensor_free(y), tide_tensor_free(idx), tide_tensor_free(x);
 }
 
