@@ -347,23 +347,17 @@ end
 local REF_OPTS = util.set({ "label", "color", "width", "style", "alpha" })
 
 -- hline(y, opts) / vline(x, opts): a reference line across the whole plot
-function Axes:hline(y, opts)
-  opts = util.options("hline", opts, REF_OPTS)
-  if type(y) ~= "number" then raise("hline: y must be a number") end
-  self.series[#self.series + 1] = { kind = "hline", at = y, label = opts.label and tostring(opts.label),
-    color = colors.parse(opts.color or "#555555", opts.alpha), width = positive("hline", "width", opts.width, 1.5),
-    style = check_style("hline", opts.style or "--") }
+local function ref_line(self, kind, coord, at, opts)
+  opts = util.options(kind, opts, REF_OPTS)
+  if type(at) ~= "number" then raise(kind .. ": " .. coord .. " must be a number") end
+  self.series[#self.series + 1] = { kind = kind, at = at, label = opts.label and tostring(opts.label),
+    color = colors.parse(opts.color or "#555555", opts.alpha), width = positive(kind, "width", opts.width, 1.5),
+    style = check_style(kind, opts.style or "--") }
   return self
 end
 
-function Axes:vline(x, opts)
-  opts = util.options("vline", opts, REF_OPTS)
-  if type(x) ~= "number" then raise("vline: x must be a number") end
-  self.series[#self.series + 1] = { kind = "vline", at = x, label = opts.label and tostring(opts.label),
-    color = colors.parse(opts.color or "#555555", opts.alpha), width = positive("vline", "width", opts.width, 1.5),
-    style = check_style("vline", opts.style or "--") }
-  return self
-end
+function Axes:hline(y, opts) return ref_line(self, "hline", "y", y, opts) end
+function Axes:vline(x, opts) return ref_line(self, "vline", "x", x, opts) end
 
 local TEXT_OPTS = util.set({ "color", "size", "bold", "halign", "valign", "angle" })
 
