@@ -268,17 +268,25 @@ static int threads_for(const conv_geom *g) {
     return nth < 1 ? 1 : nth;
 }
 
+/* out (+)= q's convolution of in with the weight w [Cout, Cin, 3, 3] (rot: rotated by 180 degrees
+ * and transposed, for the input gradient), plus bias when given: the weight transform into
+ * scratch, then wino_run. */
+static int wino_conv(const char *op, const wgeom *q, const float *in, const float *w, int rot, const float *bias,
+                     float *out, int accumulate, int nth) {
+    int64_t un = q->nx * q->Cin * q->Coutp;
+    float *U = conv_scratch(op, un * (int64_t)sizeof(float));
+    if (!U) return -1;
+    wino_weight_transform(w, q->Cin, q->Cout, q->Coutp, rot, q->m, U);
+    int rc = wino_run(q, in, U, bias, out, accumulate, nth);
+    conv_scratch_free(U, un * (int64_t)sizeof(float));
+    return rc;
+}
+
 int conv_winograd_forward(const conv_geom *g, const void *x, const void *w, const void *b, void *y, int accumulate) {
     int nth = threads_for(g);
     wgeom q;
     wgeom_init(&q, tile_size(g->OH, g->OW), g->N, g->C, g->H, g->W, g->O, g->ph, g->pw, nth);
-    int64_t un = q.nx * q.Cin * q.Coutp;
-    float *U = conv_scratch("conv2d", un * (int64_t)sizeof(float));
-    if (!U) return -1;
-    wino_weight_transform(w, q.Cin, q.Cout, q.Coutp, 0, q.m, U);
-    int rc = wino_run(&q, x, U, b, y, accumulate, nth);
-    conv_scratch_free(U, un * (int64_t)sizeof(float));
-    return rc;
+    return wino_conv("conv2d", &q, x, w, 0, b, y, accumulate, nth);
 }
 
 /* ---------------------------------------------------------------- weight gradient */
@@ -393,12 +401,7 @@ int conv_winograd_backward(const conv_geom *g, const void *x, const void *w, con
     if (dx) { /* dx = conv(dy, rot180(w)^T) with padding 2 - p */
         wgeom q;
         wgeom_init(&q, tile_size(g->H, g->W), g->N, g->O, g->OH, g->OW, g->C, 2 - g->ph, 2 - g->pw, nth);
-        int64_t un = q.nx * q.Cin * q.Coutp;
-        float *U = conv_scratch("conv2d backward", un * (int64_t)sizeof(float));
-        if (!U) return -1;
-        wino_weight_transform(w, q.Cin, q.Cout, q.Coutp, 1, q.m, U);
-        int rc = wino_run(&q, dy, U, NULL, dx, accumulate, nth);
-        conv_scratch_free(U, un * (int64_t)sizeof(float));
+        int rc = wino_conv("conv2d backward", &q, dy, w, 1, NULL, dx, accumulate, nth);
         if (rc) return rc;
     }
     if (dw) {

@@ -6,10 +6,7 @@ local H = require("spec_helpers")
 local F = require("tide.nn.functional.activation")
 local ref = H.fixture("nn_ops")
 
-local function T(a, dtype)
-  local t = tide.tensor(a.data, dtype or a.dtype)
-  return t:reshape(a.shape)
-end
+local T = H.tensor -- a fixture entry as a tensor
 
 local function tol(dtype) return dtype == "float32" and 2e-5 or 1e-10 end
 

@@ -8,10 +8,7 @@ local H = require("spec_helpers")
 local F = require("tide.nn.functional.conv")
 local ref = H.fixture("conv")
 
-local function T(a, dtype)
-  if a == nil then return nil end
-  return tide.tensor(a.data, dtype or a.dtype):reshape(a.shape)
-end
+local T = H.tensor -- a fixture entry as a tensor
 
 local function tol(dtype) return dtype == "float32" and 1e-4 or 1e-10 end
 

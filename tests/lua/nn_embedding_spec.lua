@@ -5,7 +5,7 @@ local H = require("spec_helpers")
 local F = require("tide.nn.functional.embedding")
 local ref = H.fixture("nn_ops")
 
-local function T(a, dtype) return tide.tensor(a.data, dtype or a.dtype):reshape(a.shape) end
+local T = H.tensor -- a fixture entry as a tensor
 
 describe("embedding", function()
   it("matches PyTorch: rows and weight gradient (" .. #ref.emb .. " cases)", function()

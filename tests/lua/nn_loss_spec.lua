@@ -5,10 +5,7 @@ local H = require("spec_helpers")
 local F = require("tide.nn.functional.loss")
 local ref = H.fixture("nn_ops")
 
-local function T(a, dtype)
-  if a == nil then return nil end
-  return tide.tensor(a.data, dtype or a.dtype):reshape(a.shape)
-end
+local T = H.tensor -- a fixture entry as a tensor
 
 local function tol(dtype) return dtype == "float32" and 5e-5 or 1e-10 end
 

@@ -5,12 +5,18 @@ local H = require("spec_helpers")
 local F = require("tide.nn.functional.norm")
 local ref = H.fixture("nn_ops")
 
-local function T(a, dtype)
-  if a == nil then return nil end
-  return tide.tensor(a.data, dtype or a.dtype):reshape(a.shape)
-end
+local T = H.tensor -- a fixture entry as a tensor
 
 local function tol(dtype) return dtype == "float32" and 5e-5 or 1e-10 end
+
+-- The gradients of x, w and b (when affine) against the case's.
+local function check_grads(c, x, w, b, what)
+  H.assert_matches(x.grad, c.gx, tol(c.dtype), what .. " grad input")
+  if w then
+    H.assert_matches(w.grad, c.gw, tol(c.dtype), what .. " grad weight")
+    H.assert_matches(b.grad, c.gb, tol(c.dtype), what .. " grad bias")
+  end
+end
 
 local function param(a, dtype)
   local t = T(a, dtype)
@@ -30,11 +36,7 @@ describe("batch_norm", function()
       H.assert_matches(rm, c.rm_after, tol(c.dtype), what .. " running_mean")
       H.assert_matches(rv, c.rv_after, tol(c.dtype), what .. " running_var")
       y:backward(T(c.g, c.dtype))
-      H.assert_matches(x.grad, c.gx, tol(c.dtype), what .. " grad input")
-      if w then
-        H.assert_matches(w.grad, c.gw, tol(c.dtype), what .. " grad weight")
-        H.assert_matches(b.grad, c.gb, tol(c.dtype), what .. " grad bias")
-      end
+      check_grads(c, x, w, b, what)
     end
   end)
 
@@ -111,11 +113,7 @@ describe("layer_norm", function()
       local y = F.layer_norm(x, c.ns, w, b, c.eps)
       H.assert_matches(y:detach(), c.y, tol(c.dtype), what .. " output")
       y:backward(T(c.g, c.dtype))
-      H.assert_matches(x.grad, c.gx, tol(c.dtype), what .. " grad input")
-      if w then
-        H.assert_matches(w.grad, c.gw, tol(c.dtype), what .. " grad weight")
-        H.assert_matches(b.grad, c.gb, tol(c.dtype), what .. " grad bias")
-      end
+      check_grads(c, x, w, b, what)
     end
   end)
 

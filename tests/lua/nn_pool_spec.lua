@@ -7,10 +7,7 @@ local H = require("spec_helpers")
 local F = require("tide.nn.functional.pool")
 local ref = H.fixture("conv")
 
-local function T(a, dtype)
-  if a == nil then return nil end
-  return tide.tensor(a.data, dtype or a.dtype):reshape(a.shape)
-end
+local T = H.tensor -- a fixture entry as a tensor
 
 local function tol(dtype) return dtype == "float32" and 1e-5 or 1e-12 end
 

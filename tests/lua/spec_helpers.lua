@@ -7,6 +7,12 @@ function H.fixture(name)
   return dofile(fixtures_dir .. "/" .. name .. ".lua")
 end
 
+-- A fixture entry {data =, shape =, dtype =} as a tensor (of dtype when given); nil stays nil.
+function H.tensor(a, dtype)
+  if a == nil then return nil end
+  return require("tide").tensor(a.data, dtype or a.dtype):reshape(a.shape)
+end
+
 -- Flatten a tensor (any dtype, any layout) into a Lua array of numbers.
 function H.flat(t)
   local out = {}
