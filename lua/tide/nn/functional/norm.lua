@@ -21,6 +21,16 @@ local ffi = core.ffi
 
 local F = {}
 
+-- Record y = f(x, weight, bias): the backward fills new gradient buffers for the inputs that need
+-- them with bwd(g, gx, gw, gb), which returns the C status.
+local function record_xwb(op, y, x, weight, bias, bwd)
+  record(op, y, { x, weight, bias }, function(g, nd)
+    local gx, gw, gb = grad_buffers(nd, x, weight, bias)
+    if bwd(g, gx, gw, gb) ~= 0 then raise_c() end
+    return gx, gw, gb
+  end)
+end
+
 function F.batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps)
   local op = "batch_norm"
   check_tensor(op, x, "input")
@@ -46,13 +56,9 @@ function F.batch_norm(x, running_mean, running_var, weight, bias, training, mome
   local y = result(C.tide_batch_norm_forward, xc, tc(weight), tc(bias), tc(running_mean), tc(running_var), nil,
     tc(save_mean), tc(save_invstd), train, momentum, eps)
   if record_it then
-    record(op, y, { x, weight, bias }, function(g, nd)
-      local gx, gw, gb = grad_buffers(nd, x, weight, bias)
-      if C.tide_batch_norm_backward(g._c, x._c, tc(weight), save_mean._c, save_invstd._c, tc(gx), tc(gw), tc(gb),
-          train, 0) ~= 0 then
-        raise_c()
-      end
-      return gx, gw, gb
+    record_xwb(op, y, x, weight, bias, function(g, gx, gw, gb)
+      return C.tide_batch_norm_backward(g._c, x._c, tc(weight), save_mean._c, save_invstd._c, tc(gx), tc(gw), tc(gb),
+        train, 0)
     end)
   end
   return y
@@ -98,13 +104,9 @@ function F.layer_norm(x, normalized_shape, weight, bias, eps)
   end
   local y = result(C.tide_layer_norm_forward, xc, tc(weight), tc(bias), nil, tc(save_mean), tc(save_rstd), k, eps)
   if record_it then
-    record(op, y, { x, weight, bias }, function(g, nd)
-      local gx, gw, gb = grad_buffers(nd, x, weight, bias)
-      if C.tide_layer_norm_backward(g._c, x._c, tc(weight), save_mean._c, save_rstd._c, tc(gx), tc(gw), tc(gb), k,
-          0) ~= 0 then
-        raise_c()
-      end
-      return gx, gw, gb
+    record_xwb(op, y, x, weight, bias, function(g, gx, gw, gb)
+      return C.tide_layer_norm_backward(g._c, x._c, tc(weight), save_mean._c, save_rstd._c, tc(gx), tc(gw), tc(gb), k,
+        0)
     end)
   end
   return y
