@@ -191,17 +191,27 @@ static void run_backward(int act, int dtype, const void *g, const void *s, const
 
 /* ---------------------------------------------------------------- pointwise entry points */
 
-static tide_tensor *pointwise_forward(int act, const tide_tensor *x, tide_tensor *out, double param) {
-    const char *op = act_names[act];
-    if (!nn_check_float(op, x, "input")) return NULL;
+/* The result of a forward op shaped like x (out, or a new tensor) with x's contiguous data in *xd
+ * (a copy left in *tmp, NULL when none was made); NULL, nothing kept, on failure. */
+static tide_tensor *result_like(const char *op, const tide_tensor *x, tide_tensor *out, const void **xd,
+                                tide_tensor **tmp) {
     tide_tensor *res = nn_result(op, out, x->ndim, x->shape, x->dtype);
     if (!res) return NULL;
-    tide_tensor *tmp;
-    const void *xd = nn_data(x, &tmp);
-    if (!xd) {
+    *xd = nn_data(x, tmp);
+    if (!*xd) {
         if (res != out) tide_tensor_free(res);
         return NULL;
     }
+    return res;
+}
+
+static tide_tensor *pointwise_forward(int act, const tide_tensor *x, tide_tensor *out, double param) {
+    const char *op = act_names[act];
+    if (!nn_check_float(op, x, "input")) return NULL;
+    tide_tensor *tmp;
+    const void *xd;
+    tide_tensor *res = result_like(op, x, out, &xd, &tmp);
+    if (!res) return NULL;
     run_forward(act, x->dtype, xd, tide_elem_ptr(res), x->numel, param);
     tide_tensor_free(tmp);
     return res;
@@ -483,15 +493,11 @@ static bool check_softmax_dim(const char *op, const tide_tensor *t, int dim) {
 static tide_tensor *softmax_forward(bool lg, const tide_tensor *x, tide_tensor *out, int dim) {
     const char *op = lg ? "log_softmax" : "softmax";
     if (!nn_check_float(op, x, "input") || !check_softmax_dim(op, x, dim)) return NULL;
-    tide_tensor *res = nn_result(op, out, x->ndim, x->shape, x->dtype);
-    if (!res) return NULL;
     /* in place (out == x) is safe: each element is read before it is written at the same index */
     tide_tensor *tmp;
-    const void *xd = nn_data(x, &tmp);
-    if (!xd) {
-        if (res != out) tide_tensor_free(res);
-        return NULL;
-    }
+    const void *xd;
+    tide_tensor *res = result_like(op, x, out, &xd, &tmp);
+    if (!res) return NULL;
     int64_t outer, D, inner;
     split_dims(x, dim, &outer, &D, &inner);
     if (x->numel) run_softmax(lg, x->dtype, xd, tide_elem_ptr(res), NULL, NULL, outer, D, inner, 0);
