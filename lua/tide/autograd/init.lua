@@ -68,6 +68,41 @@ function M.needs(a, b, c, ...)
   return false
 end
 
+-- The op as installed: it calls raw directly unless grad mode is on and one of the arguments
+-- checked (k = 1: the first; 2: the first two; 3: the first three; 14: the first and fourth;
+-- 23: the second and third) requires grad, and only then slow, which records. The fast function
+-- holds no closure of its own: LuaJIT does not compile functions whose arguments a closure
+-- captures (their tail calls must close upvalues), and every tensor op passes through here.
+function M.guard(raw, slow, k)
+  if k == nil or k == 1 then
+    return function(x, ...)
+      if enabled and req(x) then return slow(x, ...) end
+      return raw(x, ...)
+    end
+  elseif k == 2 then
+    return function(a, b, ...)
+      if enabled and (req(a) or req(b)) then return slow(a, b, ...) end
+      return raw(a, b, ...)
+    end
+  elseif k == 3 then
+    return function(a, b, c, ...)
+      if enabled and (req(a) or req(b) or req(c)) then return slow(a, b, c, ...) end
+      return raw(a, b, c, ...)
+    end
+  elseif k == 14 then
+    return function(a, b, c, d, ...)
+      if enabled and (req(a) or req(d)) then return slow(a, b, c, d, ...) end
+      return raw(a, b, c, d, ...)
+    end
+  elseif k == 23 then
+    return function(a, b, c, ...)
+      if enabled and (req(b) or req(c)) then return slow(a, b, c, ...) end
+      return raw(a, b, c, ...)
+    end
+  end
+  error("guard: unknown argument check " .. tostring(k))
+end
+
 -- Record op `name`: out (a tensor, or a list of tensors) was computed from inputs (an array,
 -- holes allowed); backward(g, needs) returns one gradient per input position.
 function M.record(name, out, inputs, backward)

@@ -16,9 +16,13 @@ return function(tide, A)
   local methods = Tensor.methods
   local needs, record, req = A.needs, A.record, A.requires
 
-  local function install(name, f, method_too)
+  -- install(name, slow, raw, k): the guarded op (see autograd.guard) as tide.NAME and t:NAME
+  local guard = A.guard
+  local function install(name, f, raw, k)
+    if raw ~= nil then f = guard(raw, f, k) end
     tide[name] = f
-    if method_too ~= false then methods[name] = f end
+    methods[name] = f
+    return f
   end
 
   -- ---------------------------------------------------------------- elementwise unary
@@ -73,7 +77,7 @@ return function(tide, A)
       end
       return raw(x, out)
     end
-    install(name, f)
+    install(name, f, raw, 1)
   end
   tide.negative, methods.negative = tide.neg, tide.neg
   Tensor.__unm = function(t) return tide.neg(t) end
@@ -129,7 +133,7 @@ return function(tide, A)
       end
       return raw(a, b, out)
     end
-    install(name, f)
+    install(name, f, raw, 2)
   end
   for alias, name in pairs({ multiply = "mul", divide = "div", true_divide = "div" }) do
     tide[alias], methods[alias] = tide[name], tide[name]
@@ -154,7 +158,7 @@ return function(tide, A)
       end
       return raw(a, b, opt)
     end
-    install(name, f)
+    install(name, f, raw, 2)
   end
   tide.subtract, methods.subtract = tide.sub, tide.sub
 
@@ -194,6 +198,7 @@ return function(tide, A)
       end
       return raw_where(cond, a, b, out)
     end
+    where = guard(raw_where, where, 23)
     tide.where = where
     methods.where = function(t, cond, other, out) return where(cond, t, other, out) end
 
@@ -213,7 +218,7 @@ return function(tide, A)
       end
       return raw_clamp(x, lo, hi, out)
     end
-    install("clamp", clamp)
+    clamp = install("clamp", clamp, raw_clamp, 1)
     install("clip", clamp)
     methods.clamp_min = function(t, lo, out) return clamp(t, lo, nil, out) end
     methods.clamp_max = function(t, hi, out) return clamp(t, nil, hi, out) end
@@ -227,7 +232,7 @@ return function(tide, A)
       end
       return raw_mf(x, mask, v, out)
     end
-    install("masked_fill", masked_fill)
+    install("masked_fill", masked_fill, raw_mf, 1)
   end
 
   require("tide.autograd.ops_reduce")(tide, A, install)

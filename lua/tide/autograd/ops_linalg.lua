@@ -17,7 +17,7 @@ return function(tide, A, install)
         return record(name, y, { a, b }, function(g, nd) return grads(g, a, b, nd) end)
       end
       return raw(a, b, out)
-    end)
+    end, raw, 2)
   end
 
   product("mm", function(g, a, b, nd) return nd[1] and g:mm(b:t()) or nil, nd[2] and a:t():mm(g) or nil end)
@@ -74,6 +74,6 @@ return function(tide, A, install)
       end
       return raw(c, a, b, opts, alpha, out)
     end
-    install("addmm", addmm)
+    install("addmm", addmm, raw, 3)
   end
 end

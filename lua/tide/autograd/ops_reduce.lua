@@ -87,7 +87,7 @@ return function(tide, A, install)
       end
       return raw(x, dim, opts)
     end
-    install(name, f)
+    install(name, f, raw, 1)
   end
 
   reduction("sum", function(g) return g end)
@@ -142,7 +142,7 @@ return function(tide, A, install)
       end
       return raw(x, p, dim, opts)
     end
-    install("norm", f)
+    install("norm", f, raw, 1)
   end
 
   -- max/min with a dim: values and indices; only the values carry gradients
@@ -166,7 +166,7 @@ return function(tide, A, install)
       end
       return raw(x, dim, opts)
     end
-    install(name, f)
+    install(name, f, raw, 1)
   end
   -- the elementwise form max(a, b) goes through maximum (wrapped in ops.lua)
   for _, name in ipairs({ "max", "min" }) do
@@ -192,7 +192,7 @@ return function(tide, A, install)
         end)
       end
       return raw(x, dim, opts)
-    end)
+    end, raw, 1)
     local rawp = tide.cumprod
     install("cumprod", function(x, dim, opts)
       if needs(x) and opts == nil and type(dim) == "number" then
@@ -204,7 +204,7 @@ return function(tide, A, install)
         end)
       end
       return rawp(x, dim, opts)
-    end)
+    end, rawp, 1)
   end
   methods.sum = tide.sum
 end

@@ -24,7 +24,7 @@ return function(tide, A, install)
         return record(name, y, { x }, function(g) return g:reshape(x.shape) end)
       end
       return raw(x, ...)
-    end)
+    end, raw, 1)
   end
 
   do
@@ -32,23 +32,23 @@ return function(tide, A, install)
     install("clone", function(x, ...)
       if needs(x) then return record("clone", raw(x, ...), { x }, function(g) return g end) end
       return raw(x, ...)
-    end)
+    end, raw, 1)
     local raw_to = methods.to
-    methods.to = function(x, dtype)
+    methods.to = A.guard(raw_to, function(x, dtype)
       if needs(x) and (dtype == "float32" or dtype == "float64") then
         local y = raw_to(x, dtype)
         if y == x then return y end -- already that dtype: the tensor itself
         return record("to", y, { x }, function(g) return g end)
       end
       return raw_to(x, dtype)
-    end
+    end, 1)
     methods.type_as = function(x, o) return x:to(o.dtype) end
     -- expand: the engine sums the gradient back to the input's shape
     local raw_exp = methods.expand
     install("expand", function(x, ...)
       if needs(x) then return record("expand", raw_exp(x, ...), { x }, function(g) return g end) end
       return raw_exp(x, ...)
-    end)
+    end, raw_exp, 1)
   end
 
   do
@@ -66,19 +66,19 @@ return function(tide, A, install)
         return record("permute", y, { x }, function(g) return g:permute(inv) end)
       end
       return raw(x, ...)
-    end)
+    end, raw, 1)
     local raw_tr = methods.transpose
     install("transpose", function(x, d0, d1)
       if needs(x) then
         return record("transpose", raw_tr(x, d0, d1), { x }, function(g) return g:transpose(d0, d1) end)
       end
       return raw_tr(x, d0, d1)
-    end)
+    end, raw_tr, 1)
     local raw_t = methods.t
-    methods.t = function(x)
+    methods.t = A.guard(raw_t, function(x)
       if needs(x) then return record("t", raw_t(x), { x }, function(g) return g:t() end) end
       return raw_t(x)
-    end
+    end, 1)
   end
 
   -- region views
@@ -94,7 +94,7 @@ return function(tide, A, install)
         end)
       end
       return raw(x, ...)
-    end)
+    end, raw, 1)
   end
   region("narrow", methods.narrow)
   region("slice", methods.slice)
@@ -104,16 +104,17 @@ return function(tide, A, install)
   do
     local apply_index = tensor.apply_index
     local old_index = Tensor.__index
+    local function recorded_index(t, k)
+      local r = apply_index(t, k, "index")
+      return record("index", r, { t }, function(g)
+        local gx = tide.zeros_like(t)
+        apply_index(gx, k, "index"):copy_(g)
+        return gx
+      end)
+    end
     Tensor.__index = function(t, k)
       local tk = type(k)
-      if (tk == "number" or tk == "table") and needs(t) then
-        local r = apply_index(t, k, "index")
-        return record("index", r, { t }, function(g)
-          local gx = tide.zeros_like(t)
-          apply_index(gx, k, "index"):copy_(g)
-          return gx
-        end)
-      end
+      if (tk == "number" or tk == "table") and needs(t) then return recorded_index(t, k) end
       return old_index(t, k)
     end
   end
@@ -135,7 +136,7 @@ return function(tide, A, install)
         return parts
       end
       return raw(x, a, dim)
-    end)
+    end, raw, 1)
   end
 
   -- ---------------------------------------------------------------- joins
@@ -193,13 +194,15 @@ return function(tide, A, install)
   end
 
   -- ---------------------------------------------------------------- index ops
-  local function simple(name, fn_record)
+  -- ops whose fourth argument (src) can carry a gradient too
+  local SRC_AT_4 = { scatter = 14, scatter_add = 14, index_add = 14 }
+  local function simple(name, fn_record, k)
     local raw = tide[name]
     install(name, function(x, a, b, c, d)
       local r = fn_record(raw, x, a, b, c, d)
       if r ~= nil then return r end
       return raw(x, a, b, c, d)
-    end)
+    end, raw, k or SRC_AT_4[name] or 1)
   end
 
   simple("index_select", function(raw, x, dim, idx, out)
