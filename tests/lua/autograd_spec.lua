@@ -295,3 +295,36 @@ describe("autograd corner cases", function()
     assert.is_true(p:is_leaf())
   end)
 end)
+
+describe("autograd wrappers", function()
+  it("leave tensor ops compilable by LuaJIT when nothing requires grad", function()
+    local jutil = require("jit.util")
+    local aborts = {}
+    local traceerr = require("jit.vmdef").traceerr
+    -- "NYI" aborts: code the compiler cannot handle (a closure-holding wrapper, varargs)
+    local function on_trace(what, _, func, pc, code, info_)
+      if what == "abort" then
+        local msg = traceerr[code] or tostring(code)
+        local ok, full = pcall(string.format, msg, info_)
+        if ok then msg = full end
+        if msg:find("NYI", 1, true) then
+          local info = jutil.funcinfo(func, pc)
+          aborts[#aborts + 1] = tostring(info.source) .. " (" .. tostring(info.loc) .. "): " .. msg
+        end
+      end
+    end
+    jit.attach(on_trace, "trace")
+    local a, b, o = tide.rand(16), tide.rand(16), tide.rand(16)
+    for _ = 1, 3000 do
+      tide.add(a, b, o)
+      local s = a:sum(1)
+      tide.mul(a, 2, o)
+      tide.exp(a, o)
+      local v = a:view(4, 4):transpose(1, 2)
+    end
+    jit.attach(on_trace)
+    for _, where in ipairs(aborts) do
+      assert.is_nil(where:find("lua/tide/autograd/", 1, true), "a trace aborted in " .. where)
+    end
+  end)
+end)

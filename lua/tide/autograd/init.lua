@@ -73,31 +73,38 @@ end
 -- 23: the second and third) requires grad, and only then slow, which records. The fast function
 -- holds no closure of its own: LuaJIT does not compile functions whose arguments a closure
 -- captures (their tail calls must close upvalues), and every tensor op passes through here.
+-- Arguments are passed as five fixed ones (varargs abort traces too); k = "v" is the vararg
+-- form for ops that count their arguments (view(t, 2, 3) and the like), checking the first.
 function M.guard(raw, slow, k)
   if k == nil or k == 1 then
+    return function(x, a, b, c, d)
+      if enabled and req(x) then return slow(x, a, b, c, d) end
+      return raw(x, a, b, c, d)
+    end
+  elseif k == 2 then
+    return function(x, y, a, b, c)
+      if enabled and (req(x) or req(y)) then return slow(x, y, a, b, c) end
+      return raw(x, y, a, b, c)
+    end
+  elseif k == 3 then
+    return function(x, y, z, a, b, c)
+      if enabled and (req(x) or req(y) or req(z)) then return slow(x, y, z, a, b, c) end
+      return raw(x, y, z, a, b, c)
+    end
+  elseif k == 14 then
+    return function(x, a, b, y, c)
+      if enabled and (req(x) or req(y)) then return slow(x, a, b, y, c) end
+      return raw(x, a, b, y, c)
+    end
+  elseif k == 23 then
+    return function(a, x, y, b)
+      if enabled and (req(x) or req(y)) then return slow(a, x, y, b) end
+      return raw(a, x, y, b)
+    end
+  elseif k == "v" then
     return function(x, ...)
       if enabled and req(x) then return slow(x, ...) end
       return raw(x, ...)
-    end
-  elseif k == 2 then
-    return function(a, b, ...)
-      if enabled and (req(a) or req(b)) then return slow(a, b, ...) end
-      return raw(a, b, ...)
-    end
-  elseif k == 3 then
-    return function(a, b, c, ...)
-      if enabled and (req(a) or req(b) or req(c)) then return slow(a, b, c, ...) end
-      return raw(a, b, c, ...)
-    end
-  elseif k == 14 then
-    return function(a, b, c, d, ...)
-      if enabled and (req(a) or req(d)) then return slow(a, b, c, d, ...) end
-      return raw(a, b, c, d, ...)
-    end
-  elseif k == 23 then
-    return function(a, b, c, ...)
-      if enabled and (req(b) or req(c)) then return slow(a, b, c, ...) end
-      return raw(a, b, c, ...)
     end
   end
   error("guard: unknown argument check " .. tostring(k))

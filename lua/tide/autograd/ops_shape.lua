@@ -24,7 +24,7 @@ return function(tide, A, install)
         return record(name, y, { x }, function(g) return g:reshape(x.shape) end)
       end
       return raw(x, ...)
-    end, raw, 1)
+    end, raw, (name == "view" or name == "reshape") and "v" or 1)
   end
 
   do
@@ -32,7 +32,7 @@ return function(tide, A, install)
     install("clone", function(x, ...)
       if needs(x) then return record("clone", raw(x, ...), { x }, function(g) return g end) end
       return raw(x, ...)
-    end, raw, 1)
+    end, raw, "v")
     local raw_to = methods.to
     methods.to = A.guard(raw_to, function(x, dtype)
       if needs(x) and (dtype == "float32" or dtype == "float64") then
@@ -48,7 +48,7 @@ return function(tide, A, install)
     install("expand", function(x, ...)
       if needs(x) then return record("expand", raw_exp(x, ...), { x }, function(g) return g end) end
       return raw_exp(x, ...)
-    end, raw_exp, 1)
+    end, raw_exp, "v")
   end
 
   do
@@ -66,7 +66,7 @@ return function(tide, A, install)
         return record("permute", y, { x }, function(g) return g:permute(inv) end)
       end
       return raw(x, ...)
-    end, raw, 1)
+    end, raw, "v")
     local raw_tr = methods.transpose
     install("transpose", function(x, d0, d1)
       if needs(x) then
@@ -148,6 +148,13 @@ return function(tide, A, install)
     return false
   end
   local function norm_dim(d, nd) return d < 0 and nd + d + 1 or d end
+  -- cat / stack take a list of tensors: the guard looks into it
+  local function list_guard(raw, slow)
+    return function(ts, dim, out)
+      if any_needs(ts) then return slow(ts, dim, out) end
+      return raw(ts, dim, out)
+    end
+  end
 
   do
     local raw = tide.cat
@@ -172,10 +179,11 @@ return function(tide, A, install)
       end
       return raw(ts, dim, out)
     end
+    cat = list_guard(raw, cat)
     tide.cat, tide.concat, tide.concatenate = cat, cat, cat
 
     local raw_stack = tide.stack
-    tide.stack = function(ts, dim, out)
+    tide.stack = list_guard(raw_stack, function(ts, dim, out)
       if out == nil and any_needs(ts) then
         local y = raw_stack(ts, dim)
         local inputs = {}
@@ -190,7 +198,7 @@ return function(tide, A, install)
         end)
       end
       return raw_stack(ts, dim, out)
-    end
+    end)
   end
 
   -- ---------------------------------------------------------------- index ops
