@@ -47,12 +47,13 @@ case "${1:-run}" in
     ;;
   test)
     install_missing "${BUILD_DEPS[@]}" "${TEST_DEPS[@]}"
+    # tests that need ../shared/data find it here (reported as pending / skipped without it)
+    TIDE_DATA=$(realpath -m "${TIDE_DATA:-../shared/data}"); export TIDE_DATA
     # AddressSanitizer + UndefinedBehaviorSanitizer build: every C test and spec
     build build-asan -DTIDE_SANITIZE=ON
     ctest --test-dir build-asan --output-on-failure -j "$JOBS"
     # the whole suite on the release build; its summary closes the run
     build build
-    TIDE_DATA=$(realpath -m "${TIDE_DATA:-../shared/data}"); export TIDE_DATA
     ctest --test-dir build --output-on-failure -j "$JOBS"
     ;;
   bench)

@@ -30,6 +30,8 @@ if(TIDE_LUA_TESTS)
     add_test(NAME lua_${name}
              COMMAND ${LUAJIT_EXE} ${BUSTED_EXE} --output=utfTerminal ${spec}
              WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+    # a spec whose every test is pending (its data set is absent) is reported as skipped
+    set_tests_properties(lua_${name} PROPERTIES SKIP_REGULAR_EXPRESSION "(^|\n)0 successes / 0 failures / 0 errors / [1-9][0-9]* pending")
     set_tests_properties(lua_${name} PROPERTIES LABELS "lua" ENVIRONMENT
       "${TIDE_SPEC_ENV};LUA_PATH=${TIDE_LUA_PATH};TIDE_BUILD_DIR=${CMAKE_BINARY_DIR};TIDE_SOURCE_DIR=${CMAKE_SOURCE_DIR};TIDE_FIXTURES=${CMAKE_SOURCE_DIR}/tests/fixtures;TIDE_EXE=$<TARGET_FILE:tide_cmd>;TIDE_STRUCT_SIZES=$<TARGET_FILE:struct_sizes>")
   endforeach()
