@@ -1,4 +1,4 @@
-"""The PyTorch side of bench/run_cnn.sh: the benchmark CNN of issue 3 trained on Fashion-MNIST.
+"""The PyTorch side of bench/run_cnn_vs_torch.sh: the benchmark CNN of issue 3 trained on Fashion-MNIST.
 
 Network: conv 32 3x3 pad 1, ReLU, maxpool 2, conv 64 3x3 pad 1, ReLU, maxpool 2,
 linear 3136->128, ReLU, linear 128->10; cross-entropy; Adam lr 1e-3; batch 64; 2 threads.
@@ -8,7 +8,7 @@ training images/s (every epoch's images over its wall time, loader included), in
 images/s over the test set (batch 1000, eval mode, no_grad), test accuracy after training,
 and the peak resident memory of the process.
 
-Usage: /usr/bin/python3 bench/cnn_peer.py [--epochs 2] [--threads 2] [--data DIR] [--limit N]
+Usage: /usr/bin/python3 bench/cnn_vs_torch_peer.py [--epochs 2] [--threads 2] [--data DIR] [--limit N]
 """
 import argparse
 import gzip

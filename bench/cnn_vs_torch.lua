@@ -1,5 +1,5 @@
--- bench/cnn.lua — Tide's side of bench/run_cnn.sh: the benchmark CNN of issue 3 on Fashion-MNIST,
--- the same network, optimiser, batch size and thread count as bench/cnn_peer.py (PyTorch).
+-- bench/cnn_vs_torch.lua — Tide's side of bench/run_cnn_vs_torch.sh: the benchmark CNN of issue 3 on Fashion-MNIST,
+-- the same network, optimiser, batch size and thread count as bench/cnn_vs_torch_peer.py (PyTorch).
 --
 -- Network: conv 32 3x3 pad 1, ReLU, maxpool 2, conv 64 3x3 pad 1, ReLU, maxpool 2,
 -- linear 3136->128, ReLU, linear 128->10; cross-entropy; Adam lr 1e-3; batch 64.
@@ -8,7 +8,7 @@
 -- accuracy, peak resident memory; with --memory also the resident and live tensor memory after
 -- each epoch.
 --
--- Usage: tide bench/cnn.lua [--epochs 2] [--threads 2] [--limit N] [--data DIR] [--memory]
+-- Usage: tide bench/cnn_vs_torch.lua [--epochs 2] [--threads 2] [--limit N] [--data DIR] [--memory]
 local tide = require("tide")
 local nn, F = tide.nn, tide.nn.functional
 local now = dofile((arg[0]:match("^(.*)/[^/]*$") or ".") .. "/clock.lua").now
