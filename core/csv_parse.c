@@ -31,8 +31,16 @@ int tide_csv_parse_bool(const char *p, int64_t n, uint8_t *v) {
     return 0;
 }
 
+/* Numbers may have spaces around them (pandas reads " 2 " as 2). */
+static inline const char *trim_spaces(const char *p, int64_t *n) {
+    while (*n > 0 && (p[0] == ' ' || p[0] == '\t')) p++, (*n)--;
+    while (*n > 0 && (p[*n - 1] == ' ' || p[*n - 1] == '\t')) (*n)--;
+    return p;
+}
+
 int tide_csv_parse_int(const char *p, int64_t n, int64_t *v) {
     int64_t i = 0;
+    p = trim_spaces(p, &n);
     int neg = 0;
     if (n > 0 && (p[0] == '-' || p[0] == '+')) {
         neg = p[0] == '-';
@@ -67,6 +75,7 @@ static const double pow10_exact[23] = { 1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,
 
 int tide_csv_parse_float(const char *p, int64_t n, double *v) {
     int64_t i = 0;
+    p = trim_spaces(p, &n);
     int neg = 0;
     if (n > 0 && (p[0] == '-' || p[0] == '+')) {
         neg = p[0] == '-';
