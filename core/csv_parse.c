@@ -231,8 +231,10 @@ int tide_csv_parse_datetime(const char *p, int64_t n, int64_t *ns) {
         }
     }
     if (i != n) return 0;
-    int64_t secs = tide_csv_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - off;
-    *ns = secs * 1000000000 + frac;
+    int64_t secs = tide_csv_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - off, v;
+    /* nanoseconds in int64 cover the years 1677 to 2262 (pandas' bounds too) */
+    if (__builtin_mul_overflow(secs, (int64_t)1000000000, &v) || __builtin_add_overflow(v, frac, &v)) return 0;
+    *ns = v;
     return 1;
 }
 

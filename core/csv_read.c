@@ -242,24 +242,25 @@ static int set_names(tide_csv *r, const fields *f, int header) {
             if (!s) return tide_fail(TIDE_ENOMEM, "csv read: out of memory");
             snprintf(s, 40, "Unnamed: %lld", (long long)c);
         }
-        r->names[c] = s;
-        /* duplicates become name.1, name.2, ... (pandas' mangling) */
-        for (int k = 1;; k++) {
-            int dup = 0;
-            for (int64_t j = 0; j < c && !dup; j++) dup = strcmp(r->names[j], r->names[c]) == 0;
-            if (!dup) break;
+        /* duplicates become name.1, name.2, ... (pandas' mangling); s is the base name */
+        for (int k = 0;; k++) {
             size_t l = strlen(s) + 24;
             char *t = malloc(l);
-            if (!t) return tide_fail(TIDE_ENOMEM, "csv read: out of memory");
-            snprintf(t, l, "%s.%d", s, k);
-            free(r->names[c]);
-            r->names[c] = t;
-            if (k == 1) {
-                s = strdup(s);
-                if (!s) return tide_fail(TIDE_ENOMEM, "csv read: out of memory");
+            if (!t) {
+                free(s);
+                return tide_fail(TIDE_ENOMEM, "csv read: out of memory");
             }
+            if (k == 0) snprintf(t, l, "%s", s);
+            else snprintf(t, l, "%s.%d", s, k);
+            int dup = 0;
+            for (int64_t j = 0; j < c && !dup; j++) dup = strcmp(r->names[j], t) == 0;
+            if (!dup) {
+                r->names[c] = t;
+                break;
+            }
+            free(t);
         }
-        if (r->names[c] != s) free(s);
+        free(s);
     }
     return 0;
 }

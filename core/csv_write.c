@@ -32,7 +32,7 @@ static int reserve(text *t, int64_t more) {
 }
 
 static void put(text *t, const char *s, int64_t n) {
-    if (reserve(t, n)) return;
+    if (n <= 0 || reserve(t, n)) return;
     memcpy(t->p + t->n, s, (size_t)n);
     t->n += n;
 }
