@@ -1,0 +1,31 @@
+/* tide/preprocess.h — column statistics for the preprocessing transformers (tide.preprocess):
+ * NaN-skipping per-column moments and quantiles, and nan_euclidean distances for k-NN
+ * imputation. Inputs are float64 [n, d] tensors of any strides; NaN marks a missing cell.
+ * Per-column results go to caller buffers of d (or d * nq) doubles. Functions return 0 (or a
+ * tensor) on success, nonzero (NULL) on failure with a message in tide_last_error().
+ */
+#ifndef TIDE_PREPROCESS_H
+#define TIDE_PREPROCESS_H
+
+#include "tide/tensor.h"
+
+/* x [n, d] -> per column j over its non-NaN cells: count[j]; mean[j]; var[j] (population
+ * variance, two-pass with scikit-learn's rounding correction); min[j]; max[j]; maxabs[j].
+ * A column without values gets count 0 and NaN elsewhere. Any pointer but count may be NULL. */
+int tide_preprocess_col_stats(const tide_tensor *x, double *count, double *mean, double *var, double *min,
+                              double *max, double *maxabs);
+
+/* x [n, d] -> out[j * nq + k] = quantile q[k] (in [0, 1]) of column j's non-NaN cells, linear
+ * interpolation between order statistics (NumPy's default method); NaN for an empty column. */
+int tide_preprocess_col_quantiles(const tide_tensor *x, const double *q, int nq, double *out);
+
+/* x [n, d] -> out[j] = the most frequent non-NaN value of column j (ties: the smallest, as
+ * scikit-learn's SimpleImputer); NaN for an empty column. */
+int tide_preprocess_col_mode(const tide_tensor *x, double *out);
+
+/* a [n, d], b [m, d] -> out [n, m]: scikit-learn's nan_euclidean_distances,
+ * sqrt(d / present * sum over coordinates present in both rows of (a - b)^2); NaN when no
+ * coordinate is present in both. out NULL allocates. */
+tide_tensor *tide_preprocess_nan_euclidean(const tide_tensor *a, const tide_tensor *b, tide_tensor *out);
+
+#endif

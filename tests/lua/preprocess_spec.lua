@@ -1,0 +1,145 @@
+-- tide.preprocess against scikit-learn 1.2 (fixtures from tests/gen/gen_preprocess.py, Titanic
+-- and Telco numeric columns): imputers, missing indicators, scalers and Normalizer — fitted
+-- attributes, output on the fit rows and on new rows, inverse_transform; JSON save -> load ->
+-- same output; bad input.
+local tide = require("tide")
+local H = require("spec_helpers")
+local P = require("tide.preprocess")
+local ref = H.fixture("preprocess")
+
+local TOL = 1e-9
+
+local function X_of(c, which) return H.tensor(ref.inputs[c.data][which], "float64") end
+
+local function near_list(got, want, what)
+  assert(#got == #want.data, what .. ": length " .. #got .. " vs " .. #want.data)
+  for i = 1, #got do
+    local a, b = got[i], want.data[i]
+    local ok = (b ~= b and a ~= a) or math.abs(a - b) <= TOL * math.max(1, math.abs(b))
+    assert(ok, string.format("%s[%d]: got %.17g, expected %.17g", what, i, a, b))
+  end
+end
+
+-- fit on the case's fit rows, compare outputs and attributes, then a JSON round trip
+local function check(name, cls, params, attrs, inverse)
+  local c = ref[name]
+  assert(c, "no fixture case " .. name)
+  local t = P[cls](params)
+  local X, Xn = X_of(c, "fit"), X_of(c, "new")
+  assert.are.equal(t, t:fit(X))
+  H.assert_matches(t:transform(X), c.out_fit, TOL, name .. " fit rows")
+  if c.out_new then H.assert_matches(t:transform(Xn), c.out_new, TOL, name .. " new rows") end
+  for _, a in ipairs(attrs or {}) do near_list(t.state[a], c[a], name .. "." .. a) end
+  if inverse then H.assert_matches(t:inverse_transform(t:transform(Xn)), c.inverse_new, TOL, name .. " inverse") end
+  local back = P.from_json(t:to_json())
+  local a, b = t:transform(Xn), back:transform(Xn)
+  assert.are.same(a.shape, b.shape)
+  assert(tide.where(a:isnan(), 0, a):eq(tide.where(b:isnan(), 0, b)):all(), name .. ": reloaded output differs")
+  assert(a:isnan():eq(b:isnan()):all(), name .. ": reloaded NaN positions differ")
+end
+
+describe("preprocess against scikit-learn 1.2", function()
+  for _, data in ipairs({ "titanic", "telco" }) do
+    describe(data, function()
+      it("StandardScaler", function()
+        check("standard_" .. data, "StandardScaler", nil, { "mean", "var", "scale" }, true)
+        check("standard_nomean_" .. data, "StandardScaler", { with_mean = false }, { "scale" })
+      end)
+      it("MinMaxScaler", function()
+        check("minmax_" .. data, "MinMaxScaler", nil, { "data_min", "data_max", "scale", "min" }, true)
+        check("minmax_clip_" .. data, "MinMaxScaler", { feature_range = { -1, 2 }, clip = true }, { "scale", "min" })
+      end)
+      it("RobustScaler", function()
+        check("robust_" .. data, "RobustScaler", nil, { "center", "scale" }, true)
+        check("robust_q_" .. data, "RobustScaler", { quantile_range = { 10, 90 }, unit_variance = true }, { "center", "scale" })
+        check("robust_nocenter_" .. data, "RobustScaler", { with_centering = false }, { "scale" })
+      end)
+      it("MaxAbsScaler", function()
+        check("maxabs_" .. data, "MaxAbsScaler", nil, { "max_abs", "scale" }, true)
+      end)
+      it("SimpleImputer", function()
+        for _, s in ipairs({ "mean", "median", "most_frequent" }) do
+          check("simple_" .. s .. "_" .. data, "SimpleImputer", { strategy = s }, { "statistics" })
+        end
+        check("simple_constant_" .. data, "SimpleImputer", { strategy = "constant", fill_value = -1.5 }, { "statistics" })
+        check("simple_indicator_" .. data, "SimpleImputer", { strategy = "median", add_indicator = true })
+      end)
+      it("MissingIndicator", function()
+        check("indicator_" .. data, "MissingIndicator")
+        check("indicator_all_" .. data, "MissingIndicator", { features = "all" })
+      end)
+      it("KNNImputer", function()
+        check("knn_" .. data, "KNNImputer", { n_neighbors = 5 })
+        check("knn_distance_" .. data, "KNNImputer", { n_neighbors = 3, weights = "distance", add_indicator = true })
+      end)
+      it("Normalizer", function()
+        for _, norm in ipairs({ "l1", "l2", "max" }) do
+          local c = ref["normalizer_" .. norm .. "_" .. data]
+          local X = H.tensor(c.X, "float64")
+          H.assert_matches(P.Normalizer({ norm = norm }):fit_transform(X), c.out, TOL, "Normalizer " .. norm)
+        end
+      end)
+    end)
+  end
+
+  it("SimpleImputer drops a column with no value (not with strategy constant)", function()
+    local c = ref.simple_empty_column
+    local X = H.tensor(c.X, "float64")
+    H.assert_matches(P.SimpleImputer():fit_transform(X), c.out, TOL, "mean")
+    H.assert_matches(P.SimpleImputer({ strategy = "constant" }):fit_transform(X), c.out_constant, TOL, "constant")
+  end)
+end)
+
+describe("preprocess contract", function()
+  it("get_params / set_params", function()
+    local s = P.StandardScaler({ with_mean = false })
+    assert.are.same({ with_mean = false, with_std = true }, s:get_params())
+    s:set_params({ with_std = false })
+    assert.is_false(s:get_params().with_std)
+    H.assert_error(function() s:set_params({ nope = 1 }) end, "StandardScaler", "unknown parameter 'nope'")
+    H.assert_error(function() P.SimpleImputer({ strategy = "avg" }) end, "SimpleImputer", "strategy")
+    H.assert_error(function() P.MinMaxScaler({ feature_range = { 1, 0 } }) end, "MinMaxScaler", "feature_range")
+  end)
+
+  it("saves to a file and loads back", function()
+    local X = tide.tensor({ { 1, 2 }, { 3, 0 / 0 }, { 5, 9 } }, "float64")
+    local path = os.tmpname()
+    P.RobustScaler():fit(X):save(path)
+    local r = P.load(path)
+    os.remove(path)
+    H.assert_matches(r:transform(tide.tensor({ { 3, 2 } }, "float64")), { shape = { 1, 2 }, data = { 0, -1 } }, 1e-12)
+  end)
+end)
+
+describe("preprocess bad input", function()
+  local X = tide.tensor({ { 1, 2 }, { 3, 0 / 0 }, { 5, 9 } }, "float64")
+  it("transform before fit", function()
+    H.assert_error(function() P.StandardScaler():transform(X) end, "StandardScaler.transform", "not fitted")
+    H.assert_error(function() P.KNNImputer():transform(X) end, "KNNImputer.transform", "not fitted")
+  end)
+  it("a different number of columns", function()
+    local s = P.MinMaxScaler():fit(X)
+    H.assert_error(function() s:transform(tide.zeros({ 2, 3 }, "float64")) end, "MinMaxScaler.transform", "3 columns", "fitted with 2")
+  end)
+  it("empty input and wrong types", function()
+    H.assert_error(function() P.StandardScaler():fit(tide.zeros({ 0, 2 }, "float64")) end, "StandardScaler.fit", "empty")
+    H.assert_error(function() P.StandardScaler():fit({}) end, "StandardScaler.fit", "empty")
+    H.assert_error(function() P.StandardScaler():fit("x") end, "StandardScaler.fit", "expected a tensor")
+    H.assert_error(function() P.StandardScaler():fit(tide.zeros({ 3 }, "float64")) end, "2-d")
+  end)
+  it("NaN where not allowed", function()
+    H.assert_error(function() P.Normalizer():fit(X) end, "Normalizer.fit", "NaN")
+  end)
+  it("missing values in a column that had none in fit", function()
+    local m = P.MissingIndicator():fit(X)
+    H.assert_error(function() m:transform(tide.tensor({ { 0 / 0, 1 } }, "float64")) end,
+      "MissingIndicator.transform", "column 1")
+    -- SimpleImputer fills them with the column's statistic
+    local s = P.SimpleImputer():fit(X)
+    H.assert_matches(s:transform(tide.tensor({ { 0 / 0, 0 / 0 } }, "float64")), { shape = { 1, 2 }, data = { 3, 5.5 } }, 1e-12)
+  end)
+  it("from_json of something else", function()
+    H.assert_error(function() P.from_json("{}") end, "from_json", "not a saved transformer")
+    H.assert_error(function() P.from_json('{"class":"Nope"}') end, "from_json", "unknown transformer class")
+  end)
+end)
