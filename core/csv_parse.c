@@ -438,9 +438,64 @@ static int parse_strings(column_job *j, scratch *s) {
     return 0;
 }
 
+/* Inference and conversion in one pass for the common numeric columns: cells are read as
+ * int64 while they all are, then as float64 (earlier ints converted: (double) of an int64 is
+ * correctly rounded, as strtod of its text). Returns 1 when the column is done, 0 when a cell
+ * is neither (or the first value is not a number): the caller then infers and parses. */
+static int try_numeric(column_job *j, scratch *s) {
+    const tide_csv *r = j->r;
+    int64_t nr = r->nrows, shape[1] = { nr };
+    tide_tensor *it = NULL, *ft = NULL;
+    int64_t *iv = NULL;
+    double *fv = NULL;
+    int any = 0;
+    for (int64_t row = 0; row < nr; row++) {
+        int64_t n;
+        const char *p = cell(r, row * r->ncols + j->col, &n, s);
+        if (!p) goto fallback;
+        if (is_na(r, p, n)) {
+            if (mark_missing(j, row)) goto fallback;
+            if (fv) fv[row] = NAN;
+            else if (iv) iv[row] = 0;
+            continue;
+        }
+        if (!any) {
+            any = 1;
+            int64_t t;
+            double d;
+            if (!tide_csv_parse_int(p, n, &t) && !tide_csv_parse_float(p, n, &d)) goto fallback;
+            it = tide_alloc("csv read", 1, shape, TIDE_INT64);
+            if (!it) goto fallback;
+            iv = tide_tensor_data_ptr(it);
+            for (int64_t k = 0; k < row; k++) iv[k] = 0; /* the missing cells before */
+        }
+        if (!fv) {
+            if (tide_csv_parse_int(p, n, iv + row)) continue;
+            ft = tide_alloc("csv read", 1, shape, TIDE_FLOAT64);
+            if (!ft) goto fallback;
+            fv = tide_tensor_data_ptr(ft);
+            const uint8_t *m = j->missing ? tide_tensor_data_ptr(j->missing) : NULL;
+            for (int64_t k = 0; k < row; k++) fv[k] = (m && m[k]) ? NAN : (double)iv[k];
+            tide_tensor_free(it);
+            it = NULL;
+        }
+        if (!tide_csv_parse_float(p, n, fv + row)) goto fallback;
+    }
+    if (!any) goto fallback; /* every cell missing: the general path gives float64 NaN */
+    j->type = fv ? TIDE_CSV_FLOAT64 : TIDE_CSV_INT64;
+    j->data = fv ? ft : it;
+    return 1;
+fallback:
+    tide_tensor_free(it);
+    tide_tensor_free(ft);
+    if (j->status) return 1; /* out of memory: reported */
+    return 0;
+}
+
 static void run_job(column_job *j) {
     const tide_csv *r = j->r;
     scratch s = { 0 };
+    if (j->type == TIDE_CSV_AUTO && try_numeric(j, &s)) goto out;
     if (j->type == TIDE_CSV_AUTO) j->type = infer(r, j->col, &s);
     int64_t nr = r->nrows, shape[1] = { nr };
     if (j->type == TIDE_CSV_STRING) {

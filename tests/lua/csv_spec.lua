@@ -146,6 +146,17 @@ describe("csv.read types", function()
     for i, w in ipairs(want) do assert.are.equal(w, value(r.columns[1], i)) end
     assert.are.equal("float64", r.columns[1].type)
   end)
+  it("numeric columns: int64 until a float, float64 until text, missing cells anywhere", function()
+    local r = read_text("a,b,c,d,e\nNA,1,1,1,NA\n1,NA,2,2,NA\n2,2.5,3.5,x,NA\n3,4,NA,4,NA\n")
+    assert.are.same({ "int64", "float64", "float64", "string", "float64" },
+      { r.columns[1].type, r.columns[2].type, r.columns[3].type, r.columns[4].type, r.columns[5].type })
+    assert.are.same({ 1, 2.5, 4 }, { value(r.columns[2], 1), value(r.columns[2], 3), value(r.columns[2], 4) })
+    assert.is_true(is_missing(r.columns[2], 2) and is_missing(r.columns[1], 1) and is_missing(r.columns[3], 4))
+    assert.are.same({ "1", "x" }, { value(r.columns[4], 1), value(r.columns[4], 3) })
+    local p = ptr(r.columns[2].data, "const double*")
+    assert.is_true(p[1] ~= p[1]) -- a missing float64 cell holds NaN
+    assert.are.equal(0, ptr(r.columns[1].data, "const int64_t*")[0]) -- a missing int64 cell holds 0
+  end)
   it("per-column overrides", function()
     local r = csv.read(FIXDIR .. "basic.csv", { types = { id = "float64", score = "string", ok = "string" } })
     assert.are.equal("float64", r.columns[1].type)
