@@ -42,6 +42,11 @@ int tide_csv_parse_int(const char *p, int64_t n, int64_t *v);
 int tide_csv_parse_float(const char *p, int64_t n, double *v);
 int tide_csv_parse_datetime(const char *p, int64_t n, int64_t *ns);
 
+/* Length of the longest valid UTF-8 prefix of p[0..n); p[0..n) copied to out (NULL: only
+ * measured) with each byte of an invalid sequence replaced by U+FFFD, returning the length. */
+int64_t tide_csv_utf8_valid_prefix(const uint8_t *p, int64_t n);
+int64_t tide_csv_utf8_replace(const uint8_t *p, int64_t n, uint8_t *out);
+
 /* Days since 1970-01-01 of a proleptic Gregorian date, and back. */
 int64_t tide_csv_days_from_civil(int64_t y, int64_t m, int64_t d);
 void tide_csv_civil_from_days(int64_t z, int64_t *y, int64_t *m, int64_t *d);

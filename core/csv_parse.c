@@ -281,7 +281,7 @@ static int is_na(const tide_csv *r, const char *p, int64_t n) {
 }
 
 /* Length of the longest valid UTF-8 prefix of p[0..n). */
-static int64_t utf8_valid_prefix(const uint8_t *p, int64_t n) {
+int64_t tide_csv_utf8_valid_prefix(const uint8_t *p, int64_t n) {
     int64_t i = 0;
     while (i < n) {
         while (i + 8 <= n) {
@@ -315,10 +315,10 @@ static int64_t utf8_valid_prefix(const uint8_t *p, int64_t n) {
 }
 
 /* Copy p[0..n) to out (NULL: only measure), each byte of an invalid sequence becoming U+FFFD. */
-static int64_t utf8_replace(const uint8_t *p, int64_t n, uint8_t *out) {
+int64_t tide_csv_utf8_replace(const uint8_t *p, int64_t n, uint8_t *out) {
     int64_t o = 0, i = 0;
     while (i < n) {
-        int64_t v = utf8_valid_prefix(p + i, n - i);
+        int64_t v = tide_csv_utf8_valid_prefix(p + i, n - i);
         if (out) memcpy(out + o, p + i, (size_t)v);
         o += v;
         i += v;
@@ -409,14 +409,14 @@ static int parse_strings(column_job *j, scratch *s) {
             if (mark_missing(j, row)) return -1;
             n = 0;
         } else {
-            int64_t v = utf8_valid_prefix((const uint8_t *)p, n);
+            int64_t v = tide_csv_utf8_valid_prefix((const uint8_t *)p, n);
             if (v < n) {
                 if (!r->replace_utf8) {
                     char msg[120];
                     snprintf(msg, sizeof msg, "invalid UTF-8 at byte %lld of the field", (long long)v + 1);
                     return job_fail(j, TIDE_EARG, row, "%s%s", msg, (int64_t)strlen(msg));
                 }
-                n = utf8_replace((const uint8_t *)p, n, NULL);
+                n = tide_csv_utf8_replace((const uint8_t *)p, n, NULL);
             }
         }
         total += n;
@@ -433,7 +433,7 @@ static int parse_strings(column_job *j, scratch *s) {
         const char *p = cell(r, row * r->ncols + j->col, &n, s);
         if (!p) return job_fail(j, TIDE_ENOMEM, -1, "out of memory%s%s", "", 0);
         if (want == n) memcpy(out + off[row], p, (size_t)n);
-        else utf8_replace((const uint8_t *)p, n, out + off[row]);
+        else tide_csv_utf8_replace((const uint8_t *)p, n, out + off[row]);
     }
     return 0;
 }

@@ -229,12 +229,30 @@ static char *field_text(const tide_csv *r, int64_t start, uint32_t fl) {
     return s;
 }
 
-static int set_names(tide_csv *r, const fields *f, int header) {
+static int set_names(tide_csv *r, const fields *f, int header, int64_t line) {
     r->names = calloc((size_t)r->ncols, sizeof *r->names);
     if (!r->names) return tide_fail(TIDE_ENOMEM, "csv read: out of memory");
     for (int64_t c = 0; c < r->ncols; c++) {
         char *s = header ? field_text(r, f->start[c], f->len[c]) : malloc(32);
         if (!s) return tide_fail(TIDE_ENOMEM, "csv read: out of memory");
+        if (header) {
+            int64_t n = (int64_t)strlen(s), v = tide_csv_utf8_valid_prefix((const uint8_t *)s, n);
+            if (v < n && !r->replace_utf8) {
+                free(s);
+                return TIDE_FAIL("csv read: %s line %lld: invalid UTF-8 in the name of column %lld", r->name,
+                                 (long long)line, (long long)c + 1);
+            }
+            if (v < n) {
+                char *t = malloc((size_t)tide_csv_utf8_replace((const uint8_t *)s, n, NULL) + 1);
+                if (!t) {
+                    free(s);
+                    return tide_fail(TIDE_ENOMEM, "csv read: out of memory");
+                }
+                t[tide_csv_utf8_replace((const uint8_t *)s, n, (uint8_t *)t)] = 0;
+                free(s);
+                s = t;
+            }
+        }
         if (!header) snprintf(s, 32, "col%lld", (long long)c + 1);
         else if (!s[0]) {
             free(s);
@@ -340,7 +358,7 @@ static int index_rows(tide_csv *r, const tide_csv_options *o) {
         goto done;
     }
     r->ncols = f.n;
-    if (set_names(r, &f, header)) {
+    if (set_names(r, &f, header, first_line)) {
         status = -1;
         goto done;
     }
