@@ -75,6 +75,8 @@ for data in ("titanic", "telco"):
     add(f"simple_indicator_{data}", data, impute.SimpleImputer(strategy="median", add_indicator=True))
     add(f"indicator_{data}", data, impute.MissingIndicator(), new=False)
     add(f"indicator_all_{data}", data, impute.MissingIndicator(features="all"))
+    add(f"power_{data}", data, P.PowerTransformer(), ("lambdas",), inverse=True)
+    add(f"power_nostd_{data}", data, P.PowerTransformer(standardize=False), ("lambdas",))
     add(f"knn_{data}", data + "_jitter", impute.KNNImputer(n_neighbors=5))
     # (scikit-learn 1.2's KNNImputer leaves the indicator columns out when X has no missing
     # cell, a bug Tide does not copy: these blocks all have missing cells)

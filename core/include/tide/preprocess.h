@@ -28,4 +28,14 @@ int tide_preprocess_col_mode(const tide_tensor *x, double *out);
  * coordinate is present in both. out NULL allocates. */
 tide_tensor *tide_preprocess_nan_euclidean(const tide_tensor *a, const tide_tensor *b, tide_tensor *out);
 
+/* Yeo-Johnson power transform. x [n, d] -> lambdas[j]: the lambda maximising the log-likelihood
+ * of column j's non-NaN cells, found as scikit-learn 1.2 does (scipy.optimize.brent with
+ * bracket (-2, 2), tol 1.48e-8; sums in NumPy's pairwise order so the search takes the same
+ * steps). A column with no value gets NaN. */
+int tide_preprocess_yeojohnson_lambdas(const tide_tensor *x, double *lambdas);
+
+/* x [n, d] -> out [n, d] (NULL allocates): the Yeo-Johnson transform of column j with
+ * lambdas[j] (inverse != 0: its inverse). NaN stays NaN. */
+tide_tensor *tide_preprocess_yeojohnson(const tide_tensor *x, const double *lambdas, int inverse, tide_tensor *out);
+
 #endif
