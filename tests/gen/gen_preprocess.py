@@ -83,6 +83,29 @@ for data in ("titanic", "telco"):
     add(f"knn_distance_{data}", data + "_jitter", impute.KNNImputer(n_neighbors=3, weights="distance", add_indicator=True),
         new=np.isnan(sets[data]["new"]).any())
 
+# Outlier rules (not in scikit-learn): NumPy transcription. Bounds from the fit rows, applied
+# to the new rows: flags, clipped values, rows kept by drop (1-based), counts per column.
+def outliers(X, Xn, method):
+    if method == "iqr":
+        q1, q3 = np.nanpercentile(X, [25, 75], axis=0)
+        lo, hi = q1 - 1.5 * (q3 - q1), q3 + 1.5 * (q3 - q1)
+    else:
+        m, sd = np.nanmean(X, axis=0), np.nanstd(X, axis=0)
+        lo, hi = m - 3 * sd, m + 3 * sd
+    with np.errstate(invalid="ignore"):
+        low, high = Xn < lo, Xn > hi
+    flags = low | high
+    return {"lower": lo, "upper": hi, "flags": flags.astype(np.float64), "clipped": np.where(low, lo, np.where(high, hi, Xn)),
+            "kept": (np.flatnonzero(~flags.any(axis=1)) + 1).astype(np.float64),
+            "below": low.sum(axis=0).astype(np.float64), "above": high.sum(axis=0).astype(np.float64)}
+
+
+for data in ("titanic", "telco"):
+    for method in ("iqr", "zscore"):
+        c = outliers(sets[data]["fit"], sets[data]["new"], method)
+        c["data"] = data
+        cases[f"outliers_{method}_{data}"] = c
+
 # Normalizer rejects NaN: rows without missing cells
 for data in ("titanic", "telco"):
     for norm in ("l1", "l2", "max"):

@@ -94,6 +94,30 @@ describe("preprocess against scikit-learn 1.2", function()
         check("knn_" .. data, "KNNImputer", { n_neighbors = 5 })
         check("knn_distance_" .. data, "KNNImputer", { n_neighbors = 3, weights = "distance", add_indicator = true })
       end)
+      it("OutlierFilter (IQR and z-score; flag, clip, drop)", function()
+        for _, method in ipairs({ "iqr", "zscore" }) do
+          local c = ref["outliers_" .. method .. "_" .. data]
+          local X, Xn = X_of(c, "fit"), X_of(c, "new")
+          local f = P.OutlierFilter({ method = method, action = "flag" }):fit(X)
+          near_list(f.state.lower, c.lower, method .. " lower")
+          near_list(f.state.upper, c.upper, method .. " upper")
+          H.assert_matches(f:transform(Xn):to("float64"), c.flags, 0, method .. " flags")
+          for j, col in ipairs(f.report.columns) do
+            assert.are.equal(c.below.data[j], col.below)
+            assert.are.equal(c.above.data[j], col.above)
+          end
+          f:set_params({ action = "clip" })
+          H.assert_matches(f:transform(Xn), c.clipped, TOL, method .. " clipped")
+          assert(f:report_string({ "a", "b", "c", "d", "e" }):find("clipped", 1, true))
+          f:set_params({ action = "drop" })
+          local kept = f:transform(Xn)
+          H.assert_matches(f.kept:to("float64"), c.kept, 0, method .. " kept rows")
+          assert.are.equal(Xn.shape[1] - #c.kept.data, f.report.rows_dropped)
+          assert.are.equal(#c.kept.data, kept.shape[1])
+          local back = P.from_json(f:to_json())
+          H.assert_matches(back:transform(Xn), { shape = kept.shape, data = H.flat(kept) }, 0, method .. " reloaded")
+        end
+      end)
       it("Normalizer", function()
         for _, norm in ipairs({ "l1", "l2", "max" }) do
           local c = ref["normalizer_" .. norm .. "_" .. data]
