@@ -122,3 +122,59 @@ cases["simple_empty_column"] = {"X": E, "out": impute.SimpleImputer().fit_transf
 fixture = {"sklearn_version": sklearn.__version__, "inputs": {k: {"fit": v["fit"], "new": v["new"]} for k, v in sets.items()}}
 fixture.update(cases)
 write_fixture(os.path.join(here, "..", "fixtures", "preprocess.lua"), fixture, "tests/gen/gen_preprocess.py")
+
+# ---------------------------------------------------------------- encoders (second fixture)
+# Categorical columns as Lua arrays (missing -> false): Titanic Sex, Embarked (2 missing),
+# Pclass (numbers); Telco gender, Contract, PaymentMethod, InternetService.
+def as_list(col):
+    return [False if (isinstance(v, float) and np.isnan(v)) else (int(v) if isinstance(v, (np.integer,)) else v) for v in col]
+
+
+tc = titanic[["Sex", "Embarked", "Pclass"]]
+kc = telco[["gender", "Contract", "PaymentMethod", "InternetService"]]
+# Titanic rows 0..199 hold neither missing Embarked cell (61, 829): take rows 0..59 + 60..119
+cat_sets = {
+    "titanic": {"names": list(tc.columns), "fit": tc.iloc[0:120], "new": tc.iloc[120:170]},
+    "telco": {"names": list(kc.columns), "fit": kc.iloc[0:120], "new": kc.iloc[120:170]},
+}
+assert tc.iloc[0:120]["Embarked"].isna().any()
+enc = {"inputs": {}}
+for k, v in cat_sets.items():
+    enc["inputs"][k] = {"names": v["names"], "fit": [as_list(v["fit"][c]) for c in v["names"]],
+                        "new": [as_list(v["new"][c]) for c in v["names"]]}
+
+
+def to_obj(df):
+    return df.astype(object).where(df.notna(), np.nan).to_numpy()
+
+
+def add_enc(name, data, est, unknown=None):
+    X, Xn = to_obj(cat_sets[data]["fit"]), to_obj(cat_sets[data]["new"])
+    est.fit(X)
+    c = {"data": data, "out_fit": np.asarray(est.transform(X), np.float64),
+         "out_new": np.asarray(est.transform(Xn), np.float64)}
+    if hasattr(est, "get_feature_names_out") and isinstance(est, P.OneHotEncoder):
+        c["names"] = list(est.get_feature_names_out(cat_sets[data]["names"]))
+    if unknown is not None:
+        U = Xn[:5].copy()
+        U[:, 0] = unknown
+        c["unknown_rows"] = [as_list(U[:, j]) for j in range(U.shape[1])]
+        c["out_unknown"] = np.asarray(est.transform(U), np.float64)
+    enc[name] = c
+
+
+for data in ("titanic", "telco"):
+    add_enc(f"onehot_{data}", data, P.OneHotEncoder(sparse_output=False))
+    add_enc(f"onehot_first_{data}", data, P.OneHotEncoder(sparse_output=False, drop="first"))
+    add_enc(f"onehot_binary_{data}", data, P.OneHotEncoder(sparse_output=False, drop="if_binary"))
+    add_enc(f"onehot_ignore_{data}", data, P.OneHotEncoder(sparse_output=False, handle_unknown="ignore"), unknown="ZZ")
+    add_enc(f"onehot_minfreq_{data}", data, P.OneHotEncoder(sparse_output=False, min_frequency=15,
+                                                            handle_unknown="infrequent_if_exist"), unknown="ZZ")
+    add_enc(f"onehot_minfrac_{data}", data, P.OneHotEncoder(sparse_output=False, min_frequency=0.2))
+    add_enc(f"onehot_maxcat_{data}", data, P.OneHotEncoder(sparse_output=False, max_categories=2,
+                                                           handle_unknown="infrequent_if_exist", drop="first"), unknown="ZZ")
+    add_enc(f"ordinal_{data}", data, P.OrdinalEncoder())
+    add_enc(f"ordinal_unknown_{data}", data, P.OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1),
+            unknown="ZZ")
+
+write_fixture(os.path.join(here, "..", "fixtures", "preprocess_encode.lua"), enc, "tests/gen/gen_preprocess.py")

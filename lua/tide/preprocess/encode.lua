@@ -1,0 +1,263 @@
+-- tide.preprocess encoders, equal to scikit-learn 1.2's: OneHotEncoder (handle_unknown error /
+-- ignore / infrequent_if_exist; drop first / if_binary; min_frequency / max_categories group
+-- rare categories into one "infrequent" column) and OrdinalEncoder (codes 0..k-1 as scikit-learn;
+-- unknown_value; missing -> encoded_missing_value). Input: see tide.preprocess.categories.
+-- Output: a float64 tensor. A missing cell is a category of its own (sorted last), as in
+-- scikit-learn.
+local ffi = require("ffi")
+local B = require("tide.preprocess.base")
+local Cat = require("tide.preprocess.categories")
+local core = require("tide._core")
+local tensor = require("tide.tensor")
+local raise = core.raise
+
+local M = {}
+
+-- cached categories (state holds them in JSON form)
+local function cats_of(self)
+  if not self._cats then
+    self._cats, self._index = {}, {}
+    for j, c in ipairs(self.state.categories) do
+      self._cats[j] = Cat.from_plain(c)
+      self._index[j] = Cat.index(self._cats[j])
+    end
+  end
+  return self._cats, self._index
+end
+
+local function check_width(op, self, cols)
+  if #cols ~= self.state.n_features_in then
+    raise(string.format("%s: X has %d columns, but the encoder was fitted with %d", op, #cols, self.state.n_features_in))
+  end
+end
+
+local function unknown_error(op, v, j, names)
+  raise(string.format("%s: found unknown category '%s' in column %s during transform", op, Cat.show(v),
+    names and names[j] and ("'" .. names[j] .. "'") or tostring(j)))
+end
+
+-- ---------------------------------------------------------------- OneHotEncoder
+M.OneHotEncoder = B.class("OneHotEncoder", { handle_unknown = "error", min_frequency = false,
+  max_categories = false }, function(self)
+  local p = self.params
+  B.one_of("OneHotEncoder", "handle_unknown", p.handle_unknown, { "error", "ignore", "infrequent_if_exist" })
+  if p.drop ~= nil then B.one_of("OneHotEncoder", "drop", p.drop, { "first", "if_binary" }) end
+  if p.min_frequency and (type(p.min_frequency) ~= "number" or p.min_frequency <= 0) then
+    raise("OneHotEncoder: min_frequency must be a count >= 1 or a fraction in (0, 1)")
+  end
+  if p.max_categories and (type(p.max_categories) ~= "number" or p.max_categories < 1 or p.max_categories % 1 ~= 0) then
+    raise("OneHotEncoder: max_categories must be an integer >= 1")
+  end
+  if p.drop and p.handle_unknown == "ignore" then
+    -- allowed by scikit-learn (unknown rows become all zeros like the dropped category); keep it
+  end
+end)
+M.OneHotEncoder._optional = { drop = true }
+local OH = M.OneHotEncoder
+
+-- scikit-learn's _identify_infrequent: 1-based category positions, or nil
+local function infrequent_of(p, counts, n)
+  local k = #counts
+  local mask = {}
+  local mf = p.min_frequency
+  for c = 1, k do
+    if mf then mask[c] = counts[c] < (mf >= 1 and mf or n * mf) else mask[c] = false end
+  end
+  local n_inf = 0
+  for c = 1, k do if mask[c] then n_inf = n_inf + 1 end end
+  local n_current = k - n_inf + 1
+  if p.max_categories and p.max_categories < n_current then
+    -- stable sort by count; the smallest k - max_categories + 1 become infrequent
+    local order = {}
+    for c = 1, k do order[c] = c end
+    table.sort(order, function(a, b)
+      if counts[a] ~= counts[b] then return counts[a] < counts[b] end
+      return a < b
+    end)
+    for t = 1, k - p.max_categories + 1 do mask[order[t]] = true end
+  end
+  local out = {}
+  for c = 1, k do if mask[c] then out[#out + 1] = c end end
+  return #out > 0 and out or nil
+end
+
+function OH:fit(X)
+  local op = "OneHotEncoder.fit"
+  local cols, n, names = Cat.read(op, X)
+  local p = self.params
+  local st = { n_features_in = #cols, names = names, categories = {}, infrequent = {}, map = {}, n_out = {}, drop = {} }
+  for j, vals in ipairs(cols) do
+    local cats, counts = Cat.unique(op, vals, j)
+    st.categories[j] = Cat.to_plain(cats)
+    local inf = (p.min_frequency or p.max_categories) and infrequent_of(p, counts, n) or nil
+    st.infrequent[j] = inf or {}
+    -- map[c]: output slot of category c (0-based within the feature), infrequent ones share the last
+    local is_inf = {}
+    for _, c in ipairs(inf or {}) do is_inf[c] = true end
+    local map, slot = {}, 0
+    for c = 1, #cats do
+      if not is_inf[c] then map[c] = slot; slot = slot + 1 end
+    end
+    local n_slots = slot
+    if inf then
+      for c in pairs(is_inf) do map[c] = n_slots end
+      n_slots = n_slots + 1
+    end
+    -- drop: the first slot, or (if_binary) the first of exactly two
+    local drop
+    if p.drop == "first" or (p.drop == "if_binary" and n_slots == 2) then drop = 0 end
+    st.drop[j] = drop == nil and -1 or drop
+    st.map[j] = map
+    st.n_out[j] = n_slots - (drop and 1 or 0)
+  end
+  self.state, self._cats = st, nil
+  return self
+end
+
+-- float64 [n, sum of n_out]: one 1 per feature (none for a dropped or ignored category)
+function OH:transform(X)
+  self:check_fitted("transform")
+  local op = "OneHotEncoder.transform"
+  local cols, n = Cat.read(op, X)
+  check_width(op, self, cols)
+  local st, p = self.state, self.params
+  local _, index = cats_of(self)
+  local width, offset = 0, {}
+  for j = 1, #cols do offset[j] = width; width = width + st.n_out[j] end
+  local out = tensor.zeros({ n, width }, "float64")
+  local po = out:data_ptr()
+  for j, vals in ipairs(cols) do
+    local idx, map, drop = index[j], st.map[j], st.drop[j]
+    local inf = st.infrequent[j]
+    local inf_slot = #inf > 0 and map[inf[1]] or nil
+    local off = offset[j]
+    for i = 1, n do
+      local c = idx[vals[i]]
+      local slot
+      if c then slot = map[c]
+      elseif p.handle_unknown == "error" then unknown_error(op, vals[i], j, st.names)
+      elseif p.handle_unknown == "infrequent_if_exist" then slot = inf_slot end
+      if slot and slot ~= drop then
+        if drop >= 0 and slot > drop then slot = slot - 1 end
+        po[(i - 1) * width + off + slot] = 1
+      end
+    end
+  end
+  return out
+end
+
+-- output column names: "<feature>_<category>", "<feature>_infrequent_sklearn"; features are
+-- the names given (or seen in fit) or x0, x1, ... as scikit-learn
+function OH:get_feature_names_out(names)
+  self:check_fitted("get_feature_names_out")
+  local st = self.state
+  names = names or st.names
+  local cats = cats_of(self)
+  local out = {}
+  for j = 1, st.n_features_in do
+    local f = names and names[j] or ("x" .. (j - 1))
+    local slots = {}
+    local is_inf = {}
+    for _, c in ipairs(st.infrequent[j]) do is_inf[c] = true end
+    for c, v in ipairs(cats[j]) do
+      if not is_inf[c] then slots[st.map[j][c] + 1] = f .. "_" .. Cat.show(v) end
+    end
+    if #st.infrequent[j] > 0 then slots[#slots + 1] = f .. "_infrequent_sklearn" end
+    for s, name in ipairs(slots) do
+      if s - 1 ~= st.drop[j] then out[#out + 1] = name end
+    end
+  end
+  return out
+end
+
+-- the categories of feature j (1-based) seen in fit, in output order; missing as "nan"
+function OH:categories(j)
+  self:check_fitted("categories")
+  local cats = cats_of(self)
+  local out = {}
+  for k, v in ipairs(cats[j]) do out[k] = v == Cat.MISSING and "nan" or v end
+  return out
+end
+
+-- ---------------------------------------------------------------- OrdinalEncoder
+M.OrdinalEncoder = B.class("OrdinalEncoder", { handle_unknown = "error", unknown_value = false,
+  encoded_missing_value = 0 / 0 }, function(self)
+  local p = self.params
+  B.one_of("OrdinalEncoder", "handle_unknown", p.handle_unknown, { "error", "use_encoded_value" })
+  if p.handle_unknown == "use_encoded_value" and type(p.unknown_value) ~= "number" then
+    raise("OrdinalEncoder: unknown_value must be a number (or NaN) when handle_unknown = 'use_encoded_value'")
+  end
+  if type(p.encoded_missing_value) ~= "number" then raise("OrdinalEncoder: encoded_missing_value must be a number") end
+end)
+local OE = M.OrdinalEncoder
+
+function OE:fit(X)
+  local op = "OrdinalEncoder.fit"
+  local cols, _, names = Cat.read(op, X)
+  local st = { n_features_in = #cols, names = names, categories = {} }
+  for j, vals in ipairs(cols) do
+    local cats = Cat.unique(op, vals, j)
+    st.categories[j] = Cat.to_plain(cats)
+    local uv = self.params.unknown_value
+    if self.params.handle_unknown == "use_encoded_value" and uv == uv and uv >= 0 and uv < #cats then
+      raise(string.format("%s: unknown_value %g is already the code of a category of column %d", op, uv, j))
+    end
+  end
+  self.state, self._cats = st, nil
+  return self
+end
+
+-- float64 [n, d]: codes 0..k-1 in sorted category order (scikit-learn's values)
+function OE:transform(X)
+  self:check_fitted("transform")
+  local op = "OrdinalEncoder.transform"
+  local cols, n = Cat.read(op, X)
+  check_width(op, self, cols)
+  local p, st = self.params, self.state
+  local cats, index = cats_of(self)
+  local d = #cols
+  local out = tensor.empty({ n, d }, "float64")
+  local po = out:data_ptr()
+  for j, vals in ipairs(cols) do
+    local idx = index[j]
+    for i = 1, n do
+      local v = vals[i]
+      local c = idx[v]
+      local code
+      if v == Cat.MISSING and (c or true) then
+        code = p.encoded_missing_value
+      elseif c then
+        code = c - 1
+      elseif p.handle_unknown == "error" then
+        unknown_error(op, v, j, st.names)
+      else
+        code = p.unknown_value
+      end
+      po[(i - 1) * d + j - 1] = code
+    end
+  end
+  return out
+end
+
+-- codes -> columns of categories (Lua arrays; unknown / missing codes -> false)
+function OE:inverse_transform(Xt)
+  self:check_fitted("inverse_transform")
+  Xt = B.matrix("OrdinalEncoder.inverse_transform", Xt, self.state.n_features_in)
+  local cats = cats_of(self)
+  local n, d = Xt.shape[1], Xt.shape[2]
+  local p = Xt:data_ptr()
+  local cols = {}
+  for j = 1, d do
+    local col = {}
+    for i = 1, n do
+      local code = p[(i - 1) * d + j - 1]
+      local v = code == code and cats[j][code + 1] or nil
+      if v == nil or v == Cat.MISSING then v = false end
+      col[i] = v
+    end
+    cols[j] = col
+  end
+  return cols
+end
+
+return M

@@ -1,0 +1,82 @@
+-- tide.preprocess encoders against scikit-learn 1.2 (fixtures from tests/gen/gen_preprocess.py,
+-- Titanic and Telco categorical columns): OneHotEncoder (drop, unknown handling, infrequent
+-- grouping, feature names) and OrdinalEncoder; JSON round trips; column tables of the
+-- tide.csv contract as input; bad input.
+local tide = require("tide")
+local H = require("spec_helpers")
+local P = require("tide.preprocess")
+local ref = H.fixture("preprocess_encode")
+
+local function same(t, want, what) H.assert_matches(t, want, 0, what) end
+
+local function check(name, cls, params)
+  local c = ref[name]
+  assert(c, "no fixture case " .. name)
+  local inp = ref.inputs[c.data]
+  local e = P[cls](params)
+  assert.are.equal(e, e:fit(inp.fit))
+  same(e:transform(inp.fit), c.out_fit, name .. " fit rows")
+  same(e:transform(inp.new), c.out_new, name .. " new rows")
+  if c.names then assert.are.same(c.names, e:get_feature_names_out(inp.names)) end
+  if c.unknown_rows then same(e:transform(c.unknown_rows), c.out_unknown, name .. " unknown rows") end
+  local back = P.from_json(e:to_json())
+  same(back:transform(inp.new), c.out_new, name .. " reloaded")
+  return e
+end
+
+describe("encoders against scikit-learn 1.2", function()
+  for _, data in ipairs({ "titanic", "telco" }) do
+    it("OneHotEncoder on " .. data, function()
+      check("onehot_" .. data, "OneHotEncoder")
+      check("onehot_first_" .. data, "OneHotEncoder", { drop = "first" })
+      check("onehot_binary_" .. data, "OneHotEncoder", { drop = "if_binary" })
+      check("onehot_ignore_" .. data, "OneHotEncoder", { handle_unknown = "ignore" })
+      check("onehot_minfreq_" .. data, "OneHotEncoder", { min_frequency = 15, handle_unknown = "infrequent_if_exist" })
+      check("onehot_minfrac_" .. data, "OneHotEncoder", { min_frequency = 0.2 })
+      check("onehot_maxcat_" .. data, "OneHotEncoder", { max_categories = 2, handle_unknown = "infrequent_if_exist", drop = "first" })
+    end)
+    it("OrdinalEncoder on " .. data, function()
+      check("ordinal_" .. data, "OrdinalEncoder")
+      local e = check("ordinal_unknown_" .. data, "OrdinalEncoder", { handle_unknown = "use_encoded_value", unknown_value = -1 })
+      local inp = ref.inputs[data]
+      local back = e:inverse_transform(e:transform(inp.new))
+      for j, col in ipairs(inp.new) do
+        for i, v in ipairs(col) do assert.are.equal(v, back[j][i]) end
+      end
+    end)
+  end
+end)
+
+describe("encoder input forms", function()
+  it("takes tide.csv string column tables and 2-d tensors", function()
+    local s = "maleFfemale"
+    local bytes = tide.tensor({ s:byte(1, -1) }, "uint8")
+    local col = { name = "sex", type = "string", offsets = tide.tensor({ 0, 4, 5, 11 }, "int64"), bytes = bytes,
+      missing = tide.tensor({ false, true, false }, "bool") }
+    local e = P.OneHotEncoder():fit({ names = { "sex" }, columns = { col } })
+    assert.are.same({ "sex_female", "sex_male", "sex_nan" }, e:get_feature_names_out())
+    same(e:transform({ col }), { shape = { 3, 3 }, data = { 0, 1, 0, 0, 0, 1, 1, 0, 0 } }, "string column")
+    local o = P.OrdinalEncoder():fit(tide.tensor({ { 3, 1 }, { 1, 1 }, { 2, 0 / 0 } }, "float64"))
+    same(o:transform(tide.tensor({ { 2, 1 } }, "float64")), { shape = { 1, 2 }, data = { 1, 0 } }, "tensor input")
+  end)
+end)
+
+describe("encoder bad input", function()
+  local X = { { "a", "b", "a" }, { "x", "y", "x" } }
+  it("a category never seen in fit", function()
+    local e = P.OneHotEncoder():fit(X)
+    H.assert_error(function() e:transform({ { "c" }, { "x" } }) end, "OneHotEncoder.transform", "unknown category 'c'", "column 1")
+    local o = P.OrdinalEncoder():fit({ names = { "letter", "other" }, columns = X })
+    H.assert_error(function() o:transform({ { "a" }, { "q" } }) end, "OrdinalEncoder.transform", "'q'", "'other'")
+  end)
+  it("transform before fit, wrong width, empty, mixed types", function()
+    H.assert_error(function() P.OneHotEncoder():transform(X) end, "OneHotEncoder.transform", "not fitted")
+    local e = P.OneHotEncoder():fit(X)
+    H.assert_error(function() e:transform({ { "a" } }) end, "1 columns", "fitted with 2")
+    H.assert_error(function() P.OneHotEncoder():fit({}) end, "OneHotEncoder.fit", "empty")
+    H.assert_error(function() P.OneHotEncoder():fit({ { "a", 1 } }) end, "mixes strings and numbers")
+    H.assert_error(function() P.OneHotEncoder():fit({ { "a", "b" }, { "x" } }) end, "column 2 has 1 rows")
+    H.assert_error(function() P.OneHotEncoder({ drop = "last" }) end, "OneHotEncoder", "drop")
+    H.assert_error(function() P.OrdinalEncoder({ handle_unknown = "use_encoded_value" }) end, "unknown_value")
+  end)
+end)
