@@ -255,7 +255,7 @@ function Column:take0(idx)
   local anyneg = neg:sum() > 0
   local missing
   if self.missing then
-    local safe = anyneg and idx:clamp(0, math.huge) or idx
+    local safe = anyneg and idx:masked_fill(neg, 0) or idx
     missing = self.missing:index_select(1, safe + 1)
     if anyneg then missing = missing:logical_or(neg) end
   elseif anyneg then
@@ -272,7 +272,7 @@ function Column:take0(idx)
   if self.n == 0 then
     data = t.zeros({ m }, self.data.dtype)
   else
-    local safe = anyneg and idx:clamp(0, math.huge) or idx
+    local safe = anyneg and idx:masked_fill(neg, 0) or idx
     data = self.data:index_select(1, safe + 1)
   end
   if missing and self.type == "float64" then data:masked_fill_(missing, 0 / 0) end

@@ -161,7 +161,7 @@ return function(M, Frame, colmod)
       if cr:numel() == 0 then
         rows = code
       else
-        rows = cr:index_select(1, code:clamp(0, math.huge) + 1):masked_fill(nan, -1)
+        rows = cr:index_select(1, code:masked_fill(nan, 0) + 1):masked_fill(nan, -1)
       end
     end
     return c:take0(rows):renamed(name)
