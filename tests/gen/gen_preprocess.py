@@ -177,4 +177,94 @@ for data in ("titanic", "telco"):
     add_enc(f"ordinal_unknown_{data}", data, P.OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1),
             unknown="ZZ")
 
+
+# TargetEncoder: scikit-learn 1.2 has none; this is a NumPy transcription of scikit-learn 1.3's
+# definition (sklearn/preprocessing/_target_encoder.py and _target_encoder_fast.pyx) with Tide's
+# fold assignment (splitmix64 + Fisher-Yates shuffle, KFold fold sizes).
+M64 = (1 << 64) - 1
+
+
+def folds(n, k, shuffle, seed):
+    order = list(range(n))
+    if shuffle:
+        state = seed
+
+        def nxt():
+            nonlocal state
+            state = (state + 0x9E3779B97F4A7C15) & M64
+            z = state
+            z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
+            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
+            return z ^ (z >> 31)
+
+        for i in range(n - 1, 0, -1):
+            j = nxt() % (i + 1)
+            order[i], order[j] = order[j], order[i]
+    fold, pos = [0] * n, 0
+    for f in range(k):
+        size = n // k + (1 if f < n % k else 0)
+        for t in range(pos, pos + size):
+            fold[order[t]] = f
+        pos += size
+    return np.array(fold)
+
+
+def key(v):
+    return "\0nan" if v is None or (isinstance(v, float) and np.isnan(v)) else v
+
+
+def te_encodings(col, y, smooth):
+    """{category: encoding}, y_mean from rows (col, y): _fit_encoding_fast(_auto_smooth)."""
+    y_mean = np.mean(y)
+    cats = {}
+    for v, t in zip(col, y):
+        cats.setdefault(key(v), []).append(t)
+    enc = {}
+    if smooth == "auto":
+        y_var = np.var(y)
+        for c, ys in cats.items():
+            cnt, mean = 0.0, 0.0
+            for t in ys:
+                cnt += 1.0
+                mean += (t - mean) / cnt
+            ssd = sum((t - mean) ** 2 for t in ys)
+            lam = y_var * cnt / (y_var * cnt + ssd / cnt)
+            enc[c] = y_mean if np.isnan(lam) else lam * mean + (1 - lam) * y_mean
+    else:
+        for c, ys in cats.items():
+            enc[c] = (sum(ys) + smooth * y_mean) / (len(ys) + smooth)
+    return enc, y_mean
+
+
+def target_encode(X, y, Xn, smooth="auto", cv=5, shuffle=True, seed=0):
+    n, d = X.shape
+    fit_tr = np.empty((n, d))
+    fold = folds(n, cv, shuffle, seed)
+    for f in range(cv):
+        tr, te = np.flatnonzero(fold != f), np.flatnonzero(fold == f)
+        for j in range(d):
+            enc, m = te_encodings(X[tr, j], y[tr], smooth)
+            fit_tr[te, j] = [enc.get(key(v), m) for v in X[te, j]]
+    new = np.empty((Xn.shape[0], d))
+    for j in range(d):
+        enc, m = te_encodings(X[:, j], y, smooth)
+        new[:, j] = [enc.get(key(v), m) for v in Xn[:, j]]
+    return fit_tr, new
+
+
+ys = {"titanic": titanic["Survived"].to_numpy(np.float64),
+      "telco": (telco["Churn"] == "Yes").to_numpy(np.float64)}
+ys_cont = {"titanic": titanic["Fare"].to_numpy(np.float64), "telco": telco["MonthlyCharges"].to_numpy(np.float64)}
+for data in ("titanic", "telco"):
+    X, Xn = to_obj(cat_sets[data]["fit"]), to_obj(cat_sets[data]["new"])
+    n = X.shape[0]
+    off = cat_sets[data]["fit"].index[0]
+    for kind, yy in (("binary", ys[data]), ("continuous", ys_cont[data])):
+        y = yy[off:off + n]
+        for smooth in ("auto", 10.0):
+            ft, nw = target_encode(X, y, Xn, smooth=smooth, seed=42)
+            enc[f"target_{kind}_{smooth}_{data}".replace(".", "_")] = {"data": data, "y": y, "smooth": smooth,
+                                                                        "fit_transform": ft, "out_new": nw}
+enc["folds_12_5_0"] = folds(12, 5, True, 0) + 1
+
 write_fixture(os.path.join(here, "..", "fixtures", "preprocess_encode.lua"), enc, "tests/gen/gen_preprocess.py")

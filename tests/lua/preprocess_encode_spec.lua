@@ -47,6 +47,36 @@ describe("encoders against scikit-learn 1.2", function()
   end
 end)
 
+describe("TargetEncoder (scikit-learn 1.3's definition, NumPy transcription)", function()
+  it("Tide's folds match the transcription", function()
+    assert.are.same(ref.folds_12_5_0.data, require("tide.preprocess.target").folds(12, 5, true, 0))
+  end)
+  for _, data in ipairs({ "titanic", "telco" }) do
+    for _, kind in ipairs({ "binary", "continuous" }) do
+      for _, smooth in ipairs({ "auto", "10_0" }) do
+        it(kind .. " target, smooth " .. smooth .. ", " .. data, function()
+          local c = ref["target_" .. kind .. "_" .. smooth .. "_" .. data]
+          local inp = ref.inputs[data]
+          local y = H.tensor(c.y, "float64")
+          local e = P.TargetEncoder({ smooth = c.smooth, random_state = 42 })
+          H.assert_matches(e:fit_transform(inp.fit, y), c.fit_transform, 1e-12, "cross-fitted")
+          assert.are.equal(kind, e.state.target_type)
+          H.assert_matches(e:transform(inp.new), c.out_new, 1e-12, "new rows")
+          H.assert_matches(P.from_json(e:to_json()):transform(inp.new), c.out_new, 1e-12, "reloaded")
+        end)
+      end
+    end
+  end
+  it("bad input", function()
+    local X = { { "a", "b", "a", "b", "a", "b" } }
+    H.assert_error(function() P.TargetEncoder():fit(X) end, "TargetEncoder.fit", "y is required")
+    H.assert_error(function() P.TargetEncoder():fit(X, { 1, 0 }) end, "y has 2 values, X has 6 rows")
+    H.assert_error(function() P.TargetEncoder({ target_type = "binary" }):fit(X, { 1, 2, 3, 1, 2, 3 }) end, "exactly 2 values")
+    H.assert_error(function() P.TargetEncoder({ cv = 10 }):fit_transform(X, { 1, 0, 1, 0, 1, 0 }) end, "cv = 10")
+    H.assert_error(function() P.TargetEncoder():transform(X) end, "not fitted")
+  end)
+end)
+
 describe("encoder input forms", function()
   it("takes tide.csv string column tables and 2-d tensors", function()
     local s = "maleFfemale"
