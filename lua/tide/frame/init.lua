@@ -19,20 +19,23 @@ local Frame = {}
 local M = { Frame = Frame, Column = Column, NA = NA, types = colmod.types }
 
 -- ---------------------------------------------------------------- names and errors
--- Levenshtein distance, for "did you mean" hints.
+-- Edit distance with transpositions (optimal string alignment), for "did you mean" hints.
 local function distance(a, b)
   a, b = a:lower(), b:lower()
-  local prev = {}
-  for j = 0, #b do prev[j] = j end
+  local d = {}
+  for i = 0, #a do d[i] = { [0] = i } end
+  for j = 0, #b do d[0][j] = j end
   for i = 1, #a do
-    local cur = { [0] = i }
     for j = 1, #b do
-      local cost = a:sub(i, i) == b:sub(j, j) and 0 or 1
-      cur[j] = math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+      local cost = a:byte(i) == b:byte(j) and 0 or 1
+      local v = math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+      if i > 1 and j > 1 and a:byte(i) == b:byte(j - 1) and a:byte(i - 1) == b:byte(j) then
+        v = math.min(v, d[i - 2][j - 2] + 1)
+      end
+      d[i][j] = v
     end
-    prev = cur
   end
-  return prev[#b]
+  return d[#a][#b]
 end
 
 local function no_column(op, self, name)
@@ -42,7 +45,7 @@ local function no_column(op, self, name)
     if bd == nil or d < bd then best, bd = nm, d end
   end
   local hint = ""
-  if best and bd <= math.max(2, math.floor(#best / 3)) then hint = format(" (did you mean '%s'?)", best) end
+  if best and bd <= math.max(1, math.floor(#best / 3)) then hint = format(" (did you mean '%s'?)", best) end
   raise(format("%s: no column '%s'%s", op, tostring(name), hint))
 end
 
