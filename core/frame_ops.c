@@ -2,6 +2,7 @@
  * values), grouped aggregation (counting sort by group, then one pass per group), join index
  * pairs (right rows bucketed by key code), string gather / compare / parse. See tide/frame.h. */
 #include "tide/frame.h"
+#include "csv_internal.h"
 #include "internal.h"
 
 #include <math.h>
@@ -420,37 +421,35 @@ tide_tensor *tide_frame_str_compare(const tide_tensor *offsets, const tide_tenso
     return out;
 }
 
-tide_tensor *tide_frame_str_to_float(const tide_tensor *offsets, const tide_tensor *bytes, const tide_tensor *missing) {
+tide_tensor *tide_frame_str_parse(const tide_tensor *offsets, const tide_tensor *bytes, const tide_tensor *missing,
+                                  int32_t datetime) {
     const char *op = "astype";
     if (check_strings(op, offsets, bytes, missing)) return NULL;
     int64_t n = offsets->shape[0] - 1;
     int64_t shape[1] = {n};
-    tide_tensor *out = tide_alloc(op, 1, shape, TIDE_FLOAT64);
+    tide_tensor *out = tide_alloc(op, 1, shape, datetime ? TIDE_INT64 : TIDE_FLOAT64);
     if (!out) return NULL;
     double *r = (double *)tide_elem_ptr(out);
+    int64_t *ns = (int64_t *)tide_elem_ptr(out);
     const int64_t *off = (const int64_t *)tide_elem_ptr(offsets);
     const uint8_t *b = (const uint8_t *)tide_elem_ptr(bytes);
     const bool *miss = missing ? (const bool *)tide_elem_ptr(missing) : NULL;
-    char buf[128];
     for (int64_t i = 0; i < n; i++) {
         if (miss && miss[i]) {
-            r[i] = NAN;
+            if (datetime) ns[i] = 0;
+            else r[i] = NAN;
             continue;
         }
         int64_t l = off[i + 1] - off[i];
-        const uint8_t *p = b + off[i];
+        const char *p = (const char *)b + off[i];
         while (l > 0 && (*p == ' ' || *p == '\t')) p++, l--;
         while (l > 0 && (p[l - 1] == ' ' || p[l - 1] == '\t')) l--;
-        char *end = NULL;
-        if (l > 0 && l < (int64_t)sizeof buf) {
-            memcpy(buf, p, (size_t)l);
-            buf[l] = 0;
-            r[i] = strtod(buf, &end);
-        }
-        if (l <= 0 || l >= (int64_t)sizeof buf || end != buf + l) {
-            int64_t shown = l < 40 ? (l > 0 ? l : 0) : 40;
-            TIDE_FAIL("%s: cannot convert '%.*s' (row %lld) to a number", op, (int)shown, (const char *)p,
-                      (long long)i + 1);
+        /* the CSV reader's parsers: locale-independent, correctly rounded, blanks around allowed */
+        int ok = datetime ? tide_csv_parse_datetime(p, l, &ns[i]) : tide_csv_parse_float(p, l, &r[i]);
+        if (!ok) {
+            int shown = l < 40 ? (int)l : 40;
+            TIDE_FAIL("%s: cannot convert '%.*s' (row %lld) to a %s", op, shown, p, (long long)i + 1,
+                      datetime ? "datetime" : "number");
             tide_tensor_free(out);
             return NULL;
         }

@@ -237,6 +237,23 @@ describe("frame operations", function()
     column_equals(f.n:astype("string"), { "1", "2", "3", "4" }, 4, "to string")
   end)
 
+  it("datetime columns: parse, sort, aggregate, print", function()
+    local g = F.new({ { "d", { "2024-01-05", "2023-03-01 10:30:00", NA, "2023-03-01" } }, { "k", { 1, 2, 1, 2 } } })
+    g = g:with_column("d", g.d:astype("datetime"))
+    assert.are.equal("datetime", g.d.type)
+    local DAY = 86400e9
+    assert.are.equal(19727 * DAY, g.d:get(1)) -- 2024-01-05
+    local s = g:sort_values("d")
+    column_equals(s.k, { 2, 2, 1, 1 }, 4, "sorted k")
+    assert.is_nil(s.d:get(4))
+    local r = g:group_by("k"):agg({ d = "max" })
+    assert.are.equal("datetime", r.d.type)
+    assert.are.equal(19727 * DAY, r.d:get(1))
+    assert.truthy(tostring(g):find("2023-03-01 10:30:00", 1, true))
+    H.assert_error(function() return F.new({ { "d", { "2024-13-01" } } }).d:astype("datetime") end,
+      "astype: cannot convert '2024-13-01' (row 1) to a datetime")
+  end)
+
   it("concat rows promotes types", function()
     local a = F.new({ { "k", { "x", "y" } }, { "v", { 1, 2 } } })
     local b = F.new({ { "k", { "z", NA } }, { "v", { 0.5, NA } } })

@@ -55,8 +55,11 @@ tide_tensor *tide_frame_str_take(const tide_tensor *offsets, const tide_tensor *
 tide_tensor *tide_frame_str_compare(const tide_tensor *offsets, const tide_tensor *bytes, const char *s, int64_t len,
                                     int32_t cmp);
 
-/* Parse a string column as numbers -> float64 [n] (missing cells NaN, surrounding blanks
- * allowed). A value that is not a number fails naming its 1-based row and text. */
-tide_tensor *tide_frame_str_to_float(const tide_tensor *offsets, const tide_tensor *bytes, const tide_tensor *missing);
+/* Parse a string column -> float64 [n] numbers (datetime = 0; missing cells NaN) or int64 [n]
+ * nanoseconds since the Unix epoch (datetime != 0; ISO 8601 dates / date-times as tide.csv reads
+ * them; missing cells 0). Blanks around a value are allowed; a value that does not parse fails
+ * naming its 1-based row and text. */
+tide_tensor *tide_frame_str_parse(const tide_tensor *offsets, const tide_tensor *bytes, const tide_tensor *missing,
+                                  int32_t datetime);
 
 #endif

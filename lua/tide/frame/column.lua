@@ -406,14 +406,14 @@ function Column:astype(typ)
     return to_categorical(self)
   end
   if from == "string" then
-    if typ == "datetime" then raise(format("astype: column '%s': string to datetime is not supported (read it with tide.csv)", self.name)) end
-    local p = C.tide_frame_str_to_float(self.offsets._c, self.bytes._c, self.missing and self.missing._c or nil)
+    local dt = typ == "datetime"
+    local p = C.tide_frame_str_parse(self.offsets._c, self.bytes._c, self.missing and self.missing._c or nil, dt and 1 or 0)
     if p == nil then
       local msg = ffi.string(C.tide_last_error())
       C.tide_clear_error()
       raise(format("%s (column '%s')", msg, self.name))
     end
-    local c = make(self.name, "float64", self.n, { data = wrap(p), missing = self.missing })
+    local c = make(self.name, dt and "datetime" or "float64", self.n, { data = wrap(p), missing = self.missing })
     return c:astype(typ)
   end
   if typ == "string" then
