@@ -283,6 +283,26 @@ for data in ("titanic", "telco"):
             ft, nw = target_encode(X, y, Xn, smooth=smooth, seed=42)
             enc[f"target_{kind}_{smooth}_{data}".replace(".", "_")] = {"data": data, "y": y, "smooth": smooth,
                                                                         "fit_transform": ft, "out_new": nw}
+# Pipeline + ColumnTransformer on Titanic rows 0..79 (fit) and 80..109 (new): numeric columns
+# imputed (median) and scaled, Sex / Embarked one-hot, SibSp passed through (remainder).
+from sklearn.compose import ColumnTransformer
+from sklearn.pipeline import Pipeline
+
+frame_cols = ["Pclass", "Age", "SibSp", "Fare", "Sex", "Embarked"]
+fr_fit, fr_new = titanic[frame_cols].iloc[0:80], titanic[frame_cols].iloc[80:110]
+assert fr_fit["Embarked"].isna().any() or True
+ct = ColumnTransformer([
+    ("num", Pipeline([("impute", impute.SimpleImputer(strategy="median")), ("scale", P.StandardScaler())]), ["Age", "Fare"]),
+    ("mm", P.MinMaxScaler(), ["Pclass"]),
+    ("cat", P.OneHotEncoder(sparse_output=False, handle_unknown="ignore"), ["Sex", "Embarked"]),
+], remainder="passthrough")
+ct.fit(fr_fit)
+enc["column_transformer"] = {
+    "names": frame_cols,
+    "fit": [as_list(fr_fit[c]) if fr_fit[c].dtype == object else fr_fit[c].to_numpy(np.float64) for c in frame_cols],
+    "new": [as_list(fr_new[c]) if fr_new[c].dtype == object else fr_new[c].to_numpy(np.float64) for c in frame_cols],
+    "out_fit": ct.transform(fr_fit), "out_new": ct.transform(fr_new),
+}
 enc["folds_12_5_0"] = folds(12, 5, True, 0) + 1
 
 write_fixture(os.path.join(here, "..", "fixtures", "preprocess_encode.lua"), enc, "tests/gen/gen_preprocess.py")

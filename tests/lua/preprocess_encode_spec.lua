@@ -110,3 +110,87 @@ describe("encoder bad input", function()
     H.assert_error(function() P.OrdinalEncoder({ handle_unknown = "use_encoded_value" }) end, "unknown_value")
   end)
 end)
+
+-- a tide.csv-style column table from a fixture column (numbers: float64 with NaN; strings:
+-- offsets / bytes with a missing mask for false cells)
+local function column(name, v)
+  if v.shape then return { name = name, type = "float64", data = H.tensor(v, "float64") } end
+  local offsets, parts, missing, pos = { 0 }, {}, {}, 0
+  for i, s in ipairs(v) do
+    local text = s or ""
+    parts[i] = text
+    pos = pos + #text
+    offsets[i + 1] = pos
+    missing[i] = s == false
+  end
+  local all = table.concat(parts)
+  return { name = name, type = "string", offsets = tide.tensor(offsets, "int64"),
+    bytes = #all > 0 and tide.tensor({ all:byte(1, -1) }, "uint8") or tide.zeros({ 0 }, "uint8"),
+    missing = tide.tensor(missing, "bool") }
+end
+
+local function frame(names, cols)
+  local out = { names = names, columns = {} }
+  for j, c in ipairs(cols) do out.columns[j] = column(names[j], c) end
+  return out
+end
+
+describe("Pipeline and ColumnTransformer against scikit-learn 1.2", function()
+  local c = ref.column_transformer
+  local function build()
+    return P.ColumnTransformer({
+      { "num", P.Pipeline({ { "impute", P.SimpleImputer({ strategy = "median" }) }, { "scale", P.StandardScaler() } }), { "Age", "Fare" } },
+      { "mm", P.MinMaxScaler(), { "Pclass" } },
+      { "cat", P.OneHotEncoder({ handle_unknown = "ignore" }), { "Sex", "Embarked" } },
+    }, { remainder = "passthrough" })
+  end
+
+  it("on a frame of Titanic columns, by name, with the remainder passed through", function()
+    local ct = build()
+    local F, Fn = frame(c.names, c.fit), frame(c.names, c.new)
+    H.assert_matches(ct:fit_transform(F), c.out_fit, 1e-9, "fit_transform")
+    H.assert_matches(ct:transform(Fn), c.out_new, 1e-9, "new rows")
+    local back = P.from_json(ct:to_json())
+    local a = ct:transform(Fn)
+    H.assert_matches(back:transform(Fn), { shape = a.shape, data = H.flat(a) }, 0, "reloaded")
+    -- a category never seen in fit: all zeros in its one-hot block (handle_unknown = "ignore")
+    local odd = frame(c.names, c.new)
+    odd.columns[5] = column("Sex", (function()
+      local v = {}
+      for i = 1, #c.new[5] do v[i] = "other" end
+      return v
+    end)())
+    local o = ct:transform(odd)
+    assert.are.equal(0, o:narrow(2, 4, 2):abs():sum())
+  end)
+
+  it("selects columns by type and by index on tensors; get_params / set_params", function()
+    local ct = P.ColumnTransformer({
+      { "num", P.StandardScaler(), { type = "numeric" } },
+      { "cat", P.OrdinalEncoder(), { type = "string" } },
+    })
+    local out = ct:fit_transform(frame(c.names, c.fit))
+    assert.are.same({ 80, 6 }, out.shape)
+    local X = tide.tensor({ { 1, 2, 3 }, { 4, 5, 6 }, { 7, 8, 10 } }, "float64")
+    local t = P.ColumnTransformer({ { "s", P.MinMaxScaler(), { 3, 1 } } }):fit(X)
+    H.assert_matches(t:transform(X), { shape = { 3, 2 }, data = { 0, 0, 3 / 7, 0.5, 1, 1 } }, 1e-12, "by index")
+    local p = P.Pipeline({ { "imp", P.SimpleImputer() }, { "sc", P.StandardScaler() } })
+    assert.is_true(p:get_params().sc__with_mean)
+    p:set_params({ sc__with_mean = false })
+    assert.is_false(p:named_steps().sc.params.with_mean)
+    H.assert_error(function() p:set_params({ nope__x = 1 }) end, "Pipeline", "unknown parameter 'nope__x'")
+  end)
+
+  it("bad input names the step", function()
+    local ct = build()
+    local F = frame(c.names, c.fit)
+    ct:fit(F)
+    H.assert_error(function() ct:transform(frame({ "Pclass" }, { c.new[1] })) end, "ColumnTransformer.transform", "1 columns")
+    local bad = P.ColumnTransformer({ { "x", P.StandardScaler(), { "Nope" } } }, { names = { "a" } })
+    H.assert_error(function() bad:fit(tide.zeros({ 2, 1 }, "float64")) end, "no column named 'Nope'")
+    local p = P.Pipeline({ { "imp", P.SimpleImputer() }, { "norm", P.Normalizer() } })
+    H.assert_error(function() p:fit(tide.tensor({ { 1, 0 / 0 }, { 1 / 0, 2 } }, "float64")) end, "NaN or infinity", "step 2 'norm'")
+    H.assert_error(function() P.Pipeline({}):fit(1) end, "Pipeline")
+    H.assert_error(function() P.Pipeline({ { "a", P.StandardScaler() } }):transform(tide.zeros({ 1, 1 }, "float64")) end, "not fitted")
+  end)
+end)

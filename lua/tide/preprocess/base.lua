@@ -83,8 +83,12 @@ function Base:check_fitted(op)
 end
 
 -- The fitted transformer as a JSON text; B.from_json rebuilds it (same output).
+function Base:to_table()
+  return { class = self._name, params = self.params, state = self.state }
+end
+
 function Base:to_json()
-  return json.encode({ class = self._name, params = self.params, state = self.state }, "to_json", self._name)
+  return json.encode(self:to_table(), "to_json", self._name)
 end
 
 function Base:save(path)

@@ -141,12 +141,15 @@ function KN:fit(X)
 end
 
 -- saved state keeps the training rows (k-NN needs them) as a flat list
-function KN:to_json()
-  local st = self.state
-  if st then st.fit_X = { shape = self.fit_X.shape, data = B.flat(self.fit_X) } end
-  local text = B.Base.to_json(self)
-  if st then st.fit_X = nil end
-  return text
+function KN:to_table()
+  local t = B.Base.to_table(self)
+  if self.state then
+    local st = {}
+    for k, v in pairs(self.state) do st[k] = v end
+    st.fit_X = { shape = self.fit_X.shape, data = B.flat(self.fit_X) }
+    t.state = st
+  end
+  return t
 end
 
 function KN.from_table(t)
@@ -155,7 +158,9 @@ function KN.from_table(t)
   if t.state then
     local f = t.state.fit_X
     self.fit_X = tensor.tensor(f.data, "float64"):reshape(f.shape[1], f.shape[2])
-    t.state.fit_X = nil
+    local st = {}
+    for k, v in pairs(t.state) do if k ~= "fit_X" then st[k] = v end end
+    self.state = st
   end
   return self
 end

@@ -6,7 +6,7 @@
 local B = require("tide.preprocess.base")
 
 local M = {}
-for _, part in ipairs({ "tide.preprocess.impute", "tide.preprocess.scale", "tide.preprocess.power", "tide.preprocess.outliers", "tide.preprocess.encode", "tide.preprocess.target", "tide.preprocess.bin" }) do
+for _, part in ipairs({ "tide.preprocess.impute", "tide.preprocess.scale", "tide.preprocess.power", "tide.preprocess.outliers", "tide.preprocess.encode", "tide.preprocess.target", "tide.preprocess.bin", "tide.preprocess.compose" }) do
   for k, v in pairs(require(part)) do M[k] = v end
 end
 M.from_json, M.load = B.from_json, B.load
