@@ -6,6 +6,7 @@
 #include "internal.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -455,4 +456,84 @@ tide_tensor *tide_frame_str_parse(const tide_tensor *offsets, const tide_tensor 
         }
     }
     return out;
+}
+
+/* Python's repr of a double: the shortest round-tripping digits, fixed notation for decimal
+ * exponents -4 .. 15 (with ".0" for whole numbers), else "1.5e-05" / "1e+16". */
+static int repr_double(char *buf, size_t len, double v) {
+    if (isnan(v)) return snprintf(buf, len, "nan");
+    if (isinf(v)) return snprintf(buf, len, v < 0 ? "-inf" : "inf");
+    if (v == 0) return snprintf(buf, len, signbit(v) ? "-0.0" : "0.0");
+    char e[40];
+    int p = 1;
+    for (; p < 17; p++) {
+        snprintf(e, sizeof e, "%.*e", p - 1, v);
+        if (strtod(e, NULL) == v) break;
+    }
+    snprintf(e, sizeof e, "%.*e", p - 1, v);
+    int exp10 = atoi(strchr(e, 'e') + 1);
+    if (exp10 < -4 || exp10 >= 16) return snprintf(buf, len, "%s", e);
+    int dec = p - 1 - exp10;
+    if (dec <= 0) return snprintf(buf, len, "%.0f.0", v);
+    return snprintf(buf, len, "%.*f", dec, v);
+}
+
+tide_tensor *tide_frame_to_str(const tide_tensor *data, const tide_tensor *missing, tide_tensor **bytes_out) {
+    const char *op = "astype";
+    if (!data) {
+        TIDE_FAIL("%s: data is NULL", op);
+        return NULL;
+    }
+    int dt = data->dtype;
+    if (dt != TIDE_FLOAT64 && dt != TIDE_INT64 && dt != TIDE_BOOL) {
+        TIDE_FAIL("%s: to string takes float64, int64 or bool data, got %s", op, tide_dtype_name(dt));
+        return NULL;
+    }
+    if (check_vec(op, "data", data, dt)) return NULL;
+    int64_t n = data->shape[0];
+    if (missing && (check_vec(op, "missing", missing, TIDE_BOOL) || missing->shape[0] != n)) {
+        if (missing->shape[0] != n) TIDE_FAIL("%s: missing mask has %lld values for %lld", op, (long long)missing->shape[0], (long long)n);
+        return NULL;
+    }
+    if (!bytes_out) {
+        TIDE_FAIL("%s: bytes_out is NULL", op);
+        return NULL;
+    }
+    const bool *miss = missing ? (const bool *)tide_elem_ptr(missing) : NULL;
+    enum { W = 32 };
+    char *scratch = malloc((size_t)(n ? n : 1) * W);
+    int64_t s1[1] = {n + 1};
+    tide_tensor *offsets = scratch ? tide_alloc(op, 1, s1, TIDE_INT64) : NULL;
+    if (!offsets) {
+        free(scratch);
+        if (!scratch) tide_fail(TIDE_ENOMEM, "%s: out of memory", op);
+        return NULL;
+    }
+    int64_t *o = (int64_t *)tide_elem_ptr(offsets);
+    const char *base = tide_elem_ptr(data);
+    o[0] = 0;
+    for (int64_t i = 0; i < n; i++) {
+        char *b = scratch + i * W;
+        int k = 0;
+        if (!(miss && miss[i])) {
+            if (dt == TIDE_FLOAT64) k = repr_double(b, W, ((const double *)base)[i]);
+            else if (dt == TIDE_INT64) k = snprintf(b, W, "%lld", (long long)((const int64_t *)base)[i]);
+            else k = snprintf(b, W, ((const bool *)base)[i] ? "True" : "False");
+        }
+        if (k < 0) k = 0;
+        if (k >= W) k = W - 1;
+        o[i + 1] = o[i] + k;
+    }
+    int64_t s2[1] = {o[n]};
+    tide_tensor *bytes = tide_alloc(op, 1, s2, TIDE_UINT8);
+    if (!bytes) {
+        free(scratch);
+        tide_tensor_free(offsets);
+        return NULL;
+    }
+    uint8_t *out = (uint8_t *)tide_elem_ptr(bytes);
+    for (int64_t i = 0; i < n; i++) memcpy(out + o[i], scratch + i * W, (size_t)(o[i + 1] - o[i]));
+    free(scratch);
+    *bytes_out = bytes;
+    return offsets;
 }

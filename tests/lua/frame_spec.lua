@@ -210,6 +210,17 @@ describe("frame operations", function()
     assert.are.equal(0, f:filter(tide.zeros({ 4 }, "bool")):nrows())
   end)
 
+  it("assigning f[name] adds or replaces a column in place", function()
+    local g = F.new({ { "a", { 1, 2 } } })
+    g.b = { "x", "y" }
+    g["a"] = tide.tensor({ 0.5, 0.25 }, "float64")
+    assert.are.same({ "a", "b" }, g.names)
+    assert.are.equal(0.75, g.a:sum())
+    H.assert_error(function() g.c = { 1, 2, 3 } end, "frame: column 'c' has 3 rows, the frame 2")
+    g.b = nil
+    assert.are.same({ "a" }, g.names)
+  end)
+
   it("select, drop, rename, with_column", function()
     assert.are.same({ "n", "name" }, f:select({ "n", "name" }).names)
     assert.are.same({ "name", "n" }, f:drop("age").names)
@@ -235,6 +246,10 @@ describe("frame operations", function()
     assert.are.same({ "ann", "bo", "cy" }, c.categories)
     column_equals(c:astype("string"), { "ann", "bo", nil, "cy" }, 4, "categorical back")
     column_equals(f.n:astype("string"), { "1", "2", "3", "4" }, 4, "to string")
+    -- floats as pandas' astype(str) (Python repr), missing stays missing
+    local fl = F.new({ { "v", { 0.1, 2, 1e16, 1.5e-5, 1 / 3, NA } }, { "b", { true, false, true, true, true, true } } })
+    column_equals(fl.v:astype("string"), { "0.1", "2.0", "1e+16", "1.5e-05", "0.3333333333333333", nil }, 6, "floats")
+    column_equals(fl.b:astype("string"), { "True", "False", "True", "True", "True", "True" }, 6, "bools")
   end)
 
   it("datetime columns: parse, sort, aggregate, print", function()

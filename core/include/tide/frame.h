@@ -62,4 +62,9 @@ tide_tensor *tide_frame_str_compare(const tide_tensor *offsets, const tide_tenso
 tide_tensor *tide_frame_str_parse(const tide_tensor *offsets, const tide_tensor *bytes, const tide_tensor *missing,
                                   int32_t datetime);
 
+/* Numbers to text: data float64 / int64 / bool [n] -> offsets int64 [n + 1] (returned) and
+ * *bytes_out uint8 of a string column. Floats as Python's repr ("2.0", "0.1", "1e+16", "nan"),
+ * bools "True" / "False"; missing cells (mask may be NULL) give empty strings. */
+tide_tensor *tide_frame_to_str(const tide_tensor *data, const tide_tensor *missing, tide_tensor **bytes_out);
+
 #endif

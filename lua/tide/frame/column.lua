@@ -381,11 +381,13 @@ local function cat_to_string(self)
   return cats:take0(self.data:to("int64")):renamed(self.name)
 end
 
-local function number_text(v, typ)
-  if typ == "int64" then return format("%d", v) end
-  if typ == "bool" then return v and "True" or "False" end
-  if v == math.floor(v) and math.abs(v) < 1e16 then return format("%.1f", v) end
-  return format("%.17g", v)
+-- "2024-01-05 13:45:00" (UTC) from nanoseconds since the epoch; date only when date_only.
+function M.datetime_text(ns, date_only)
+  local sec = math.floor(ns / 1e9)
+  local frac = ns - sec * 1e9
+  local s = os.date("!%Y-%m-%d" .. (date_only and "" or " %H:%M:%S"), sec)
+  if not date_only and frac ~= 0 then s = s .. format(".%06d", math.floor(frac / 1e3)) end
+  return s
 end
 
 -- astype(type): float64 <-> int64 <-> bool, numbers <-> strings, strings <-> categorical,
@@ -417,12 +419,19 @@ function Column:astype(typ)
     return c:astype(typ)
   end
   if typ == "string" then
-    local vals = {}
-    for i = 1, self.n do
-      local v = self:get(i)
-      vals[i] = v == nil and M.NA or number_text(v, from)
+    if from == "datetime" then
+      local vals = {} -- datetimes are rare as text; formatted per cell
+      for i = 1, self.n do
+        local v = self:get(i)
+        vals[i] = v == nil and M.NA or M.datetime_text(v, false)
+      end
+      return strings_from_lua(self.name, vals, self.n)
     end
-    return strings_from_lua(self.name, vals, self.n)
+    local bo = ffi.new("tide_tensor*[1]")
+    local p = C.tide_frame_to_str(self.data._c, self.missing and self.missing._c or nil, bo)
+    if p == nil then raise_c() end
+    local offsets = wrap(p)
+    return make(self.name, "string", self.n, { offsets = offsets, bytes = wrap(bo[0]), missing = self.missing })
   end
   if from == "datetime" or typ == "datetime" then
     if not (typ == "int64" or from == "int64") then

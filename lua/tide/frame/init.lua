@@ -185,6 +185,28 @@ end
 
 Frame.__len = function(self) return self._n end
 
+-- f[name] = values adds a column at the end or replaces one in place (pandas' df[name] = ...);
+-- f[name] = nil removes it.
+Frame.__newindex = function(self, k, v)
+  if type(k) ~= "string" then raise("frame: column names must be strings, got " .. type(k)) end
+  local cols = rawget(self, "_cols")
+  if v == nil then
+    if cols[k] == nil then no_column("frame", self, k) end
+    cols[k] = nil
+    for i, nm in ipairs(self.names) do
+      if nm == k then table.remove(self.names, i) break end
+    end
+    return
+  end
+  local c = to_column(k, v, "frame")
+  if #self.names > 0 and c.n ~= self._n then
+    raise(format("frame: column '%s' has %d rows, the frame %d", k, c.n, self._n))
+  end
+  if cols[k] == nil then self.names[#self.names + 1] = k end
+  if #self.names == 1 then rawset(self, "_n", c.n) end
+  cols[k] = c
+end
+
 local function check_names(op, self, cols)
   if type(cols) == "string" then cols = { cols } end
   if type(cols) ~= "table" then raise(format("%s: expected a column name or a list of names, got %s", op, type(cols))) end

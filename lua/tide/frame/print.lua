@@ -14,13 +14,7 @@ return function(M, Frame, colmod)
     return 6
   end
 
-  local function datetime_text(ns, date_only)
-    local sec = math.floor(ns / 1e9)
-    local frac = ns - sec * 1e9
-    local s = os.date("!%Y-%m-%d" .. (date_only and "" or " %H:%M:%S"), sec)
-    if not date_only and frac ~= 0 then s = s .. format(".%06d", math.floor(frac / 1e3)) end
-    return s
-  end
+  local datetime_text = colmod.datetime_text
 
   -- Text of rows (Lua array of 1-based row numbers) of column c.
   local function cell_texts(c, rows)
