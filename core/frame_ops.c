@@ -465,10 +465,17 @@ static int repr_double(char *buf, size_t len, double v) {
     if (isinf(v)) return snprintf(buf, len, v < 0 ? "-inf" : "inf");
     if (v == 0) return snprintf(buf, len, signbit(v) ? "-0.0" : "0.0");
     char e[40];
-    int p = 1;
-    for (; p < 17; p++) {
-        snprintf(e, sizeof e, "%.*e", p - 1, v);
-        if (strtod(e, NULL) == v) break;
+    /* most doubles need 16 or 17 digits: test those first, search upward only when 15 do */
+    int p = 17;
+    snprintf(e, sizeof e, "%.*e", 14, v);
+    if (strtod(e, NULL) == v) {
+        for (p = 1; p < 15; p++) {
+            snprintf(e, sizeof e, "%.*e", p - 1, v);
+            if (strtod(e, NULL) == v) break;
+        }
+    } else {
+        snprintf(e, sizeof e, "%.*e", 15, v);
+        if (strtod(e, NULL) == v) p = 16;
     }
     snprintf(e, sizeof e, "%.*e", p - 1, v);
     int exp10 = atoi(strchr(e, 'e') + 1);
@@ -512,6 +519,8 @@ tide_tensor *tide_frame_to_str(const tide_tensor *data, const tide_tensor *missi
     int64_t *o = (int64_t *)tide_elem_ptr(offsets);
     const char *base = tide_elem_ptr(data);
     o[0] = 0;
+    int nth = tide_threads_for(n * 64);
+#pragma omp parallel for num_threads(nth) schedule(static) if (nth > 1)
     for (int64_t i = 0; i < n; i++) {
         char *b = scratch + i * W;
         int k = 0;
@@ -522,8 +531,9 @@ tide_tensor *tide_frame_to_str(const tide_tensor *data, const tide_tensor *missi
         }
         if (k < 0) k = 0;
         if (k >= W) k = W - 1;
-        o[i + 1] = o[i] + k;
+        o[i + 1] = k; /* lengths first, summed below */
     }
+    for (int64_t i = 0; i < n; i++) o[i + 1] += o[i];
     int64_t s2[1] = {o[n]};
     tide_tensor *bytes = tide_alloc(op, 1, s2, TIDE_UINT8);
     if (!bytes) {

@@ -595,17 +595,27 @@ for _, op in ipairs({ "sum", "mean", "std", "var", "median", "min", "max", "firs
 end
 
 -- quantile(q) with linear interpolation (pandas' default); NaN when every cell is missing.
+-- q may be a list: one sort gives every quantile (returned as a list).
 function Column:quantile(q)
   local d = float_data(self, "quantile")
   local v = self.missing and d:masked_select(self.missing:logical_not()) or d
   local m = v:numel()
-  if m == 0 then return 0 / 0 end
-  local s = v:sort()
-  local pos = q * (m - 1)
-  local lo = math.floor(pos)
-  local hi = math.min(lo + 1, m - 1)
-  local a, b = s[lo + 1], s[hi + 1]
-  return a + (b - a) * (pos - lo)
+  local qs = type(q) == "table" and q or { q }
+  local out = {}
+  local s = m > 0 and v:sort() or nil
+  for i, p in ipairs(qs) do
+    if type(p) ~= "number" or p < 0 or p > 1 then raise(format("quantile: q must be in [0, 1], got %s", tostring(p))) end
+    if m == 0 then out[i] = 0 / 0
+    else
+      local pos = p * (m - 1)
+      local lo = math.floor(pos)
+      local hi = math.min(lo + 1, m - 1)
+      local a, b = s[lo + 1], s[hi + 1]
+      out[i] = a + (b - a) * (pos - lo)
+    end
+  end
+  if type(q) == "table" then return out end
+  return out[1]
 end
 
 return M

@@ -366,8 +366,9 @@ return function(M, Frame, colmod)
   local OBJ_STATS = { "count", "unique", "top", "freq" }
 
   local function num_stats(c)
+    local q = c:quantile({ 0.25, 0.5, 0.75 })
     return { count = c:count(), mean = c:mean(), std = c:std(), min = c:min(), max = c:max(),
-      ["25%"] = c:quantile(0.25), ["50%"] = c:quantile(0.5), ["75%"] = c:quantile(0.75) }
+      ["25%"] = q[1], ["50%"] = q[2], ["75%"] = q[3] }
   end
 
   local function obj_stats(c)
