@@ -586,9 +586,7 @@ local function reduce(self, op)
       return self:get(row + 1)
     end
   end
-  local v = M.group_agg(float_data(self, op), self.missing, g, 1, op)[1]
-  if op == "sum" and typ ~= "float64" then return v end
-  return v
+  return M.group_agg(float_data(self, op), self.missing, g, 1, op)[1]
 end
 for _, op in ipairs({ "sum", "mean", "std", "var", "median", "min", "max", "first", "last", "nunique" }) do
   Column[op] = function(self) return reduce(self, op) end

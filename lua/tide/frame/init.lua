@@ -288,7 +288,6 @@ function Frame:with_column(name, v)
     names[#names + 1] = name
     cs[#cs + 1] = c
   end
-  if #self.names == 0 then return build(names, cs, "with_column") end
   return build(names, cs, "with_column")
 end
 
