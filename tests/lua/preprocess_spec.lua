@@ -158,6 +158,19 @@ describe("preprocess against scikit-learn 1.2", function()
   end)
 end)
 
+describe("KNNImputer edge cases (scikit-learn's rules)", function()
+  it("a row with no comparable neighbour gets the column mean; an empty column is kept as 0 on request", function()
+    local nan = 0 / 0
+    local X = tide.tensor({ { nan, nan }, { 1, nan }, { nan, 2 }, { 3, 4 } }, "float64")
+    H.assert_matches(P.KNNImputer({ n_neighbors = 1 }):fit(X):transform(X),
+      { shape = { 4, 2 }, data = { 2, 3, 1, 4, 3, 2, 3, 4 } }, 0, "knn")
+    local E = tide.tensor({ { nan, 1 }, { nan, 2 } }, "float64")
+    H.assert_matches(P.KNNImputer():fit(E):transform(E), { shape = { 2, 1 }, data = { 1, 2 } }, 0, "dropped")
+    H.assert_matches(P.KNNImputer({ keep_empty_features = true }):fit(E):transform(E),
+      { shape = { 2, 2 }, data = { 0, 1, 0, 2 } }, 0, "kept")
+  end)
+end)
+
 describe("preprocess contract", function()
   it("get_params / set_params", function()
     local s = P.StandardScaler({ with_mean = false })

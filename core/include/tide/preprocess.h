@@ -28,6 +28,15 @@ int tide_preprocess_col_mode(const tide_tensor *x, double *out);
  * coordinate is present in both. out NULL allocates. */
 tide_tensor *tide_preprocess_nan_euclidean(const tide_tensor *a, const tide_tensor *b, tide_tensor *out);
 
+/* k-NN imputation as scikit-learn's KNNImputer: x [n, d] -> out [n, d] (NULL allocates), x
+ * with each NaN cell (i, j) filled from the n_neighbors rows of fit_x [m, d] nearest to row i
+ * (nan_euclidean) among those that have column j: their mean, or with distance_weights their
+ * 1/distance weighted mean (only the zero-distance ones when any is at distance 0). Ties go to
+ * the earlier fit row; donors at NaN distance count only when too few are comparable. A cell
+ * with no comparable donor gets col_mean[j] (0 when that is NaN). */
+tide_tensor *tide_preprocess_knn_impute(const tide_tensor *x, const tide_tensor *fit_x, int64_t n_neighbors,
+                                        int distance_weights, const double *col_mean, tide_tensor *out);
+
 /* Yeo-Johnson power transform. x [n, d] -> lambdas[j]: the lambda maximising the log-likelihood
  * of column j's non-NaN cells, found as scikit-learn 1.2 does (scipy.optimize.brent with
  * bracket (-2, 2), tol 1.48e-8; sums in NumPy's pairwise order so the search takes the same

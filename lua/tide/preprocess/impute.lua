@@ -2,6 +2,7 @@
 -- most_frequent, constant; add_indicator), MissingIndicator and KNNImputer (nan_euclidean
 -- distances in C). Missing cells are NaN. As in scikit-learn, a column with no value at fit is
 -- dropped from the output by the mean / median / most_frequent strategies and by KNNImputer.
+local ffi = require("ffi")
 local B = require("tide.preprocess.base")
 local core = require("tide._core")
 local tensor = require("tide.tensor")
@@ -171,93 +172,17 @@ function KN:transform(X)
   local op = "KNNImputer.transform"
   X = B.matrix(op, X, st.n_features_in, true)
   B.check_no_inf(op, X)
-  local n, d = X.shape[1], X.shape[2]
-  local fit_X = self.fit_X
-  local nfit = fit_X.shape[1]
-  local out = X:clone()
-  local keep, valid = {}, {}
+  local d = X.shape[2]
+  local keep = {}
   for j = 1, d do
-    valid[j] = st.count[j] > 0 or self.params.keep_empty_features
-    if valid[j] then keep[#keep + 1] = j end
+    if st.count[j] > 0 or self.params.keep_empty_features then keep[#keep + 1] = j end
   end
-  local mask = X:isnan()
-  if n > 0 and mask:any() then
-    local rows_missing = mask:any(2):nonzero():reshape(-1)
-    local R = X:index_select(1, rows_missing)
-    local Rmask = R:isnan()
-    local pd = C.tide_preprocess_nan_euclidean(R._c, fit_X._c, nil)
-    if pd == nil then core.raise_c() end
-    local D = core.wrap(pd)
-    local dp, fp, op_ = D:data_ptr(), fit_X:data_ptr(), out:data_ptr()
-    local mp = Rmask:to("uint8"):contiguous()
-    local mpp = mp:data_ptr()
-    local rows = rows_missing:to("int64")
-    local k = self.params.n_neighbors
-    local use_dist = self.params.weights == "distance"
-    local nr = R.shape[1]
-    for j = 1, d do
-      if valid[j] then
-        local donors = {}
-        for i = 0, nfit - 1 do
-          local v = fp[i * d + j - 1]
-          if v == v then donors[#donors + 1] = i end
-        end
-        local kk = math.min(k, #donors)
-        for r = 0, nr - 1 do
-          if mpp[r * d + j - 1] ~= 0 then
-            local row = rows[r + 1] - 1
-            local cand = {}
-            for _, i in ipairs(donors) do
-              local dv = dp[r * nfit + i]
-              if dv == dv then cand[#cand + 1] = i end
-            end
-            local value
-            if #cand == 0 or (st.count[j] == 0) then
-              value = st.col_mean[j] == st.col_mean[j] and st.col_mean[j] or 0
-            else
-              table.sort(cand, function(a, b)
-                local da, db = dp[r * nfit + a], dp[r * nfit + b]
-                if da ~= db then return da < db end
-                return a < b
-              end)
-              -- NaN distances sort last in NumPy's argpartition: donors beyond the valid ones
-              -- are counted with NaN distance (uniform weights still average them)
-              local sum, wsum = 0, 0
-              local take = math.min(kk, #donors)
-              local chosen = {}
-              for t = 1, math.min(take, #cand) do chosen[#chosen + 1] = cand[t] end
-              if #chosen < take then
-                local inset = {}
-                for _, i in ipairs(chosen) do inset[i] = true end
-                for _, i in ipairs(donors) do
-                  if #chosen >= take then break end
-                  if not inset[i] then chosen[#chosen + 1] = i end
-                end
-              end
-              local w = {}
-              local any_zero = false
-              for t, i in ipairs(chosen) do
-                local dv = dp[r * nfit + i]
-                if use_dist then
-                  if dv == 0 then any_zero = true end
-                  w[t] = dv == dv and 1 / dv or 0
-                else
-                  w[t] = 1
-                end
-              end
-              if any_zero then for t, i in ipairs(chosen) do w[t] = dp[r * nfit + i] == 0 and 1 or 0 end end
-              for t, i in ipairs(chosen) do
-                sum = sum + w[t] * fp[i * d + j - 1]
-                wsum = wsum + w[t]
-              end
-              value = sum / wsum
-            end
-            op_[row * d + j - 1] = value
-          end
-        end
-      end
-    end
-  end
+  -- every NaN cell filled in C (core/preprocess_knn.c); columns empty at fit are dropped below
+  local means = ffi.new("double[?]", d, st.col_mean)
+  local p = C.tide_preprocess_knn_impute(X._c, self.fit_X._c, self.params.n_neighbors,
+    self.params.weights == "distance" and 1 or 0, means, nil)
+  if p == nil then core.raise_c() end
+  local out = core.wrap(p)
   if #keep < d then out = out:index_select(2, B.integer_indices(keep)) end
   if self.params.add_indicator then
     if not self.indicator then
