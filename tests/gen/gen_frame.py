@@ -110,4 +110,30 @@ cases["x_stats"] = {"mean": df.x.mean(), "std": df.x.std(), "var": df.x.var(), "
 cases["grp_unique"] = col(list(df.grp.unique()))
 cases["grp_nunique"] = int(df.grp.nunique())
 
+# a CSV file read by both pandas and tide.frame.read_csv (missing cells, dates, quoting)
+m = 40
+people = pd.DataFrame({
+    "city": rng.choice(["Oslo", "Rome", "Lima, PE", "Kyiv"], size=m).astype(object),
+    "age": rng.integers(18, 80, size=m).astype(float),
+    "income": np.round(rng.lognormal(10, 0.5, size=m), 2),
+    "joined": pd.to_datetime("2020-01-01") + pd.to_timedelta(rng.integers(0, 1500, size=m), unit="D"),
+    "member": rng.random(m) < 0.5,
+})
+people.loc[rng.random(m) < 0.15, "age"] = np.nan
+people.loc[rng.random(m) < 0.1, "city"] = None
+csv_path = os.path.join(here, "..", "fixtures", "frame_people.csv")
+people.to_csv(csv_path, index=False, date_format="%Y-%m-%d")
+back = pd.read_csv(csv_path, parse_dates=["joined"])
+gp = back.groupby("city")
+cases["people"] = {
+    "dtypes": [str(t) for t in back.dtypes],
+    "cities": list(gp.size().index),
+    "age_mean": col(gp["age"].mean().tolist()),
+    "income_sum": col(gp["income"].sum().tolist()),
+    "member_sum": [int(v) for v in gp["member"].sum().tolist()],
+    "joined_max": [int(v.value) for v in gp["joined"].max().tolist()],
+    "sorted_income": col(back.sort_values(["city", "age"], ascending=[False, True], kind="stable")["income"].tolist()),
+    "describe_age": [float(v) for v in back["age"].describe().values],
+}
+
 write_fixture(os.path.join(here, "..", "fixtures", "frame.lua"), cases, "tests/gen/gen_frame.py (pandas " + pd.__version__ + ")")

@@ -199,6 +199,26 @@ describe("frame vs pandas", function()
   end)
 end)
 
+describe("frame from a CSV file vs pandas.read_csv", function()
+  it("reads types, groups, sorts and describes like pandas", function()
+    local P = ref.people
+    local dir = os.getenv("TIDE_SOURCE_DIR") or "."
+    local f = F.read_csv(dir .. "/tests/fixtures/frame_people.csv")
+    local d = f:dtypes()
+    assert.are.same({ "string", "float64", "float64", "datetime", "bool" }, { d[1], d[2], d[3], d[4], d[5] })
+    local r = f:group_by("city"):agg({ { "age", "mean" }, { "income", "sum" }, { "member", "sum" }, { "joined", "max" } })
+    local k = #P.cities
+    column_equals(r.city, P.cities, k, "cities")
+    column_equals(r.age, vals(P.age_mean, k), k, "age mean", true)
+    column_equals(r.income, vals(P.income_sum, k), k, "income sum", true)
+    column_equals(r.member, P.member_sum, k, "member sum")
+    for i = 1, k do assert.are.equal(P.joined_max[i], r.joined:get(i)) end
+    local s = f:sort_values({ "city", "age" }, { false, true })
+    column_equals(s.income, vals(P.sorted_income, f:nrows()), f:nrows(), "sorted income", true)
+    column_equals(f:describe().age, P.describe_age, 8, "describe age", true)
+  end)
+end)
+
 describe("frame operations", function()
   local f = F.new({ { "name", { "ann", "bo", NA, "cy" } }, { "age", { 22, NA, 35, 41 } }, { "n", { 1, 2, 3, 4 } } })
 
