@@ -52,7 +52,7 @@ end
 -- ---------------------------------------------------------------- construction
 local function build(names, cols, op)
   op = op or "frame"
-  local f = { names = {}, _cols = {} }
+  local f = { names = {}, columns = {}, _cols = {} }
   local n
   for i, c in ipairs(cols) do
     local nm = names[i]
@@ -63,6 +63,7 @@ local function build(names, cols, op)
     end
     f.names[i] = nm
     f._cols[nm] = c.name == nm and c or c:renamed(nm)
+    f.columns[i] = f._cols[nm]
   end
   f._n = n or 0
   return setmetatable(f, Frame)
@@ -156,10 +157,16 @@ end
 
 function Frame:has(name) return self._cols[name] ~= nil end
 
-function Frame:columns()
-  local out = {}
-  for i, nm in ipairs(self.names) do out[i] = self._cols[nm] end
-  return out
+-- f.names and f.columns (column objects, in order) make a frame the { names =, columns = } table
+-- tide.csv.read returns, so frames go wherever such tables do (tide.csv.write, tide.preprocess).
+-- to_table() is that table with categoricals as strings (the CSV contract has no categoricals).
+function Frame:to_table()
+  local cols = {}
+  for i, nm in ipairs(self.names) do
+    local c = self._cols[nm]
+    cols[i] = c.type == "categorical" and c:astype("string") or c
+  end
+  return { names = { unpack(self.names) }, columns = cols, nrows = self._n }
 end
 
 -- dtypes() -> { Age = "float64", ... } plus the array part in column order.
@@ -194,7 +201,11 @@ Frame.__newindex = function(self, k, v)
     if cols[k] == nil then no_column("frame", self, k) end
     cols[k] = nil
     for i, nm in ipairs(self.names) do
-      if nm == k then table.remove(self.names, i) break end
+      if nm == k then
+        table.remove(self.names, i)
+        table.remove(self.columns, i)
+        break
+      end
     end
     return
   end
@@ -205,6 +216,9 @@ Frame.__newindex = function(self, k, v)
   if cols[k] == nil then self.names[#self.names + 1] = k end
   if #self.names == 1 then rawset(self, "_n", c.n) end
   cols[k] = c
+  for i, nm in ipairs(self.names) do
+    if nm == k then self.columns[i] = c end
+  end
 end
 
 local function check_names(op, self, cols)
@@ -382,13 +396,7 @@ end
 function M.is_frame(x) return getmetatable(x) == Frame end
 
 function Frame:to_csv(path, opts)
-  local cols = {}
-  for i, nm in ipairs(self.names) do
-    local c = self._cols[nm]
-    if c.type == "categorical" then c = c:astype("string") end
-    cols[i] = { name = nm, type = c.type, data = c.data, offsets = c.offsets, bytes = c.bytes, missing = c.missing }
-  end
-  return require("tide.csv").write(path, cols, opts)
+  return require("tide.csv").write(path, self:to_table().columns, opts)
 end
 
 require("tide.frame.ops")(M, Frame, colmod)
