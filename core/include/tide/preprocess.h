@@ -37,6 +37,14 @@ tide_tensor *tide_preprocess_nan_euclidean(const tide_tensor *a, const tide_tens
 tide_tensor *tide_preprocess_knn_impute(const tide_tensor *x, const tide_tensor *fit_x, int64_t n_neighbors,
                                         int distance_weights, const double *col_mean, tide_tensor *out);
 
+/* Factorise a string column of the tide.csv contract (value i is bytes[offsets[i] ..
+ * offsets[i+1]), offsets int64 [n + 1], bytes uint8, missing bool [n] or NULL): codes [n] int64
+ * gets each distinct string's number in order of first appearance (0, 1, ...; -1 for a missing
+ * cell) and first [n] int64 the row where code c first appears (entries 0 .. count-1). Returns
+ * the number of distinct strings, or -1 on failure. */
+int64_t tide_preprocess_factorize_strings(const tide_tensor *offsets, const tide_tensor *bytes, const tide_tensor *missing,
+                                          tide_tensor *codes, tide_tensor *first);
+
 /* Yeo-Johnson power transform. x [n, d] -> lambdas[j]: the lambda maximising the log-likelihood
  * of column j's non-NaN cells, found as scikit-learn 1.2 does (scipy.optimize.brent with
  * bracket (-2, 2), tol 1.48e-8; sums in NumPy's pairwise order so the search takes the same

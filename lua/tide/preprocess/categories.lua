@@ -14,6 +14,7 @@ local tensor = require("tide.tensor")
 local raise = core.raise
 
 local C = {}
+-- (core.C: the FFI namespace; C here is this module)
 C.MISSING = setmetatable({}, { __tostring = function() return "nan" end })
 local MISSING = C.MISSING
 
@@ -95,6 +96,101 @@ function C.read(op, X)
   end
   if n == 0 then raise(op .. ": empty input (no rows)") end
   return cols, n, names
+end
+
+-- The same columns factorised: each { codes = int64 [n] (0: missing, c: the value uniq[c]),
+-- uniq = distinct values in order of first appearance, n_missing = k }. String columns of the
+-- tide.csv contract are factorised in C (core/preprocess_factorize.c) without a Lua step per cell.
+function C.read_coded(op, X)
+  local list = (type(X) == "table" and not tensor.is_tensor(X)) and (X.columns or X) or nil
+  local out, n, names = {}, nil, nil
+  if list and type(list) == "table" and #list > 0 then
+    names = X.names
+    for j, col in ipairs(list) do
+      local coded, len
+      if type(col) == "table" and col.type == "string" and tensor.is_tensor(col.offsets) and tensor.is_tensor(col.bytes) then
+        len = col.offsets:numel() - 1
+        local off = col.offsets:to("int64"):contiguous()
+        local bytes = col.bytes:contiguous()
+        local miss = col.missing and col.missing:to("bool"):contiguous() or nil
+        local codes, first = tensor.empty({ len }, "int64"), tensor.empty({ len }, "int64")
+        local u = tonumber(core.C.tide_preprocess_factorize_strings(off._c, bytes._c, miss and miss._c or nil, codes._c, first._c))
+        if u < 0 then core.raise_c() end
+        local po, pb, pf = off:data_ptr(), ffi.cast("const char *", bytes:data_ptr()), first:data_ptr()
+        local uniq = {}
+        for c = 0, u - 1 do
+          local r = pf[c]
+          uniq[c + 1] = ffi.string(pb + po[r], po[r + 1] - po[r])
+        end
+        local nm = miss and tonumber(miss:to("int64"):sum()) or 0
+        coded = { codes = codes + 1, uniq = uniq, n_missing = nm }
+      else
+        local cols1, len1 = C.read(op, { col, n = X.n or X.nrows })
+        len = len1
+        local vals = cols1[1]
+        local seen, uniq, codes, nm = {}, {}, {}, 0
+        for i = 1, len do
+          local v = vals[i]
+          if v == MISSING then codes[i] = 0; nm = nm + 1
+          else
+            local c = seen[v]
+            if not c then c = #uniq + 1; uniq[c] = v; seen[v] = c end
+            codes[i] = c
+          end
+        end
+        coded = { codes = tensor.tensor(codes, "int64"), uniq = uniq, n_missing = nm }
+      end
+      if n == nil then n = len end
+      if len ~= n then raise(string.format("%s: column %d has %d rows, column 1 has %d", op, j, len, n)) end
+      out[j] = coded
+    end
+    if n == 0 then raise(op .. ": empty input (no rows)") end
+    return out, n, names
+  end
+  local cols, nn = C.read(op, X)
+  for j, vals in ipairs(cols) do
+    local seen, uniq, codes, nm = {}, {}, {}, 0
+    for i = 1, nn do
+      local v = vals[i]
+      if v == MISSING then codes[i] = 0; nm = nm + 1
+      else
+        local c = seen[v]
+        if not c then c = #uniq + 1; uniq[c] = v; seen[v] = c end
+        codes[i] = c
+      end
+    end
+    out[j] = { codes = tensor.tensor(codes, "int64"), uniq = uniq, n_missing = nm }
+  end
+  return out, nn, nil
+end
+
+-- sorted categories of a coded column (missing last) and their counts
+function C.unique_coded(op, col, j)
+  local t
+  for _, v in ipairs(col.uniq) do
+    local k = type(v)
+    if t == nil then t = k elseif t ~= k then raise(string.format("%s: column %d mixes strings and numbers", op, j)) end
+  end
+  local u = #col.uniq
+  local per = tensor.zeros({ u + 1 }, "float64")
+  per:index_add_(1, col.codes + 1, tensor.ones({ col.codes:numel() }, "float64"))
+  local cats = {}
+  for c, v in ipairs(col.uniq) do cats[c] = v end
+  table.sort(cats)
+  local pos = C.index(col.uniq)
+  local counts = {}
+  for k, v in ipairs(cats) do counts[k] = per[pos[v] + 1] end
+  if col.n_missing > 0 then
+    cats[#cats + 1] = MISSING
+    counts[#counts + 1] = col.n_missing
+  end
+  return cats, counts
+end
+
+-- values[code + 1] for every row: a float64 [n] tensor from a Lua array of u + 1 numbers
+-- (entry 1 for a missing cell, entry c + 1 for uniq[c])
+function C.map_codes(col, values)
+  return tensor.tensor(values, "float64"):index_select(1, col.codes + 1)
 end
 
 local function kind(v) return v == MISSING and "missing" or type(v) end

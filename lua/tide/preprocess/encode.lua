@@ -83,11 +83,11 @@ end
 
 function OH:fit(X)
   local op = "OneHotEncoder.fit"
-  local cols, n, names = Cat.read(op, X)
+  local cols, n, names = Cat.read_coded(op, X)
   local p = self.params
   local st = { n_features_in = #cols, names = names, categories = {}, infrequent = {}, map = {}, n_out = {}, drop = {} }
-  for j, vals in ipairs(cols) do
-    local cats, counts = Cat.unique(op, vals, j)
+  for j, col in ipairs(cols) do
+    local cats, counts = Cat.unique_coded(op, col, j)
     st.categories[j] = Cat.to_plain(cats)
     local inf = (p.min_frequency or p.max_categories) and infrequent_of(p, counts, n) or nil
     st.infrequent[j] = inf or {}
@@ -114,36 +114,40 @@ function OH:fit(X)
   return self
 end
 
--- float64 [n, sum of n_out]: one 1 per feature (none for a dropped or ignored category)
+-- float64 [n, sum of n_out]: one 1 per feature (none for a dropped or ignored category).
+-- Unknown categories are resolved once per distinct value; the rows are mapped with tensor ops.
 function OH:transform(X)
   self:check_fitted("transform")
   local op = "OneHotEncoder.transform"
-  local cols, n = Cat.read(op, X)
+  local cols, n = Cat.read_coded(op, X)
   check_width(op, self, cols)
   local st, p = self.state, self.params
   local _, index = cats_of(self)
-  local width, offset = 0, {}
-  for j = 1, #cols do offset[j] = width; width = width + st.n_out[j] end
-  local out = tensor.zeros({ n, width }, "float64")
-  local po = out:data_ptr()
-  for j, vals in ipairs(cols) do
+  local blocks = {}
+  for j, col in ipairs(cols) do
     local idx, map, drop = index[j], st.map[j], st.drop[j]
     local inf = st.infrequent[j]
     local inf_slot = #inf > 0 and map[inf[1]] or nil
-    local off = offset[j]
-    for i = 1, n do
-      local c = idx[vals[i]]
+    local function slot_of(v)
+      local c = idx[v]
       local slot
       if c then slot = map[c]
-      elseif p.handle_unknown == "error" then unknown_error(op, vals[i], j, st.names)
+      elseif p.handle_unknown == "error" then unknown_error(op, v, j, st.names)
       elseif p.handle_unknown == "infrequent_if_exist" then slot = inf_slot end
-      if slot and slot ~= drop then
-        if drop >= 0 and slot > drop then slot = slot - 1 end
-        po[(i - 1) * width + off + slot] = 1
-      end
+      if slot == nil or slot == drop then return -1 end
+      if drop >= 0 and slot > drop then slot = slot - 1 end
+      return slot
+    end
+    local slots = { col.n_missing > 0 and slot_of(Cat.MISSING) or -1 }
+    for c, v in ipairs(col.uniq) do slots[c + 1] = slot_of(v) end
+    local w = st.n_out[j]
+    if w > 0 then
+      local per_row = Cat.map_codes(col, slots):reshape(n, 1)
+      blocks[#blocks + 1] = per_row:eq(tensor.arange(0, w, 1, "float64"):reshape(1, w)):to("float64")
     end
   end
-  return out
+  if #blocks == 0 then return tensor.zeros({ n, 0 }, "float64") end
+  return #blocks == 1 and blocks[1] or require("tide").cat(blocks, 2)
 end
 
 -- output column names: "<feature>_<category>", "<feature>_infrequent_sklearn"; features are
@@ -193,10 +197,10 @@ local OE = M.OrdinalEncoder
 
 function OE:fit(X)
   local op = "OrdinalEncoder.fit"
-  local cols, _, names = Cat.read(op, X)
+  local cols, _, names = Cat.read_coded(op, X)
   local st = { n_features_in = #cols, names = names, categories = {} }
-  for j, vals in ipairs(cols) do
-    local cats = Cat.unique(op, vals, j)
+  for j, col in ipairs(cols) do
+    local cats = Cat.unique_coded(op, col, j)
     st.categories[j] = Cat.to_plain(cats)
     local uv = self.params.unknown_value
     if self.params.handle_unknown == "use_encoded_value" and uv == uv and uv >= 0 and uv < #cats then
@@ -211,32 +215,25 @@ end
 function OE:transform(X)
   self:check_fitted("transform")
   local op = "OrdinalEncoder.transform"
-  local cols, n = Cat.read(op, X)
+  local cols, n = Cat.read_coded(op, X)
   check_width(op, self, cols)
   local p, st = self.params, self.state
-  local cats, index = cats_of(self)
-  local d = #cols
-  local out = tensor.empty({ n, d }, "float64")
-  local po = out:data_ptr()
-  for j, vals in ipairs(cols) do
+  local _, index = cats_of(self)
+  local parts = {}
+  for j, col in ipairs(cols) do
     local idx = index[j]
-    for i = 1, n do
-      local v = vals[i]
+    local function code_of(v)
+      if v == Cat.MISSING then return p.encoded_missing_value end
       local c = idx[v]
-      local code
-      if v == Cat.MISSING and (c or true) then
-        code = p.encoded_missing_value
-      elseif c then
-        code = c - 1
-      elseif p.handle_unknown == "error" then
-        unknown_error(op, v, j, st.names)
-      else
-        code = p.unknown_value
-      end
-      po[(i - 1) * d + j - 1] = code
+      if c then return c - 1 end
+      if p.handle_unknown == "error" then unknown_error(op, v, j, st.names) end
+      return p.unknown_value
     end
+    local values = { code_of(Cat.MISSING) }
+    for c, v in ipairs(col.uniq) do values[c + 1] = code_of(v) end
+    parts[j] = Cat.map_codes(col, values):reshape(n, 1)
   end
-  return out
+  return #parts == 1 and parts[1] or require("tide").cat(parts, 2)
 end
 
 -- codes -> columns of categories (Lua arrays; unknown / missing codes -> false)
