@@ -173,6 +173,10 @@ def add_enc(name, data, est, unknown=None):
          "out_new": np.asarray(est.transform(Xn), np.float64)}
     if hasattr(est, "get_feature_names_out") and isinstance(est, P.OneHotEncoder):
         c["names"] = list(est.get_feature_names_out(cat_sets[data]["names"]))
+    if isinstance(est, P.OneHotEncoder):
+        inv = est.inverse_transform(est.transform(Xn))
+        c["inverse_new"] = [[False if v is None or (isinstance(v, float) and np.isnan(v)) else v for v in inv[:, j]]
+                            for j in range(inv.shape[1])]
     if unknown is not None:
         U = Xn[:5].copy()
         U[:, 0] = unknown

@@ -19,6 +19,14 @@ local function check(name, cls, params)
   same(e:transform(inp.new), c.out_new, name .. " new rows")
   if c.names then assert.are.same(c.names, e:get_feature_names_out(inp.names)) end
   if c.unknown_rows then same(e:transform(c.unknown_rows), c.out_unknown, name .. " unknown rows") end
+  if c.inverse_new then
+    local back = e:inverse_transform(e:transform(inp.new))
+    for j, col in ipairs(c.inverse_new) do
+      for i, v in ipairs(col) do
+        assert(back[j][i] == v, string.format("%s inverse: column %d row %d is %s, expected %s", name, j, i, tostring(back[j][i]), tostring(v)))
+      end
+    end
+  end
   local back = P.from_json(e:to_json())
   same(back:transform(inp.new), c.out_new, name .. " reloaded")
   return e

@@ -150,6 +150,54 @@ function OH:transform(X)
   return #blocks == 1 and blocks[1] or require("tide").cat(blocks, 2)
 end
 
+-- one-hot rows -> columns of categories (Lua arrays): the category of the 1 in each feature's
+-- block; a block of zeros is the dropped category (drop) or unknown (false); the infrequent
+-- column gives "infrequent_sklearn"; a missing category comes back as false.
+function OH:inverse_transform(Xt)
+  self:check_fitted("inverse_transform")
+  local st = self.state
+  local width = 0
+  for j = 1, st.n_features_in do width = width + st.n_out[j] end
+  Xt = B.matrix("OneHotEncoder.inverse_transform", Xt, width, true)
+  local cats = cats_of(self)
+  local n = Xt.shape[1]
+  local out, off = {}, 0
+  for j = 1, st.n_features_in do
+    local w, drop = st.n_out[j], st.drop[j]
+    -- value of each output slot (after the drop shift)
+    local by_slot = {}
+    local is_inf = {}
+    for _, c in ipairs(st.infrequent[j]) do is_inf[c] = true end
+    local dropped
+    for c, v in ipairs(cats[j]) do
+      local slot = st.map[j][c]
+      local value = is_inf[c] and "infrequent_sklearn" or v
+      if slot == drop then dropped = value
+      else
+        if drop >= 0 and slot > drop then slot = slot - 1 end
+        by_slot[slot] = value
+      end
+    end
+    local col = {}
+    if w > 0 then
+      local block = Xt:narrow(2, off + 1, w)
+      local any = block:ne(0):any(2)
+      local arg = block:argmax(2)
+      for i = 1, n do
+        local v
+        if any[i] then v = by_slot[arg[i] - 1] else v = dropped end
+        if v == nil or v == Cat.MISSING then v = false end
+        col[i] = v
+      end
+    else
+      for i = 1, n do col[i] = dropped == Cat.MISSING and false or dropped end
+    end
+    out[j] = col
+    off = off + w
+  end
+  return out
+end
+
 -- output column names: "<feature>_<category>", "<feature>_infrequent_sklearn"; features are
 -- the names given (or seen in fit) or x0, x1, ... as scikit-learn
 function OH:get_feature_names_out(names)
