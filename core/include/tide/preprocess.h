@@ -45,6 +45,12 @@ tide_tensor *tide_preprocess_knn_impute(const tide_tensor *x, const tide_tensor 
 int64_t tide_preprocess_factorize_strings(const tide_tensor *offsets, const tide_tensor *bytes, const tide_tensor *missing,
                                           tide_tensor *codes, tide_tensor *first);
 
+/* 1-d k-means of column col (0-based) of x [n, d] (no NaN) as scikit-learn's KMeans with
+ * n_init 1 and the given init [k]: data centred on its mean, Lloyd iterations until the labels
+ * repeat or the squared centre shift is <= 1e-4 * variance (at most 300), an empty cluster
+ * taking the point farthest from its centre. centers [k] receives the centres (unsorted). */
+int tide_preprocess_kmeans_1d(const tide_tensor *x, int64_t col, const double *init, int64_t k, double *centers);
+
 /* Yeo-Johnson power transform. x [n, d] -> lambdas[j]: the lambda maximising the log-likelihood
  * of column j's non-NaN cells, found as scikit-learn 1.2 does (scipy.optimize.brent with
  * bracket (-2, 2), tol 1.48e-8; sums in NumPy's pairwise order so the search takes the same

@@ -3,6 +3,7 @@
 -- kmeans (1-d k-means from uniform centres, Lloyd's iterations with scikit-learn's stopping
 -- rule); bins narrower than 1e-8 are merged away as scikit-learn does. Output: bin ids 0..k-1
 -- (encode = "ordinal", scikit-learn's values) or their one-hot columns ("onehot", dense).
+local ffi = require("ffi")
 local B = require("tide.preprocess.base")
 local core = require("tide._core")
 local tensor = require("tide.tensor")
@@ -33,65 +34,6 @@ local function linspace(a, b, num)
   return out
 end
 
--- scikit-learn's KMeans (n_init 1, init given, Lloyd) on the values of one column
-local function kmeans_1d(x, init)
-  local n, k = #x, #init
-  local mean = 0
-  for i = 1, n do mean = mean + x[i] end
-  mean = mean / n
-  local xc, var = {}, 0
-  for i = 1, n do xc[i] = x[i] - mean; var = var + xc[i] * xc[i] end
-  var = var / n
-  local tol = var * 1e-4
-  local centers = {}
-  for c = 1, k do centers[c] = init[c] - mean end
-  local labels, old = {}, {}
-  for i = 1, n do old[i] = -1 end
-  for _ = 1, 300 do
-    for i = 1, n do -- nearest centre by ||c||^2 - 2 x c (ties: the first)
-      local best, bd = 1, math.huge
-      for c = 1, k do
-        local dd = centers[c] * centers[c] - 2 * xc[i] * centers[c]
-        if dd < bd then best, bd = c, dd end
-      end
-      labels[i] = best
-    end
-    local sum, cnt = {}, {}
-    for c = 1, k do sum[c], cnt[c] = 0, 0 end
-    for i = 1, n do sum[labels[i]] = sum[labels[i]] + xc[i]; cnt[labels[i]] = cnt[labels[i]] + 1 end
-    -- an empty cluster takes the point farthest from its centre (scikit-learn's relocation;
-    -- ties: the first such point)
-    local taken = {}
-    for c = 1, k do
-      if cnt[c] == 0 then
-        local far, fd = nil, -1
-        for i = 1, n do
-          local dd = (xc[i] - centers[labels[i]]) ^ 2
-          if not taken[i] and dd > fd then far, fd = i, dd end
-        end
-        if far then
-          taken[far] = true
-          local oc = labels[far]
-          sum[oc], cnt[oc] = sum[oc] - xc[far], cnt[oc] - 1
-          sum[c], cnt[c] = xc[far], 1
-        end
-      end
-    end
-    local shift = 0
-    for c = 1, k do
-      local nc = cnt[c] > 0 and sum[c] / cnt[c] or centers[c]
-      shift = shift + (nc - centers[c]) ^ 2
-      centers[c] = nc
-    end
-    local same = true
-    for i = 1, n do if labels[i] ~= old[i] then same = false; break end end
-    if same or shift <= tol then break end
-    for i = 1, n do old[i] = labels[i] end
-  end
-  for c = 1, k do centers[c] = centers[c] + mean end
-  return centers
-end
-
 function KB:fit(X)
   local op = "KBinsDiscretizer.fit"
   X = B.matrix(op, X)
@@ -104,8 +46,6 @@ function KB:fit(X)
   end
   local s = B.col_stats(X)
   local edges, n_bins = {}, {}
-  local Xc = X:contiguous()
-  local px = Xc:data_ptr()
   for j = 1, d do
     local k = type(nb) == "table" and nb[j] or nb
     local lo, hi = s.min[j], s.max[j]
@@ -125,9 +65,11 @@ function KB:fit(X)
       local u = linspace(lo, hi, k + 1)
       local init = {}
       for t = 1, k do init[t] = (u[t + 1] + u[t]) * 0.5 end
-      local x = {}
-      for i = 1, n do x[i] = px[(i - 1) * d + j - 1] end
-      local c = kmeans_1d(x, init)
+      -- scikit-learn's KMeans (n_init 1, Lloyd) from these centres, in C
+      local cb = ffi.new("double[?]", k)
+      if core.C.tide_preprocess_kmeans_1d(X._c, j - 1, ffi.new("double[?]", k, init), k, cb) ~= 0 then core.raise_c() end
+      local c = {}
+      for t = 1, k do c[t] = cb[t - 1] end
       table.sort(c)
       e = { lo }
       for t = 1, k - 1 do e[#e + 1] = (c[t + 1] + c[t]) * 0.5 end
