@@ -83,12 +83,15 @@ right = pd.DataFrame({"rid": np.arange(1, m + 1),
                       "k2": rng.integers(0, 3, size=m),
                       "y": rng.integers(0, 9, size=m)})
 cases["right"] = {c: col(right[c].tolist()) for c in right.columns}
-for how in ["inner", "left"]:
+for how in ["inner", "left", "right", "outer"]:
     for on in [["grp"], ["grp", "k2"]]:
         r = df.merge(right, on=on, how=how, sort=False)
-        r = r.sort_values(["id", "rid"], kind="stable")
+        if how != "right":
+            # pandas groups equal keys; Tide keeps left order (then, for outer, unmatched right rows)
+            r = r.sort_values(["id", "rid"], kind="stable", na_position="last")
         cases[f"merge_{how}_{len(on)}"] = {"id": col(r["id"].tolist()), "rid": col(r["rid"].tolist()),
-                                            "y_y": col(r["y_y"].tolist()), "y_x": col(r["y_x"].tolist())}
+                                            "y_y": col(r["y_y"].tolist()), "y_x": col(r["y_x"].tolist()), "n": len(r),
+                                            "grp": col(r["grp"].tolist())}
 
 # value_counts (keys and counts, most frequent first)
 vc = df["grp"].value_counts()

@@ -142,18 +142,19 @@ describe("frame vs pandas", function()
     column_equals(f:group_by({ "grp", "k2" }):size().size, G.size, ng, "size")
   end)
 
-  for _, how in ipairs({ "inner", "left" }) do
+  for _, how in ipairs({ "inner", "left", "right", "outer" }) do
     for _, nk in ipairs({ 1, 2 }) do
       it(string.format("%s join on %d key(s), duplicate and missing keys", how, nk), function()
         local on = nk == 1 and { "grp" } or { "grp", "k2" }
         local r = f:join(right_frame(), { on = on, how = how })
         local E = ref[string.format("merge_%s_%d", how, nk)]
-        local m = #E.id
+        local m = E.n
         assert.are.equal(m, r:nrows())
-        column_equals(r.id, E.id, m, "id")
+        column_equals(r.id, vals(E.id, m), m, "id")
         column_equals(r.rid, vals(E.rid, m), m, "rid")
         column_equals(r.y_x, vals(E.y_x, m), m, "y_x")
         column_equals(r.y_y, vals(E.y_y, m), m, "y_y")
+        column_equals(r.grp, vals(E.grp, m), m, "key column")
       end)
     end
   end

@@ -256,16 +256,20 @@ return function(M, Frame, colmod)
   M.GroupBy = GroupBy
 
   -- ---------------------------------------------------------------- join
-  -- join(right, { on = "key" | {keys}, how = "inner" | "left", suffixes = {"_x", "_y"} }):
-  -- rows of self in order, each with every matching right row in right order (an unmatched
-  -- left row keeps missing right cells when how = "left"). Missing keys match each other, as in
+  -- join(right, { on = "key" | {keys}, how = "inner" | "left" | "right" | "outer", suffixes =
+  -- {"_x", "_y"} }): rows of self in order, each with every matching right row in right order
+  -- (an unmatched left row keeps missing right cells when how = "left"); "right" the same
+  -- from the right frame's side (right rows in order); "outer": the left join's rows, then the
+  -- right rows nothing matched, in right order. Missing keys match each other, as in
   -- pandas.merge. Columns: self's, then right's non-key columns (clashing names get suffixes).
   function Frame:join(right, opts)
     if getmetatable(right) ~= Frame then raise("join: the right side must be a frame") end
     if type(opts) == "string" or (type(opts) == "table" and opts[1] ~= nil) then opts = { on = opts } end
     opts = opts or {}
     local how = opts.how or "inner"
-    if how ~= "inner" and how ~= "left" then raise(format("join: how must be \"inner\" or \"left\", got %s", tostring(how))) end
+    if how ~= "inner" and how ~= "left" and how ~= "right" and how ~= "outer" then
+      raise(format("join: how must be \"inner\", \"left\", \"right\" or \"outer\", got %s", tostring(how)))
+    end
     local on = opts.on
     if on == nil then
       on = {}
@@ -297,9 +301,33 @@ return function(M, Frame, colmod)
     local lkey = key:narrow(1, 1, nl):contiguous()
     local rkey = key:narrow(1, nl + 1, nr):contiguous()
     local ffi, C = core.ffi, core.C
-    local li, ri = ffi.new("tide_tensor*[1]"), ffi.new("tide_tensor*[1]")
-    if C.tide_frame_join(lkey._c, rkey._c, how == "left" and 1 or 0, li, ri) ~= 0 then core.raise_c() end
-    local lidx, ridx = core.wrap(li[0]), core.wrap(ri[0])
+    local function pairs_of(a, b, left)
+      local pa, pb = ffi.new("tide_tensor*[1]"), ffi.new("tide_tensor*[1]")
+      if C.tide_frame_join(a._c, b._c, left and 1 or 0, pa, pb) ~= 0 then core.raise_c() end
+      return core.wrap(pa[0]), core.wrap(pb[0])
+    end
+    local lidx, ridx
+    if how == "right" then
+      ridx, lidx = pairs_of(rkey, lkey, true)
+    else
+      lidx, ridx = pairs_of(lkey, rkey, how ~= "inner")
+    end
+    if how == "outer" then
+      -- the left join's rows, then the right rows no left row matched, in right order
+      local r2, l2 = pairs_of(rkey, lkey, true)
+      local lone = l2:lt(0)
+      if lone:sum() > 0 then
+        local extra = r2:masked_select(lone)
+        lidx = T().cat({ lidx, T().full({ extra:numel() }, -1, "int64") })
+        ridx = T().cat({ ridx, extra })
+      end
+    end
+    -- key cells from whichever side has the row (right / outer joins)
+    local coalesced = {}
+    if how == "right" or how == "outer" then
+      local pick = T().where(lidx:ge(0), lidx, ridx + nl)
+      for i, k in ipairs(on) do coalesced[k] = lk[i]:take0(pick) end
+    end
     local keyset = {}
     for _, k in ipairs(on) do keyset[k] = true end
     local lnames, rnames = {}, {}
@@ -307,7 +335,7 @@ return function(M, Frame, colmod)
     for _, nm in ipairs(right.names) do if not keyset[nm] then rnames[nm] = true end end
     local out = {}
     for _, nm in ipairs(self.names) do
-      local c = self._cols[nm]:take0(lidx)
+      local c = coalesced[nm] or self._cols[nm]:take0(lidx)
       local outname = (rnames[nm] and not keyset[nm]) and (nm .. suffixes[1]) or nm
       out[#out + 1] = { outname, c }
     end
