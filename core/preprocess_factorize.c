@@ -63,3 +63,41 @@ int64_t tide_preprocess_factorize_strings(const tide_tensor *offsets, const tide
     free(slots);
     return count;
 }
+
+int64_t tide_preprocess_factorize_doubles(const tide_tensor *x, tide_tensor *codes, tide_tensor *first) {
+    const char *op = "factorize_doubles";
+    if (!is_vector(x, TIDE_FLOAT64)) return TIDE_FAIL("%s: x must be a contiguous float64 [n] tensor", op);
+    int64_t n = x->shape[0];
+    if (!is_vector(codes, TIDE_INT64) || codes->shape[0] != n || !is_vector(first, TIDE_INT64) || first->shape[0] != n)
+        return TIDE_FAIL("%s: codes and first must be contiguous int64 [n] tensors", op);
+    const double *px = (const double *)tide_elem_ptr(x);
+    int64_t *pc = (int64_t *)tide_elem_ptr(codes), *pf = (int64_t *)tide_elem_ptr(first);
+    int64_t cap = 16;
+    while (cap < 2 * n) cap *= 2;
+    int64_t *slots = malloc((size_t)cap * sizeof(int64_t));
+    if (!slots) return tide_fail(TIDE_ENOMEM, "%s: out of memory", op);
+    memset(slots, 0xff, (size_t)cap * sizeof(int64_t));
+    int64_t count = 0;
+    for (int64_t i = 0; i < n; i++) {
+        double v = px[i];
+        if (v != v) { pc[i] = -1; continue; }
+        if (v == 0) v = 0; /* -0 -> 0 */
+        uint64_t bits;
+        memcpy(&bits, &v, sizeof bits);
+        uint64_t h = fnv1a((const uint8_t *)&bits, sizeof bits);
+        int64_t at = (int64_t)(h & (uint64_t)(cap - 1));
+        for (;;) {
+            int64_t c = slots[at];
+            if (c < 0) {
+                slots[at] = count;
+                pf[count] = i;
+                pc[i] = count++;
+                break;
+            }
+            if (px[pf[c]] == v) { pc[i] = c; break; }
+            at = (at + 1) & (cap - 1);
+        }
+    }
+    free(slots);
+    return count;
+}

@@ -45,6 +45,9 @@ tide_tensor *tide_preprocess_knn_impute(const tide_tensor *x, const tide_tensor 
 int64_t tide_preprocess_factorize_strings(const tide_tensor *offsets, const tide_tensor *bytes, const tide_tensor *missing,
                                           tide_tensor *codes, tide_tensor *first);
 
+/* The same for numbers: x [n] float64 (NaN: missing), codes / first as above. -0 equals 0. */
+int64_t tide_preprocess_factorize_doubles(const tide_tensor *x, tide_tensor *codes, tide_tensor *first);
+
 /* 1-d k-means of column col (0-based) of x [n, d] (no NaN) as scikit-learn's KMeans with
  * n_init 1 and the given init [k]: data centred on its mean, Lloyd iterations until the labels
  * repeat or the squared centre shift is <= 1e-4 * variance (at most 300), an empty cluster

@@ -124,6 +124,8 @@ function C.read_coded(op, X)
         end
         local nm = miss and tonumber(miss:to("int64"):sum()) or 0
         coded = { codes = codes + 1, uniq = uniq, n_missing = nm }
+      elseif tensor.is_tensor(col) or (type(col) == "table" and col.type and tensor.is_tensor(col.data)) then
+        coded, len = C.factorize_numbers(col)
       else
         local cols1, len1 = C.read(op, { col, n = X.n or X.nrows })
         len = len1
@@ -147,6 +149,10 @@ function C.read_coded(op, X)
     if n == 0 then raise(op .. ": empty input (no rows)") end
     return out, n, names
   end
+  if tensor.is_tensor(X) and X:dim() == 2 and X.shape[1] > 0 and X.shape[2] > 0 then
+    for j = 1, X.shape[2] do out[j] = C.factorize_numbers(X:select(2, j)) end
+    return out, X.shape[1], nil
+  end
   local cols, nn = C.read(op, X)
   for j, vals in ipairs(cols) do
     local seen, uniq, codes, nm = {}, {}, {}, 0
@@ -162,6 +168,24 @@ function C.read_coded(op, X)
     out[j] = { codes = tensor.tensor(codes, "int64"), uniq = uniq, n_missing = nm }
   end
   return out, nn, nil
+end
+
+-- a numeric column (1-d tensor or a numeric column table) factorised in C
+function C.factorize_numbers(col)
+  local data, miss = col, nil
+  if not tensor.is_tensor(col) then data, miss = col.data, col.missing end
+  local n = data:numel()
+  local x = data:reshape(n):to("float64")
+  if miss then x = x:masked_fill(miss:reshape(n):to("bool"), 0 / 0) end
+  x = x:contiguous()
+  local codes, first = tensor.empty({ n }, "int64"), tensor.empty({ n }, "int64")
+  local u = tonumber(core.C.tide_preprocess_factorize_doubles(x._c, codes._c, first._c))
+  if u < 0 then core.raise_c() end
+  local px, pf = x:data_ptr(), first:data_ptr()
+  local uniq = {}
+  for c = 0, u - 1 do uniq[c + 1] = px[pf[c]] end
+  local nm = tonumber(codes:eq(-1):sum())
+  return { codes = codes + 1, uniq = uniq, n_missing = nm }, n
 end
 
 -- sorted categories of a coded column (missing last) and their counts
