@@ -99,6 +99,22 @@ describe("encoder input forms", function()
   end)
 end)
 
+describe("tide.frame categorical columns", function()
+  it("count only the categories that occur; missing is its own category", function()
+    local col = { name = "port", type = "categorical", data = tide.tensor({ 2, 0, -1, 2 }, "int32"),
+      categories = { "S", "C", "Q" } }
+    local e = P.OneHotEncoder():fit({ names = { "port" }, columns = { col } })
+    assert.are.same({ "port_Q", "port_S", "port_nan" }, e:get_feature_names_out())
+    same(e:transform({ col }), { shape = { 4, 3 }, data = { 1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 0, 0 } }, "categorical")
+    local t = P.TargetEncoder({ cv = 2 }):fit({ col }, { 1, 0, 1, 1 })
+    assert.are.equal(4, t:transform({ col }).shape[1])
+    local ct = P.ColumnTransformer({ { "c", P.OrdinalEncoder(), { type = "string" } } })
+    same(ct:fit_transform({ names = { "port" }, columns = { col } }), { shape = { 4, 1 }, data = { 0, 1, 0 / 0, 0 } }, "ordinal")
+    H.assert_error(function() P.OneHotEncoder():fit({ { type = "categorical", data = tide.tensor({ 5 }, "int32"), categories = { "a" } } }) end,
+      "code outside its 1 categories")
+  end)
+end)
+
 describe("encoder bad input", function()
   local X = { { "a", "b", "a" }, { "x", "y", "x" } }
   it("a category never seen in fit", function()

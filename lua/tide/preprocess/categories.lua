@@ -40,6 +40,12 @@ local function contract_column(op, col, j)
     local bytes = col.bytes:contiguous()
     local po, pb = off:data_ptr(), ffi.cast("const char *", bytes:data_ptr())
     for i = 0, n - 1 do out[i + 1] = ffi.string(pb + po[i], po[i + 1] - po[i]) end
+  elseif col.type == "categorical" then
+    local coded
+    coded, n = C.categorical_coded(op, col, j)
+    local v = coded.codes:contiguous()
+    local p = v:data_ptr()
+    for i = 0, n - 1 do out[i + 1] = p[i] == 0 and MISSING or coded.uniq[tonumber(p[i])] end
   else
     if not tensor.is_tensor(col.data) then raise(string.format("%s: column %d has no data tensor", op, j)) end
     n = col.data:numel()
@@ -124,6 +130,8 @@ function C.read_coded(op, X)
         end
         local nm = miss and tonumber(miss:to("int64"):sum()) or 0
         coded = { codes = codes + 1, uniq = uniq, n_missing = nm }
+      elseif type(col) == "table" and col.type == "categorical" then
+        coded, len = C.categorical_coded(op, col, j)
       elseif tensor.is_tensor(col) or (type(col) == "table" and col.type and tensor.is_tensor(col.data)) then
         coded, len = C.factorize_numbers(col)
       else
@@ -168,6 +176,29 @@ function C.read_coded(op, X)
     out[j] = { codes = tensor.tensor(codes, "int64"), uniq = uniq, n_missing = nm }
   end
   return out, nn, nil
+end
+
+-- a tide.frame categorical column (int32 codes 0-based, -1 missing; categories = strings):
+-- only the categories that occur count, as scikit-learn sees the values
+function C.categorical_coded(op, col, j)
+  if not tensor.is_tensor(col.data) or type(col.categories) ~= "table" then
+    raise(string.format("%s: categorical column %d needs data codes and categories", op, j))
+  end
+  local n = col.data:numel()
+  local K = #col.categories
+  local codes = col.data:reshape(n):to("int64")
+  if col.missing then codes = codes:masked_fill(col.missing:reshape(n):to("bool"), -1) end
+  if n > 0 and (codes:amin() < -1 or codes:amax() >= K) then
+    raise(string.format("%s: categorical column %d has a code outside its %d categories", op, j, K))
+  end
+  local per = tensor.zeros({ K + 1 }, "float64")
+  per:index_add_(1, codes + 2, tensor.ones({ n }, "float64"))
+  local remap, uniq = { 0 }, {}
+  for c = 1, K do
+    if per[c + 1] > 0 then uniq[#uniq + 1] = col.categories[c]; remap[c + 1] = #uniq else remap[c + 1] = 0 end
+  end
+  local new = tensor.tensor(remap, "int64"):index_select(1, codes + 2)
+  return { codes = new, uniq = uniq, n_missing = per[1] }, n
 end
 
 -- a numeric column (1-d tensor or a numeric column table) factorised in C

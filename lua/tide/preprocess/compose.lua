@@ -6,7 +6,7 @@
 --                     { remainder = "drop" | "passthrough", names = {...} })
 --     Columns by 1-based index, or by name through `names` (or the names of a frame-like
 --     input { names =, columns = } of tide.csv columns), or by type: { type = "numeric" } /
---     { type = "string" } (frame-like input). A tensor input gives each transformer a [n, k]
+--     { type = "string" } (frame-like input; tide.frame's categorical columns count as string). A tensor input gives each transformer a [n, k]
 --     float64 tensor; a frame-like input gives numeric columns as such a tensor (missing ->
 --     NaN) and any string column as a frame-like table (for the encoders). Outputs are
 --     concatenated as float64 [n, total] in transformer order, then the remainder.
@@ -189,7 +189,7 @@ local function view_of(op, X, names_opt)
     local d = #cols
     if d == 0 then raise(op .. ": empty input (no columns)") end
     local kinds = {}
-    for j, c in ipairs(cols) do kinds[j] = c.type == "string" and "string" or "numeric" end
+    for j, c in ipairs(cols) do kinds[j] = (c.type == "string" or c.type == "categorical") and "string" or "numeric" end
     local function numeric(c)
       local v = c.data:to("float64")
       if c.missing then v = v:masked_fill(c.missing, 0 / 0) end
