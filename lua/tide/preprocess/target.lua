@@ -65,88 +65,77 @@ function M.folds(n, k, shuffle, seed)
   return fold
 end
 
-local function target_values(op, y, n)
+-- y as a float64 tensor [n] (a Lua array works too)
+local function target_tensor(op, y, n)
   if type(y) == "table" and not tensor.is_tensor(y) then y = tensor.tensor(y, "float64") end
   if not tensor.is_tensor(y) then raise(op .. ": y must be a tensor [n] or a Lua array of numbers") end
   if y:numel() ~= n then raise(string.format("%s: y has %d values, X has %d rows", op, y:numel(), n)) end
-  local v = y:reshape(n):to("float64"):contiguous()
-  local p, out = v:data_ptr(), {}
-  for i = 0, n - 1 do
-    if p[i] ~= p[i] then raise(string.format("%s: y has NaN at row %d", op, i + 1)) end
-    out[i + 1] = p[i]
-  end
-  return out
+  y = y:reshape(n):to("float64"):contiguous()
+  if y:isnan():any() then raise(op .. ": y has NaN") end
+  return y
 end
 
--- encodings of each category of cats from rows where use(i) is true
-local function encode_column(vals, index, ncat, y, rows, smooth)
-  local cnt, sum = {}, {}
-  for c = 1, ncat do cnt[c], sum[c] = 0, 0 end
-  local ysum, ny = 0, 0
-  for _, i in ipairs(rows) do ysum = ysum + y[i]; ny = ny + 1 end
-  local ymean = ysum / ny
-  local enc = {}
+-- Encodings of the u1 codes of a coded column (0: missing, c: uniq[c]) from rows with codes
+-- [m] and targets y [m]: per code its count and encoding (Lua arrays indexed code + 1), and the
+-- target mean. Sums go through index_add (no Lua step per row).
+local function encode_codes(codes, y, u1, smooth)
+  local m = y:numel()
+  local idx = codes + 1
+  local cnt = tensor.zeros({ u1 }, "float64"):index_add_(1, idx, tensor.ones({ m }, "float64"))
+  local sum = tensor.zeros({ u1 }, "float64"):index_add_(1, idx, y)
+  local ymean = y:sum() / m
+  local enc, counts = {}, {}
   if smooth == "auto" then
-    local yss = 0
-    for _, i in ipairs(rows) do yss = yss + (y[i] - ymean) ^ 2 end
-    local yvar = yss / ny
-    local mean = {}
-    for c = 1, ncat do mean[c] = 0 end
-    for _, i in ipairs(rows) do -- running mean as scikit-learn's Cython loop
-      local c = index[vals[i]]
-      cnt[c] = cnt[c] + 1
-      mean[c] = mean[c] + (y[i] - mean[c]) / cnt[c]
-    end
-    local ssd = {}
-    for c = 1, ncat do ssd[c] = 0 end
-    for _, i in ipairs(rows) do
-      local c = index[vals[i]]
-      ssd[c] = ssd[c] + (y[i] - mean[c]) ^ 2
-    end
-    for c = 1, ncat do
-      local lam = yvar * cnt[c] / (yvar * cnt[c] + ssd[c] / cnt[c])
-      enc[c] = lam ~= lam and ymean or lam * mean[c] + (1 - lam) * ymean
+    local dev = y - ymean
+    local yvar = (dev * dev):sum() / m
+    local mean = sum / cnt:clamp(1, math.huge)
+    local r = y - mean:index_select(1, idx)
+    local ssd = tensor.zeros({ u1 }, "float64"):index_add_(1, idx, r * r)
+    for k = 1, u1 do
+      local c = cnt[k]
+      local lam = yvar * c / (yvar * c + ssd[k] / c)
+      enc[k] = lam ~= lam and ymean or lam * mean[k] + (1 - lam) * ymean
+      counts[k] = c
     end
   else
-    for _, i in ipairs(rows) do
-      local c = index[vals[i]]
-      cnt[c] = cnt[c] + 1
-      sum[c] = sum[c] + y[i]
+    for k = 1, u1 do
+      counts[k] = cnt[k]
+      enc[k] = (sum[k] + smooth * ymean) / (cnt[k] + smooth)
     end
-    for c = 1, ncat do enc[c] = (sum[c] + smooth * ymean) / (cnt[c] + smooth) end
   end
-  return enc, ymean
+  return enc, counts, ymean
 end
 
 function TE:_prepare(op, X, y)
-  local cols, n, names = Cat.read(op, X)
+  local cols, n, names = Cat.read_coded(op, X)
   if y == nil then raise(op .. ": y is required") end
-  local yv = target_values(op, y, n)
+  local yt = target_tensor(op, y, n)
   local tt = self.params.target_type
+  local uniq = yt:unique()
+  local nu = uniq:numel()
+  if tt == "auto" then tt = nu == 2 and "binary" or "continuous" end
   local classes
-  local uniq, seen = {}, {}
-  for _, v in ipairs(yv) do if not seen[v] then seen[v] = true; uniq[#uniq + 1] = v end end
-  table.sort(uniq)
-  if tt == "auto" then tt = #uniq == 2 and "binary" or "continuous" end
   if tt == "binary" then
-    if #uniq ~= 2 then raise(string.format("%s: a binary target needs exactly 2 values, y has %d", op, #uniq)) end
-    classes = uniq
-    for i, v in ipairs(yv) do yv[i] = v == uniq[2] and 1 or 0 end
+    if nu ~= 2 then raise(string.format("%s: a binary target needs exactly 2 values, y has %d", op, nu)) end
+    classes = { uniq[1], uniq[2] }
+    yt = yt:eq(uniq[2]):to("float64")
   end
-  return cols, n, names, yv, tt, classes
+  return cols, n, names, yt, tt, classes
 end
 
 function TE:fit(X, y)
   local op = "TargetEncoder.fit"
-  local cols, n, names, yv, tt, classes = self:_prepare(op, X, y)
-  local all = {}
-  for i = 1, n do all[i] = i end
+  local cols, n, names, yt, tt, classes = self:_prepare(op, X, y)
   local st = { n_features_in = #cols, names = names, target_type = tt, classes = classes, categories = {}, encodings = {} }
-  for j, vals in ipairs(cols) do
-    local cats = Cat.unique(op, vals, j)
+  for j, col in ipairs(cols) do
+    local cats = Cat.unique_coded(op, col, j)
     st.categories[j] = Cat.to_plain(cats)
-    local enc, ymean = encode_column(vals, Cat.index(cats), #cats, yv, all, self.params.smooth)
-    st.encodings[j] = enc
+    local enc, _, ymean = encode_codes(col.codes, yt, #col.uniq + 1, self.params.smooth)
+    -- per category in sorted order (the missing category is code 0)
+    local pos = Cat.index(col.uniq)
+    local out = {}
+    for k, v in ipairs(cats) do out[k] = v == Cat.MISSING and enc[1] or enc[pos[v] + 1] end
+    st.encodings[j] = out
     st.target_mean = ymean
   end
   self.state, self._index = st, nil
@@ -156,40 +145,34 @@ end
 -- cross-fitted encodings of the training rows (what a model should be trained on)
 function TE:fit_transform(X, y)
   local op = "TargetEncoder.fit_transform"
-  self:fit(X, y)
-  local cols, n, _, yv = self:_prepare(op, X, y)
   local p = self.params
+  local cols, n, _, yt = self:_prepare(op, X, y)
   if n < p.cv then raise(string.format("%s: %d rows cannot be split into cv = %d folds", op, n, p.cv)) end
-  local fold = M.folds(n, p.cv, p.shuffle, p.random_state)
-  local out = tensor.empty({ n, #cols }, "float64")
-  local po, d = out:data_ptr(), #cols
+  self:fit(X, y)
+  local fold = tensor.tensor(M.folds(n, p.cv, p.shuffle, p.random_state), "int64")
+  local parts = {}
+  for j = 1, #cols do parts[j] = tensor.zeros({ n }, "float64") end
   for f = 1, p.cv do
-    local train, test = {}, {}
-    for i = 1, n do
-      if fold[i] == f then test[#test + 1] = i else train[#train + 1] = i end
-    end
-    for j, vals in ipairs(cols) do
-      -- categories present in this fold's training rows
-      local cats = Cat.unique(op, (function()
-        local v = {}
-        for t, i in ipairs(train) do v[t] = vals[i] end
-        return v
-      end)(), j)
-      local index = Cat.index(cats)
-      local enc, ymean = encode_column(vals, index, #cats, yv, train, p.smooth)
-      for _, i in ipairs(test) do
-        local c = index[vals[i]]
-        po[(i - 1) * d + j - 1] = c and enc[c] or ymean
-      end
+    local train = fold:ne(f):nonzero():reshape(-1)
+    local test = fold:eq(f):nonzero():reshape(-1)
+    local y_train = yt:index_select(1, train)
+    for j, col in ipairs(cols) do
+      local u1 = #col.uniq + 1
+      local enc, counts, ymean = encode_codes(col.codes:index_select(1, train), y_train, u1, p.smooth)
+      -- categories absent from the training folds get the training target mean
+      for k = 1, u1 do if counts[k] == 0 then enc[k] = ymean end end
+      local vals = tensor.tensor(enc, "float64"):index_select(1, col.codes:index_select(1, test) + 1)
+      parts[j]:index_add_(1, test, vals)
     end
   end
-  return out
+  for j = 1, #cols do parts[j] = parts[j]:reshape(n, 1) end
+  return #parts == 1 and parts[1] or require("tide").cat(parts, 2)
 end
 
 function TE:transform(X)
   self:check_fitted("transform")
   local op = "TargetEncoder.transform"
-  local cols, n = Cat.read(op, X)
+  local cols, n = Cat.read_coded(op, X)
   local st = self.state
   if #cols ~= st.n_features_in then
     raise(string.format("%s: X has %d columns, but the encoder was fitted with %d", op, #cols, st.n_features_in))
@@ -198,16 +181,18 @@ function TE:transform(X)
     self._index = {}
     for j, c in ipairs(st.categories) do self._index[j] = Cat.index(Cat.from_plain(c)) end
   end
-  local out = tensor.empty({ n, #cols }, "float64")
-  local po, d = out:data_ptr(), #cols
-  for j, vals in ipairs(cols) do
+  local parts = {}
+  for j, col in ipairs(cols) do
     local index, enc = self._index[j], st.encodings[j]
-    for i = 1, n do
-      local c = index[vals[i]]
-      po[(i - 1) * d + j - 1] = c and enc[c] or st.target_mean
+    local function value(v)
+      local c = index[v]
+      return c and enc[c] or st.target_mean
     end
+    local values = { value(Cat.MISSING) }
+    for c, v in ipairs(col.uniq) do values[c + 1] = value(v) end
+    parts[j] = Cat.map_codes(col, values):reshape(n, 1)
   end
-  return out
+  return #parts == 1 and parts[1] or require("tide").cat(parts, 2)
 end
 
 return M
