@@ -389,3 +389,78 @@ describe("plot errors", function()
     H.assert_error(function() tiny:to_tensor() end, "the axes are too small to draw")
   end)
 end)
+
+describe("box plots", function()
+  it("compute quartiles, whiskers and outliers as numpy / matplotlib (NaN skipped)", function()
+    local fig = plot.figure({ width = 400, height = 300 })
+    local boxes = fig:axes({}):box({ { 1, 2, 3, 4, 5, 6, 7, 8, 30 }, tide.tensor({ 2, 0 / 0, 4, 6, 8, -20 }) })
+    local a, b = boxes[1], boxes[2]
+    assert.same({ 3, 5, 7, 1, 8, 9 }, { a.q1, a.median, a.q3, a.whislo, a.whishi, a.n })
+    assert.same({ 30 }, a.fliers:totable())
+    -- {-20, 2, 4, 6, 8}: Q1 = 2, Q3 = 6, fences -4 and 12: -20 is an outlier, the low whisker at 2
+    assert.same({ 2, 4, 6, 2, 8, 5 }, { b.q1, b.median, b.q3, b.whislo, b.whishi, b.n })
+    assert.same({ -20 }, b.fliers:totable())
+    -- whis = 0: whiskers on the box, everything outside is an outlier
+    local c = plot.figure({}):axes({}):box({ 1, 2, 3, 4, 100 }, { whis = 0 })[1]
+    assert.same({ 2, 4 }, { c.whislo, c.whishi })
+    assert.same({ 1, 100 }, c.fliers:totable())
+    -- a large group: the quartiles equal tide.stats.quantile's (numpy linear)
+    tide.manual_seed(3)
+    local v = tide.randn(1000, "float64")
+    local d = plot.figure({}):axes({}):box({ v })[1]
+    local q = require("tide.stats").quantile(v, { 0.25, 0.5, 0.75 })
+    assert.same({ q[1], q[2], q[3] }, { d.q1, d.median, d.q3 })
+    assert.equal(v:numel(), d.n)
+    assert.equal(v:lt(d.whislo):sum() + v:gt(d.whishi):sum(), d.fliers:numel())
+  end)
+
+  it("fill the box, draw the median line and the outliers where the data puts them", function()
+    local fig = plot.figure({ width = 400, height = 300 })
+    local ax = fig:axes({ grid = false, ylim = { 0, 32 } })
+    ax:box({ { 1, 2, 3, 4, 5, 6, 7, 8, 30 }, { 10, 12, 14, 16, 18 } },
+      { labels = { "a", "b" }, color = "#ff0000", alpha = 1, median_color = "#0000ff" })
+    local img = fig:to_tensor()
+    local f = ax._frame
+    local function px(x, y) return pixel(img, math.floor(f.mapx(x)) + 1, math.floor(f.mapy(y)) + 1) end
+    near_color(px(1, 4), { 255, 0, 0 }, 2, "box a fill between Q1 and the median")
+    near_color(px(1.1, 6), { 255, 0, 0 }, 2, "box a fill between the median and Q3")
+    near_color(px(1, 5), { 0, 0, 255 }, 2, "box a median line")
+    near_color(px(2, 13), { 255, 0, 0 }, 2, "box b fill")
+    near_color(px(2.1, 14), { 0, 0, 255 }, 2, "box b median line")
+    near_color(px(1.4, 20), { 255, 255, 255 }, 0, "background beside the boxes")
+    near_color(px(1.5, 5), { 255, 255, 255 }, 0, "background between the boxes")
+    assert.is_true(px(1, 30)[1] < 100, "outlier marker at 30")
+    assert.is_true(px(1, 1.02)[1] < 120, "whisker cap at the minimum")
+    assert.same({ "a", "b" }, ax.o.xticklabels)
+  end)
+
+  it("draw horizontal boxes, and plot.box makes a figure in one call", function()
+    local fig = plot.box({ groups = { { 1, 2, 3, 4, 5, 6, 7, 8 }, { 2, 3, 4 } }, labels = { "x", "y" },
+      horizontal = true, color = "#00ff00", median_color = "#000000", width = 400, height = 300,
+      title = "boxes", path = tmp("box.png") })
+    local pw, ph = png_size(tmp("box.png"))
+    assert.same({ 400, 300 }, { pw, ph })
+    local img = fig:to_tensor()
+    local ax = fig.panels[1]
+    local f = ax._frame
+    local function px(x, y) return pixel(img, math.floor(f.mapx(x)) + 1, math.floor(f.mapy(y)) + 1) end
+    -- vivid green blended with white at the default alpha 0.8
+    local g = px(3.5, 1)
+    assert.is_true(g[2] > 240 and g[1] < 80 and g[3] < 80, "box x fill")
+    local m = px(4.5, 1.1)
+    assert.is_true(m[1] < 40 and m[2] < 40 and m[3] < 40, "box x median")
+    assert.same({ "x", "y" }, ax.o.yticklabels)
+    assert.is_true(f.mapy(2) < f.mapy(1))
+  end)
+
+  it("reject bad groups and options by name", function()
+    local ax = plot.figure({}):axes({})
+    H.assert_error(function() ax:box({}) end, "box: groups must be a non-empty list")
+    H.assert_error(function() ax:box({ { 1, 2 }, { 0 / 0 } }) end, "box: group 2 has no values")
+    H.assert_error(function() ax:box({ { 1, 2 }, { "a" } }) end, "box")
+    H.assert_error(function() ax:box({ { 1, 2 } }, { labels = { "a", "b" } }) end, "box: 2 labels for 1 groups")
+    H.assert_error(function() ax:box({ { 1, 2 } }, { whis = -1 }) end, "box: whis must be a number >= 0")
+    H.assert_error(function() ax:box({ { 1, 2 } }, { notch = true }) end, "box")
+    H.assert_error(function() plot.box({}) end, "plot.box: groups (or data) are required")
+  end)
+end)

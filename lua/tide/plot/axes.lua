@@ -222,6 +222,68 @@ function Axes:hist(values, opts)
   return counts, edges
 end
 
+local BOX_OPTS = util.set({ "labels", "whis", "show_outliers", "horizontal", "color", "median_color", "width",
+  "positions", "alpha", "marker", "marker_size" })
+
+-- The five numbers of one box as matplotlib's boxplot: quartiles (numpy linear), whiskers at the
+-- furthest values within whis * IQR of the box, outliers beyond the whiskers. v: finite values.
+function M.box_stats(v, whis)
+  local stats = require("tide.stats")
+  local q = stats.quantile(v, { 0.25, 0.5, 0.75 })
+  local q1, med, q3 = q[1], q[2], q[3]
+  local iqr = q3 - q1
+  local inside_lo = v:masked_select(v:ge(q1 - whis * iqr))
+  local inside_hi = v:masked_select(v:le(q3 + whis * iqr))
+  local wlo = inside_lo:numel() > 0 and math.min(inside_lo:amin(), q1) or q1
+  local whi = inside_hi:numel() > 0 and math.max(inside_hi:amax(), q3) or q3
+  local fliers = v:masked_select(tide.logical_or(v:lt(wlo), v:gt(whi)))
+  return { q1 = q1, median = med, q3 = q3, whislo = wlo, whishi = whi, fliers = fliers, n = v:numel() }
+end
+
+-- box(groups, {labels =, whis = 1.5, show_outliers = true, horizontal = false, color = next colour
+-- (box fill), median_color = "#222222", width = 0.5, positions = 1..n, alpha = 0.8, marker = "o",
+-- marker_size = 5}) -> list of per-box statistics {q1, median, q3, whislo, whishi, fliers, n}.
+-- groups: a list of 1-d tensors / Lua arrays, or one of them; NaN and infinities are skipped.
+function Axes:box(groups, opts)
+  opts = util.options("box", opts, BOX_OPTS)
+  if tide.is_tensor(groups) or (type(groups) == "table" and type(groups[1]) == "number") then groups = { groups } end
+  if type(groups) ~= "table" or #groups == 0 then raise("box: groups must be a non-empty list of 1-d tensors or arrays") end
+  local n = #groups
+  local whis = opts.whis or 1.5
+  if type(whis) ~= "number" or not (whis >= 0) then raise("box: whis must be a number >= 0, got " .. tostring(whis)) end
+  local labels = opts.labels and util.strings("box", "labels", opts.labels)
+  if labels and #labels ~= n then raise(format("box: %d labels for %d groups", #labels, n)) end
+  local pos = opts.positions and util.series("box", "positions", opts.positions):totable()
+  if pos and #pos ~= n then raise(format("box: %d positions for %d groups", #pos, n)) end
+  if not pos then
+    pos = {}
+    for i = 1, n do pos[i] = i end
+  end
+  local boxes = {}
+  for i = 1, n do
+    local v = util.series("box", format("groups[%d]", i), groups[i])
+    v = v:masked_select(v:isfinite())
+    if v:numel() == 0 then raise(format("box: group %d has no values (empty or all missing)", i)) end
+    boxes[i] = M.box_stats(v, whis)
+  end
+  local horizontal = opts.horizontal and true or false
+  self.series[#self.series + 1] = {
+    kind = "box", boxes = boxes, pos = pos, horizontal = horizontal, width = positive("box", "width", opts.width, 0.5),
+    color = next_color(self, opts.color, opts.alpha or 0.8),
+    median_color = colors.parse(opts.median_color or "#222222"),
+    show_outliers = opts.show_outliers ~= false, marker = check_marker("box", opts.marker or "o"),
+    marker_size = positive("box", "marker_size", opts.marker_size, 5),
+  }
+  if labels then
+    local axis = horizontal and "y" or "x"
+    if not self.o[axis .. "ticks"] then
+      self.o[axis .. "ticks"] = pos
+      self.o[axis .. "ticklabels"] = labels
+    end
+  end
+  return boxes
+end
+
 -- numpy.histogram: counts and edges of v (float64 1-d) over `bins` equal bins of range (default
 -- the finite min..max) or over explicit increasing edges.
 function M.histogram(v, bins, range, density)

@@ -69,6 +69,18 @@ function Axes:_data_limits(axis)
     elseif s.kind == "text" then
       local v = axis == "x" and s.x or s.y
       if not log or v > 0 then a, b = v, v end
+    elseif s.kind == "box" then
+      if (axis == "y") ~= s.horizontal then -- the value axis
+        for _, bx in ipairs(s.boxes) do
+          local lo1, hi1 = bx.whislo, bx.whishi
+          if s.show_outliers and bx.fliers:numel() > 0 then
+            lo1, hi1 = min(lo1, bx.fliers:amin()), max(hi1, bx.fliers:amax())
+          end
+          if not log or lo1 > 0 then a, b = merge(a, b, lo1, hi1) end
+        end
+      else
+        for _, p in ipairs(s.pos) do a, b = merge(a, b, p - 0.5, p + 0.5) end
+      end
     end
     lo, hi = merge(lo, hi, a, b)
   end
@@ -389,11 +401,54 @@ function Axes:_draw_series(cv, s, mapx, mapy, mapx_t, mapy_t)
       if xx == xx and abs(xx) < 1e6 then cv:move_to(xx, f.y):line_to(xx, f.y + f.h):stroke() end
     end
     cv:dash(nil)
+  elseif kind == "box" then
+    self:_draw_box(cv, s, mapx, mapy, mapx_t, mapy_t)
   elseif kind == "text" then
     local tx, ty = mapx(s.x), mapy(s.y)
     if tx == tx and ty == ty and abs(tx) < 1e6 and abs(ty) < 1e6 then
       set_font(cv, s.size, s.bold)
       cv:color(s.color):text(s.text, tx, ty, { halign = s.halign, valign = s.valign, angle = s.angle })
+    end
+  end
+end
+
+-- Box plots: filled box Q1..Q3 with an edge, median line, whiskers with caps, outlier markers.
+-- Coordinates go through (position, value) -> pixel, swapped for horizontal boxes.
+function Axes:_draw_box(cv, s, mapx, mapy, mapx_t, mapy_t)
+  local function at(p, v)
+    if s.horizontal then return mapx(v), mapy(p) end
+    return mapx(p), mapy(v)
+  end
+  local half = s.width / 2
+  for i, bx in ipairs(s.boxes) do
+    local p = s.pos[i]
+    local x0, y0 = at(p - half, bx.q1)
+    local x1, y1 = at(p + half, bx.q3)
+    local rx, ry, rw, rh = min(x0, x1), min(y0, y1), abs(x1 - x0), abs(y1 - y0)
+    cv:color(s.color):rect(rx, ry, rw, rh):fill()
+    cv:color(FRAME_COLOR):line_width(1):dash(nil):rect(rx, ry, rw, rh):stroke()
+    -- whiskers and caps
+    local c0x, c0y = at(p, bx.q1)
+    local w0x, w0y = at(p, bx.whislo)
+    local c1x, c1y = at(p, bx.q3)
+    local w1x, w1y = at(p, bx.whishi)
+    cv:move_to(c0x, c0y):line_to(w0x, w0y):move_to(c1x, c1y):line_to(w1x, w1y)
+    for _, v in ipairs({ bx.whislo, bx.whishi }) do
+      local ax_, ay_ = at(p - half / 2, v)
+      local bx_, by_ = at(p + half / 2, v)
+      cv:move_to(ax_, ay_):line_to(bx_, by_)
+    end
+    cv:stroke()
+    -- median
+    local m0x, m0y = at(p - half, bx.median)
+    local m1x, m1y = at(p + half, bx.median)
+    cv:color(s.median_color):line_width(2):move_to(m0x, m0y):line_to(m1x, m1y):stroke()
+    if s.show_outliers and bx.fliers:numel() > 0 then
+      local f = bx.fliers
+      local pt = tide.full({ f:numel() }, p, "float64")
+      local mx, my
+      if s.horizontal then mx, my = mapx_t(f), mapy_t(pt) else mx, my = mapx_t(pt), mapy_t(f) end
+      cv:color(FRAME_COLOR):line_width(1.2):markers(mx, my, { shape = s.marker, size = s.marker_size })
     end
   end
 end

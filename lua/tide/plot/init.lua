@@ -334,6 +334,19 @@ function M.hist(opts)
   return finish(fig, o.path)
 end
 
+-- box{groups = {...} | data = one group, labels =, whis = 1.5, show_outliers = true, horizontal =,
+-- color =, median_color =, box_width = 0.5, title =, xlabel =, ylabel =, path =, ...} -> figure
+function M.box(opts)
+  local own = { "groups", "data", "labels", "whis", "show_outliers", "horizontal", "color", "median_color", "box_width" }
+  local o, fopts, aopts = split_opts("plot.box", opts, own)
+  local groups = o.groups or o.data
+  if groups == nil then raise("plot.box: groups (or data) are required") end
+  local fig = M.figure(fopts)
+  fig:axes(aopts):box(groups, { labels = o.labels, whis = o.whis, show_outliers = o.show_outliers,
+    horizontal = o.horizontal, color = o.color, median_color = o.median_color, width = o.box_width })
+  return finish(fig, o.path)
+end
+
 -- heatmap{data = [R, C], xlabels =, ylabels =, cmap = "viridis", vmin =, vmax =, annotate =,
 -- fmt =, colorbar = true, colorbar_label =, title =, xlabel =, ylabel =, path =, ...}
 function M.heatmap(opts)
