@@ -162,11 +162,12 @@ local function ranks(v)
   return avg:index_select(1, inv)
 end
 
-local function spearman_pair(a, b)
+-- ra, rb: precomputed ranks of a, b (when the whole columns are present), else nil.
+local function spearman_pair(a, b, ra, rb)
   local n = a:numel()
   if n < 1 then return NAN end
   local mean = (n + 1) / 2
-  local ra, rb = ranks(a) - mean, ranks(b) - mean
+  ra, rb = (ra or ranks(a)) - mean, (rb or ranks(b)) - mean
   local div = sqrt((ra * ra):sum() * (rb * rb):sum())
   if div == 0 then return NAN end
   return (ra * rb):sum() / div
@@ -184,10 +185,21 @@ function M.corr(x, opts)
   local m = matrix("corr", x)
   local d = m.shape[2]
   local out = tide.empty(d, d, "float64")
+  -- Spearman: a column without missing cells is ranked once (pandas does the same); pairs with
+  -- missing cells re-rank their shared rows.
+  local full_ranks = {}
+  if method == "spearman" then
+    local complete = m:isnan():any(1):logical_not():totable()
+    for j = 1, d do
+      if complete[j] then full_ranks[j] = ranks(m:select(2, j):contiguous()) end
+    end
+  end
   for i = 1, d do
     for j = 1, i do
       local a, b = pair(m, i, j)
-      local r = fn(a, b)
+      local ri, rj = full_ranks[i], full_ranks[j]
+      if not (ri and rj) then ri, rj = nil, nil end
+      local r = fn(a, b, ri, rj)
       out[i][j], out[j][i] = r, r
     end
   end
