@@ -118,6 +118,15 @@ describe("tide.stats edge cases", function()
     near(stats.eta({ 1, 1, 2, 2 }, { 0, 0, 1, 1 }), 1, "eta separated")
   end)
 
+  it("takes column tables (missing mask) and integer tensors like NaN-marked float64", function()
+    local age = X:select(2, 1):contiguous()
+    local col = { name = "Age", type = "float64", data = age:masked_fill(age:isnan(), 0), missing = age:isnan() }
+    near(stats.skew(col), ref.skew.data[1], "skew of a column table")
+    near(stats.quantile(col, 0.75), ref.quantiles.data[4 * 5 + 1], "Q3 of a column table")
+    local ints = tide.tensor({ 1, 2, 3, 4, 10 }, "int64")
+    near(stats.skew(ints), stats.skew(tide.tensor({ 1, 2, 3, 4, 10 }, "float64")), "int64 input")
+  end)
+
   it("ranks ties as pandas (average ranks)", function()
     -- Spearman of a column with ties against itself is 1; against its ranks too
     local x = tide.tensor({ 1, 2, 2, 3, 3, 3 }, "float64")
