@@ -18,6 +18,9 @@ local NUMERIC = { float64 = true, float32 = true, int64 = true, int32 = true, ui
 -- tensors [n] / [n, d] and column tables {data =, missing =} (tide.csv / tide.frame) are accepted.
 local function matrix(op, x)
   if type(x) == "table" and not tide.is_tensor(x) then
+    if x.offsets ~= nil or x.type == "string" then
+      raise(format("%s: expected a numeric column, got the string column '%s'", op, tostring(x.name)))
+    end
     if x.data ~= nil and tide.is_tensor(x.data) then       -- a column table
       local t = x.data:to("float64")
       if x.missing then t = t:masked_fill(x.missing, NAN) end

@@ -154,5 +154,7 @@ describe("tide.stats edge cases", function()
       tide.ones(2, "float64"), { 1, 1 })
     fails("correlation_ratio: categories have 2 values, y has 3", stats.eta, { 1, 2 }, { 1, 2, 3 })
     fails("outliers: method must be", stats.outliers, X, { method = "mad" })
+    fails("skew: expected a numeric column, got the string column 'Name'", stats.skew,
+      { name = "Name", type = "string", offsets = tide.zeros(2, "int64"), bytes = tide.zeros(0, "uint8") })
   end)
 end)
