@@ -215,6 +215,11 @@ describe("tide.eda.report bad input", function()
     H.assert_error(function() return eda.report({}) end, "eda.report: expected a tide.frame")
   end)
 
+  it("reports an output folder that cannot be written", function()
+    H.assert_error(function() return eda.report(small(), { out = "/proc/tide-eda-nope" }) end,
+      "eda.report: cannot create the folder /proc/tide-eda-nope")
+  end)
+
   it("handles an all-missing numeric column and a constant one", function()
     local f = F.new({ { "a", tide.tensor({ 0 / 0, 0 / 0, 0 / 0 }, "float64") }, { "c", { 2, 2, 2 } } })
     local r = eda.report(f)

@@ -3,7 +3,7 @@
 --   escape(s)            -> s with & < > " ' replaced by entities
 --   base64(bytes)        -> standard base64 (RFC 4648, padded) of a Lua string
 --   base64_decode(text)  -> the bytes (used by the specs to check the embedded images)
---   write_atomic(path, text)  temp file in the same folder, then os.rename
+--   write_atomic(path, text)  temp file in the same folder, fsync, rename (tide_file_write)
 --   page(result)         -> the report's HTML text
 local bit = require("bit")
 local band, bor, lshift, rshift = bit.band, bit.bor, bit.lshift, bit.rshift
@@ -67,22 +67,13 @@ function M.base64_decode(text)
   return table.concat(out)
 end
 
+-- Through tide_file_write: a temp file in the same folder, fsync, rename (the folder fsync'ed).
 function M.write_atomic(path, text)
-  local tmp = format("%s.tmp-%d-%d", path, os.time(), math.random(1, 1e9))
-  local f, err = io.open(tmp, "wb")
-  if not f then error(format("eda.report: cannot write %s: %s", path, err), 0) end
-  local ok, werr = f:write(text)
-  if ok then ok, werr = f:flush() end
-  f:close()
-  if not ok then
-    os.remove(tmp)
-    error(format("eda.report: cannot write %s: %s", path, tostring(werr)), 0)
-  end
-  local rok, rerr = os.rename(tmp, path)
-  if not rok then
-    os.remove(tmp)
-    error(format("eda.report: cannot write %s: %s", path, tostring(rerr)), 0)
-  end
+  local core = require("tide._core")
+  local ffi = core.ffi
+  local bufs = ffi.new("const void *[1]", { text })
+  local lens = ffi.new("int64_t[1]", #text)
+  if core.C.tide_file_write(path, 1, bufs, lens, "eda.report") ~= 0 then core.raise_c() end
   return path
 end
 

@@ -147,7 +147,7 @@ local function plots(frame, r, out, opts)
     local size = math.max(420, math.min(1000, 120 + 60 * k))
     local fig = P.figure({ width = size + 120, height = size })
     fig:axes({ title = title }):heatmap(m, { cmap = vmin < 0 and "rdbu" or "viridis", vmin = vmin, vmax = 1,
-      annotate = k <= 15, fmt = "%.2f", xlabels = names, ylabels = names })
+      annotate = k <= 15, fmt = "%.2f", xlabels = names, ylabels = names, xrotation = 45 })
     save(fig, file, title, "heatmap")
   end
   if r.pearson then
