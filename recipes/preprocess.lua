@@ -8,24 +8,26 @@
 -- identifier-like columns (strings that are (nearly) all distinct, integers all distinct like a
 -- row number, empty columns, and --drop); then one tide.preprocess.ColumnTransformer:
 --   num      numeric columns: SimpleImputer(median) -> OutlierFilter(IQR, clip) -> StandardScaler
---   discrete numeric columns with at most 10 distinct values: SimpleImputer(median) -> StandardScaler
+--   discrete integer columns with at most 10 distinct values: SimpleImputer(median) -> StandardScaler
 --   cat      string columns: OrdinalEncoder -> SimpleImputer(most_frequent) -> OneHotEncoder
 --            (categories rarer than --min-frequency grouped, unknown categories give zeros)
 --   num_missing / cat_missing   a 0/1 indicator per column that had missing cells
 -- Writes to --out: preprocessed.csv (target first, then the encoded features) and pipeline.json
--- (the fitted ColumnTransformer; tide.preprocess.load reads it), then reloads the JSON and
+-- (the fitted ColumnTransformer, tide.preprocess.load reads it, plus the target and output
+-- column names under "recipe"), then reloads the JSON and
 -- checks it gives identical output. --apply transforms new data with a saved pipeline and writes
 -- <name>.preprocessed.csv (the target first when the data has it).
 local tide = require("tide")
 local cli = require("tide.cli")
 local P = tide.preprocess
 local F = tide.frame
+local json = require("tide.io.json")
 
 local opts = cli.options({ ... }, {
   { "data", nil, "CSV file (default: Titanic train.csv, or test.csv with --apply, from the data set registry)" },
-  { "target", "Survived", "target column: kept as it is, first in the output (none: --target '')" },
+  { "target", nil, "target column, kept as it is and first in the output (default: Survived for Titanic, none for --data; with --apply: the pipeline's)" },
   { "out", "preprocess-output", "output folder" },
-  { "drop", "", "comma-separated columns to drop besides the identifier-like ones" },
+  { "drop", nil, "comma-separated columns to drop besides the identifier-like ones" },
   { "min-frequency", 0.01, "categories rarer than this (fraction of rows, or a count >= 1) are grouped" },
   { "iqr-k", 1.5, "outlier bounds: [q1 - k * iqr, q3 + k * iqr]" },
   { "apply", nil, "a saved pipeline.json: transform --data with it instead of fitting" },
@@ -51,6 +53,12 @@ local function split_list(s)
   end
   return t
 end
+local function read_text(path)
+  local f = assert(io.open(path, "rb"))
+  local s = f:read("*a")
+  f:close()
+  return s
+end
 local function has_column(f, name)
   for _, nm in ipairs(f.names) do if nm == name then return true end end
   return false
@@ -66,7 +74,9 @@ end
 if not exists(data_path) then fail("--data " .. data_path .. ": no such file") end
 local ok_read, frame = pcall(F.read_csv, data_path)
 if not ok_read then fail(tostring(frame):gsub("^.-:%d+: ", "")) end
-local target = opts.target ~= "" and opts.target or nil
+local target = opts.target
+if target == nil and not opts.data and not opts.apply then target = "Survived" end
+if target == "" then target = nil end
 
 os.execute("mkdir -p '" .. opts.out:gsub("'", "'\\''") .. "'")
 local function out(name) return opts.out .. "/" .. name end
@@ -146,6 +156,8 @@ if opts.apply then
   if not exists(opts.apply) then fail("--apply " .. opts.apply .. ": no such file") end
   local ok, ct = pcall(P.load, opts.apply)
   if not ok then fail(tostring(ct):gsub("^.-:%d+: ", "")) end
+  local saved = json.decode(read_text(opts.apply)).recipe
+  if opts.target == nil and type(saved) == "table" then target = saved.target end
   if ct._name ~= "ColumnTransformer" or type(ct.params.names) ~= "table" then
     fail("--apply " .. opts.apply .. ": not a pipeline written by this recipe")
   end
@@ -198,7 +210,7 @@ for _, nm in ipairs(frame.names) do
     why = "every cell is missing"
   elseif (p.type == "string" or p.type == "categorical") and p.unique == present and present > 1 then
     why = "all values are distinct strings"
-  elseif (p.type == "string" or p.type == "categorical") and p.unique >= 0.5 * n then
+  elseif (p.type == "string" or p.type == "categorical") and p.unique >= 0.5 * n and p.unique > 20 then
     why = string.format("%d distinct strings in %d rows", p.unique, n)
   elseif p.type == "int64" and p.missing == 0 and p.unique == n and n > 2 then
     why = "distinct integers, like a row number"
@@ -208,7 +220,7 @@ end
 print("2. drop identifier-like columns" .. (#dropped == 0 and ": none" or ""))
 for _, nm in ipairs(dropped) do print(string.format("   %-16s %s", nm, reasons[nm])) end
 
--- numeric columns with few distinct values (classes, counts) are not clipped: their quartiles
+-- integer columns with few distinct values (classes, counts) are not clipped: their quartiles
 -- often coincide, and the IQR rule would flatten them
 local DISCRETE = 10
 local features, num, discrete, cat, num_missing, cat_missing = {}, {}, {}, {}, {}, {}
@@ -217,7 +229,8 @@ for _, nm in ipairs(frame.names) do
     features[#features + 1] = nm
     local p = profile[nm]
     local is_cat = p.type == "string" or p.type == "categorical"
-    table.insert(is_cat and cat or p.unique <= DISCRETE and discrete or num, nm)
+    local is_discrete = (p.type == "int64" or p.type == "bool") and p.unique <= DISCRETE
+    table.insert(is_cat and cat or is_discrete and discrete or num, nm)
     if p.missing > 0 then table.insert(is_cat and cat_missing or num_missing, nm) end
   end
 end
@@ -283,7 +296,7 @@ else
   print("   no continuous numeric columns")
 end
 if #discrete > 0 then
-  print(string.format("   not clipped (at most %d distinct values): %s", DISCRETE, table.concat(discrete, ", ")))
+  print(string.format("   not clipped (integers, at most %d distinct values): %s", DISCRETE, table.concat(discrete, ", ")))
 end
 
 print("5. scale numeric columns (standard)")
@@ -307,7 +320,10 @@ end
 -- ---------------------------------------------------------------- outputs
 local csv_path, json_path = out("preprocessed.csv"), out("pipeline.json")
 output_frame(Xt, names, frame):to_csv(csv_path)
-ct:save(json_path)
+-- the ColumnTransformer's JSON plus what the recipe needs to apply it (ignored by tide.preprocess.load)
+local saved = ct:to_table()
+saved.recipe = { name = "preprocess", target = target or false, dropped = dropped, output_columns = names }
+require("tide.io.files").write("preprocess", json_path, { json.encode(saved) })
 print(string.format("wrote %s: %d rows x %d features%s", csv_path, Xt.shape[1], Xt.shape[2],
   target and (" + target " .. target) or ""))
 print(string.format("wrote %s", json_path))
