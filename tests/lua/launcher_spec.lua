@@ -164,7 +164,7 @@ describe("the tide command", function()
     assert.equals("", o)
     assert.truthy(e:find("unknown recipe 'exampel'", 1, true), e)
     assert.truthy(e:find("did you mean 'example'?", 1, true), e)
-    assert.truthy(e:find("example  Example:", 1, true), e)
+    assert.truthy(e:find("example%s+Example:"), e) -- the name column is as wide as the longest recipe name
     _, e, code = tide({ "run" })
     assert.equals(1, code)
     assert.truthy(e:find("usage: tide run RECIPE", 1, true), e)
