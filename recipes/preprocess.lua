@@ -78,7 +78,8 @@ local target = opts.target
 if target == nil and not opts.data and not opts.apply then target = "Survived" end
 if target == "" then target = nil end
 
-os.execute("mkdir -p '" .. opts.out:gsub("'", "'\\''") .. "'")
+local mk = os.execute("mkdir -p '" .. opts.out:gsub("'", "'\\''") .. "' 2>/dev/null")
+if mk ~= 0 and mk ~= true then fail("--out " .. opts.out .. ": cannot create the folder") end
 local function out(name) return opts.out .. "/" .. name end
 
 -- ---------------------------------------------------------------- output column names
@@ -170,7 +171,8 @@ if opts.apply then
   local names = feature_names(ct)
   local stem = data_path:match("([^/]+)$"):gsub("%.[^.]*$", "")
   local path = out(stem .. ".preprocessed.csv")
-  output_frame(X, names, frame):to_csv(path)
+  local ok_w, err = pcall(function() output_frame(X, names, frame):to_csv(path) end)
+  if not ok_w then fail(tostring(err):gsub("^.-:%d+: ", "")) end
   print(string.format("wrote %s: %d rows x %d features%s", path, X.shape[1], X.shape[2],
     target and has_column(frame, target) and (" + target " .. target) or ""))
   os.exit(0)
@@ -319,11 +321,13 @@ end
 
 -- ---------------------------------------------------------------- outputs
 local csv_path, json_path = out("preprocessed.csv"), out("pipeline.json")
-output_frame(Xt, names, frame):to_csv(csv_path)
+local ok_w, err = pcall(function() output_frame(Xt, names, frame):to_csv(csv_path) end)
+if not ok_w then fail(tostring(err):gsub("^.-:%d+: ", "")) end
 -- the ColumnTransformer's JSON plus what the recipe needs to apply it (ignored by tide.preprocess.load)
 local saved = ct:to_table()
 saved.recipe = { name = "preprocess", target = target or false, dropped = dropped, output_columns = names }
-require("tide.io.files").write("preprocess", json_path, { json.encode(saved) })
+ok_w, err = pcall(require("tide.io.files").write, "preprocess", json_path, { json.encode(saved) })
+if not ok_w then fail(tostring(err):gsub("^.-:%d+: ", "")) end
 print(string.format("wrote %s: %d rows x %d features%s", csv_path, Xt.shape[1], Xt.shape[2],
   target and (" + target " .. target) or ""))
 print(string.format("wrote %s", json_path))
