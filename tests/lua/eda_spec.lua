@@ -189,6 +189,32 @@ describe("tide.eda.report", function()
     assert.is_nil(ls:find("tmp", 1, true))
   end)
 
+  it("opens in headless Chromium with every image loaded", function()
+    local chromium = H.sh("command -v chromium chromium-browser 2>/dev/null | head -n 1"):gsub("%s+$", "")
+    if chromium == "" then return pending("chromium is not installed (apt-get install chromium)") end
+    -- a page that frames the report and counts its decoded images
+    local check = out .. "/check.html"
+    local fh = assert(io.open(check, "w"))
+    fh:write([[<!DOCTYPE html><html><body><iframe id="r" src="report.html" width="1200" height="800"></iframe>
+<script>
+document.getElementById("r").onload = function () {
+  var imgs = this.contentDocument.images, ok = 0;
+  for (var i = 0; i < imgs.length; i++) if (imgs[i].complete && imgs[i].naturalWidth > 0) ok++;
+  var p = document.createElement("pre");
+  p.textContent = "images " + imgs.length + " loaded " + ok;
+  document.body.appendChild(p);
+};
+</script></body></html>]])
+    fh:close()
+    local dom = H.sh("timeout 120 " .. H.q(chromium) .. " --headless --no-sandbox --disable-gpu --allow-file-access-from-files"
+      .. " --virtual-time-budget=5000 --dump-dom " .. H.q("file://" .. check) .. " 2>/dev/null")
+    os.remove(check)
+    local total, loaded = dom:match("images (%d+) loaded (%d+)")
+    assert.truthy(total, dom:sub(1, 300))
+    assert.are.equal(#r.plots, tonumber(total))
+    assert.are.equal(total, loaded)
+  end)
+
   it("gives an aligned terminal summary", function()
     local lines = {}
     for l in r.summary:gmatch("[^\n]+") do lines[#lines + 1] = l end
