@@ -158,7 +158,7 @@ describe("tide.eda.report", function()
       fh:close()
     end
     assert.are.equal(3, kinds.hist)   -- x, n, y
-    assert.are.equal(3, kinds.box)
+    assert.are.equal(2, kinds.box)    -- x and n by class of y; none of the target itself
     assert.are.equal(2, kinds.bar)    -- k<&", flag
     assert.are.equal(3, kinds.heatmap) -- pearson, spearman, cramér's V
     assert.is_true(exists(out .. "/corr_pearson.png"))

@@ -104,7 +104,7 @@ table{border-collapse:collapse;margin:0.5em 0;font-size:0.9em}
 th,td{border:1px solid #ddd;padding:3px 8px;text-align:right}
 th{background:#f3f3f3}td.l,th.l{text-align:left}
 img{max-width:100%;border:1px solid #eee;margin:0.3em}
-.plots{display:flex;flex-wrap:wrap}.plots figure{margin:0.3em;flex:0 0 auto}.plots img{width:640px;max-width:95vw}figcaption{font-size:0.85em;color:#555}
+.plots{display:flex;flex-wrap:wrap}.plots figure{margin:0.3em;flex:0 0 auto}.plots img{width:600px;max-width:95vw}figcaption{font-size:0.85em;color:#555}
 ]]
 
 local function img(path, caption)

@@ -123,14 +123,16 @@ local function plots(frame, r, out, opts)
       save(fig, "hist_" .. safe(i, s.name) .. ".png", "Histogram of " .. s.name, "hist", s.name)
 
       fig = P.figure({ width = 640, height = 420 })
-      if groups and s.name ~= target.target then
+      if target and target.kind == "categorical" and s.name == target.target then
+        fig = nil -- a box plot of the class labels says nothing
+      elseif groups then
         local gs = {}
         for g = 1, #groups do gs[g] = x:masked_select(groups[g]) end
         fig:axes({ title = s.name .. " by " .. target.target, ylabel = s.name }):box(gs, { labels = glabels })
       else
         fig:axes({ title = "Box plot of " .. s.name, ylabel = s.name }):box({ present }, { labels = { s.name } })
       end
-      save(fig, "box_" .. safe(i, s.name) .. ".png", "Box plot of " .. s.name, "box", s.name)
+      if fig then save(fig, "box_" .. safe(i, s.name) .. ".png", "Box plot of " .. s.name, "box", s.name) end
     elseif s.kind == "categorical" and s.top and #s.top > 0 then
       local names, counts = {}, {}
       for j, t in ipairs(s.top) do
