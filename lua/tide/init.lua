@@ -64,7 +64,8 @@ tide.autograd = require("tide.autograd")._install(tide)
 -- script pays only for what it uses. A part that fails to load raises its error on access.
 local PARTS = { nn = "tide.nn", optim = "tide.optim", io = "tide.io", data = "tide.data",
   datasets = "tide.datasets", metrics = "tide.metrics", plot = "tide.plot", progress = "tide.progress",
-  csv = "tide.csv", frame = "tide.frame", preprocess = "tide.preprocess", stats = "tide.stats" }
+  csv = "tide.csv", frame = "tide.frame", preprocess = "tide.preprocess", stats = "tide.stats",
+  eda = "tide.eda" }
 tide._parts = PARTS
 setmetatable(tide, { __index = function(t, k)
   local m = PARTS[k]

@@ -7,7 +7,7 @@ describe("tide's parts", function()
     local names = {}
     for name in pairs(tide._parts) do names[#names + 1] = name end
     table.sort(names)
-    assert.is_true(#names >= 12)
+    assert.is_true(#names >= 13)
     for _, name in ipairs(names) do
       local ok, part = pcall(function() return tide[name] end)
       assert(ok, "tide." .. name .. " failed to load: " .. tostring(part))
