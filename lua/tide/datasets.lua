@@ -64,6 +64,9 @@ REGISTRY["titanic"] = locator("titanic", "Kaggle Titanic passengers: train 891 x
   train = { "train.csv", "7d118fef8b6ccf7f81111877bc388536f7b1e498a655e3d649d19aaa010e9f6f" },
   test = { "test.csv", "56023b9948236f3c7a1c9448fcf418b283e109ef177fa8c7e069158dd7dd52b2" },
 }, "Kaggle competition rules")
+-- a byte-for-byte public copy of the Kaggle files (see ../shared/data/titanic/SOURCE.md)
+REGISTRY["titanic"].url =
+  "https://raw.githubusercontent.com/bobev18/fmi-ml-hw/562118d4eb23a914d495908d033c19feda5b4e4b/data/titanic"
 REGISTRY["telco-churn"] = locator("telco-churn", "IBM Telco customer churn: 7,043 x 21 (CSV)", {
   data = { "WA_Fn-UseC_-Telco-Customer-Churn.csv", "16320c9c1ec72448db59aa0a26a0b95401046bef5d02fd3aeb906448e3055e91" },
 }, "unclear (IBM sample data)")
