@@ -142,11 +142,7 @@ core.wrap = wrap
 function core.free(t)
   local p = rawget(t, "_c")
   if p == nil then return end
-  if band(p.flags, 1) ~= 0 then
-    gc(p, nil) -- the slot itself
-  else
-    gc(p, nil)
-  end
+  gc(p, nil) -- the finaliser (for a slot result, p is the slot itself) must not run again
   free(p)
   rawset(t, "_c", nil)
 end

@@ -7,7 +7,6 @@ local Tensor = core.Tensor
 local getmetatable, type, next = getmetatable, type, next
 
 return function(tide, A, install)
-  local methods = Tensor.methods
   local needs, record = A.needs, A.record
 
   local function is_opts(x) return type(x) == "table" and getmetatable(x) == nil and x[1] == nil and next(x) ~= nil end
@@ -206,5 +205,4 @@ return function(tide, A, install)
       return rawp(x, dim, opts)
     end, rawp, 1)
   end
-  methods.sum = tide.sum
 end

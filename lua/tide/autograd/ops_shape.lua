@@ -20,7 +20,6 @@ return function(tide, A, install)
     install(name, function(x, ...)
       if needs(x) then
         local y = raw(x, ...)
-        if y == x then return y end -- contiguous() of a contiguous tensor is the tensor itself
         return record(name, y, { x }, function(g) return g:reshape(x.shape) end)
       end
       return raw(x, ...)
@@ -36,9 +35,7 @@ return function(tide, A, install)
     local raw_to = methods.to
     methods.to = A.guard(raw_to, function(x, dtype)
       if needs(x) and (dtype == "float32" or dtype == "float64") then
-        local y = raw_to(x, dtype)
-        if y == x then return y end -- already that dtype: the tensor itself
-        return record("to", y, { x }, function(g) return g end)
+        return record("to", raw_to(x, dtype), { x }, function(g) return g end)
       end
       return raw_to(x, dtype)
     end, 1)
