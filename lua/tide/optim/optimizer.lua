@@ -30,7 +30,6 @@ Optimizer.__index = Optimizer
 M.Optimizer = Optimizer
 
 local function shape_str(s) return "[" .. concat(s, ", ") .. "]" end
-M.shape_str = shape_str
 
 local function same_shape(a, b)
   if #a ~= #b then return false end
@@ -480,8 +479,5 @@ function M.is_optimizer(x)
   local mt = getmetatable(x)
   return type(mt) == "table" and mt.update ~= nil and type(rawget(x, "param_groups")) == "table"
 end
-
--- Zeros shaped and typed like p.
-function M.zeros_like(p) return tensor.zeros_like(p) end
 
 return M
