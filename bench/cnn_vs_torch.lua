@@ -13,14 +13,14 @@ local tide = require("tide")
 local nn, F = tide.nn, tide.nn.functional
 local now = dofile((arg[0]:match("^(.*)/[^/]*$") or ".") .. "/clock.lua").now
 
-local opts = { epochs = 2, threads = 2, batch = 64, limit = 0 }
-local i = 1
-while i <= #arg do
-  local k = arg[i]:match("^%-%-(.*)$")
-  if k == "memory" then opts.memory = true
-  elseif k then opts[k] = tonumber(arg[i + 1]) or arg[i + 1]; i = i + 1 end
-  i = i + 1
-end
+local opts = require("tide.cli").options({ ... }, {
+  { "epochs", 2, "passes over the training data" },
+  { "threads", 2, "threads for Tide and OpenBLAS" },
+  { "batch", 64, "images per step" },
+  { "limit", 0, "train on the first N images only (0: all)" },
+  { "data", nil, "folder with the Fashion-MNIST IDX files (default: the registry)" },
+  { "memory", false, "print resident and live memory after every epoch" },
+}, "The benchmark CNN on Fashion-MNIST (Tide's side of bench/run_cnn_vs_torch.sh)")
 
 local function status(field)
   for line in io.lines("/proc/self/status") do

@@ -8,14 +8,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tide=${TIDE:-build/tide}
 py=${PYTHON:-/usr/bin/python3}
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
 if [ "${1:-}" = memory ]; then
-  "$tide" bench/cnn_vs_torch.lua --epochs "${2:-10}" --memory | tee /tmp/tide_cnn_memory.txt
-  awk '/rss_after_epoch_1_mb/ {a=$3} /rss_after_epoch_/ {b=$3} END {printf "RSS after epoch 1: %.1f MB, after the last: %.1f MB (%+.1f%%)\n", a, b, 100*(b-a)/a}' /tmp/tide_cnn_memory.txt
+  "$tide" bench/cnn_vs_torch.lua --epochs "${2:-10}" --memory | tee "$out"
+  awk '/rss_after_epoch_1_mb/ {a=$3} /rss_after_epoch_/ {b=$3} END {printf "RSS after epoch 1: %.1f MB, after the last: %.1f MB (%+.1f%%)\n", a, b, 100*(b-a)/a}' "$out"
   exit 0
 fi
 epochs=${1:-2}
-out=$(mktemp)
-trap 'rm -f "$out"' EXIT
 "$tide" bench/cnn_vs_torch.lua --epochs "$epochs" | tee -a "$out"
 "$py" bench/cnn_vs_torch_peer.py --epochs "$epochs" | tee -a "$out"
 awk '
