@@ -104,6 +104,21 @@ function C.read(op, X)
   return cols, n, names
 end
 
+-- Codes (1-based in first-seen order, 0 for MISSING) of a Lua array of n values read by C.read.
+local function factorize_values(vals, n)
+  local seen, uniq, codes, nm = {}, {}, {}, 0
+  for i = 1, n do
+    local v = vals[i]
+    if v == MISSING then codes[i] = 0; nm = nm + 1
+    else
+      local c = seen[v]
+      if not c then c = #uniq + 1; uniq[c] = v; seen[v] = c end
+      codes[i] = c
+    end
+  end
+  return { codes = tensor.tensor(codes, "int64"), uniq = uniq, n_missing = nm }
+end
+
 -- The same columns factorised: each { codes = int64 [n] (0: missing, c: the value uniq[c]),
 -- uniq = distinct values in order of first appearance, n_missing = k }. String columns of the
 -- tide.csv contract are factorised in C (core/preprocess_factorize.c) without a Lua step per cell.
@@ -137,18 +152,7 @@ function C.read_coded(op, X)
       else
         local cols1, len1 = C.read(op, { col, n = X.n or X.nrows })
         len = len1
-        local vals = cols1[1]
-        local seen, uniq, codes, nm = {}, {}, {}, 0
-        for i = 1, len do
-          local v = vals[i]
-          if v == MISSING then codes[i] = 0; nm = nm + 1
-          else
-            local c = seen[v]
-            if not c then c = #uniq + 1; uniq[c] = v; seen[v] = c end
-            codes[i] = c
-          end
-        end
-        coded = { codes = tensor.tensor(codes, "int64"), uniq = uniq, n_missing = nm }
+        coded = factorize_values(cols1[1], len)
       end
       if n == nil then n = len end
       if len ~= n then raise(string.format("%s: column %d has %d rows, column 1 has %d", op, j, len, n)) end
@@ -162,19 +166,7 @@ function C.read_coded(op, X)
     return out, X.shape[1], nil
   end
   local cols, nn = C.read(op, X)
-  for j, vals in ipairs(cols) do
-    local seen, uniq, codes, nm = {}, {}, {}, 0
-    for i = 1, nn do
-      local v = vals[i]
-      if v == MISSING then codes[i] = 0; nm = nm + 1
-      else
-        local c = seen[v]
-        if not c then c = #uniq + 1; uniq[c] = v; seen[v] = c end
-        codes[i] = c
-      end
-    end
-    out[j] = { codes = tensor.tensor(codes, "int64"), uniq = uniq, n_missing = nm }
-  end
+  for j, vals in ipairs(cols) do out[j] = factorize_values(vals, nn) end
   return out, nn, nil
 end
 
