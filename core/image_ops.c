@@ -38,6 +38,19 @@ void tide_u8_hwc_to_chw(const uint8_t *src, int64_t h, int64_t w, int64_t c, flo
         for (int64_t k = 0; k < c; k++) dst[k * hw + i] = u8_scale[src[i * c + k]];
 }
 
+/* The result r of an op that wrote into dst: when dst was a contiguous stand-in for a
+ * non-contiguous r, copy it over and free it. On failure frees r unless it is the caller's out. */
+static tide_tensor *finish_staged(tide_tensor *r, tide_tensor *dst, tide_tensor *out) {
+    if (dst == r) return r;
+    int st = tide_copy_(r, dst);
+    tide_tensor_free(dst);
+    if (st != 0) {
+        if (r != out) tide_tensor_free(r);
+        return NULL;
+    }
+    return r;
+}
+
 tide_tensor *tide_image_to_float(const tide_tensor *x, tide_tensor *out, int batched) {
     const char *op = "to_tensor";
     if (!x) {
@@ -92,15 +105,7 @@ tide_tensor *tide_image_to_float(const tide_tensor *x, tide_tensor *out, int bat
 #pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
     for (int64_t i = 0; i < n; i++) tide_u8_hwc_to_chw(s + i * per, h, w, c, d + i * per);
     tide_tensor_free(src);
-    if (dst != r) {
-        int st = tide_copy_(r, dst);
-        tide_tensor_free(dst);
-        if (st != 0) {
-            if (r != out) tide_tensor_free(r);
-            return NULL;
-        }
-    }
-    return r;
+    return finish_staged(r, dst, out);
 }
 
 /* ---------------------------------------------------------------- building a pipeline */
@@ -489,13 +494,5 @@ tide_tensor *tide_transforms_apply(const tide_transforms *tf, const tide_tensor 
     }
     free(scratch);
     tide_tensor_free(src);
-    if (dst != r) {
-        int st = tide_copy_(r, dst);
-        tide_tensor_free(dst);
-        if (st != 0) {
-            if (r != out) tide_tensor_free(r);
-            return NULL;
-        }
-    }
-    return r;
+    return finish_staged(r, dst, out);
 }
