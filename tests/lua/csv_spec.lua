@@ -10,22 +10,7 @@ local C = require("tide._core").C
 local F = dofile(os.getenv("TIDE_FIXTURES") .. "/csv.lua")
 local FIXDIR = os.getenv("TIDE_FIXTURES") .. "/csv/"
 
-local function tmpname()
-  return os.tmpname()
-end
-
-local function write_file(path, s)
-  local f = assert(io.open(path, "wb"))
-  f:write(s)
-  f:close()
-end
-
-local function read_file(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("*a")
-  f:close()
-  return s
-end
+local tmpname, write_file, read_file = H.tmpname, H.write_file, H.read_file
 
 -- read CSV text through a temp file
 local function read_text(s, opts)

@@ -16,16 +16,10 @@ local function exists(p)
 end
 local function sh(cmd) assert(os.execute(cmd) == 0, "command failed: " .. cmd) end
 
-local tmp = os.tmpname()
-os.remove(tmp)
-sh("mkdir -p " .. tmp)
+local tmp = H.mkdtemp()
 teardown(function() os.execute("rm -rf '" .. tmp .. "'") end)
 
-local function write(path, bytes)
-  local f = assert(io.open(path, "wb"))
-  f:write(bytes)
-  f:close()
-end
+local write = H.write_file
 
 -- ---------------------------------------------------------------- a PNG writer (stored deflate)
 local crc_table = {}

@@ -29,15 +29,9 @@ local function ls(dir)
   return out
 end
 
-local function write(path, bytes)
-  local f = assert(io.open(path, "wb"))
-  f:write(bytes)
-  f:close()
-end
+local write = H.write_file
 
-local tmp = os.tmpname()
-os.remove(tmp)
-sh("mkdir -p " .. tmp)
+local tmp = H.mkdtemp()
 
 -- every test runs with a cache of its own and no TIDE_DATA / mirror from the caller's shell
 local saved_data = os.getenv("TIDE_DATA")
@@ -184,15 +178,18 @@ describe("downloads", function()
       splits = { train = { "ti", "tl" } },
     })
   end
+  local function serve_tiny()
+    sh("mkdir -p " .. server.root .. "/tiny")
+    write(server.root .. "/tiny/tiny-images.idx", images)
+    write(server.root .. "/tiny/tiny-labels.idx", labels)
+  end
 
   it("fetches into the cache, verified, and finds it there next time", function()
     if not start_server() then
       pending("python3 is not available to serve files")
       return
     end
-    sh("mkdir -p " .. server.root .. "/tiny")
-    write(server.root .. "/tiny/tiny-images.idx", images)
-    write(server.root .. "/tiny/tiny-labels.idx", labels)
+    serve_tiny()
     register({ ti = D._sha256(server.root .. "/tiny/tiny-images.idx"), tl = D._sha256(server.root .. "/tiny/tiny-labels.idx") })
     local cache = fresh_cache()
     local x, y, info = D.load("tide-test-tiny", { cache_dir = cache, base_url = url("tiny") })
@@ -244,9 +241,7 @@ describe("downloads", function()
       pending("python3 is not available to serve files")
       return
     end
-    sh("mkdir -p " .. server.root .. "/tiny")
-    write(server.root .. "/tiny/tiny-images.idx", images)
-    write(server.root .. "/tiny/tiny-labels.idx", labels)
+    serve_tiny()
     register({ ti = string.rep("ab", 32), tl = D._sha256(server.root .. "/tiny/tiny-labels.idx") })
     local cache = fresh_cache()
     H.assert_error(function() return D.load("tide-test-tiny", { cache_dir = cache, base_url = url("tiny") }) end,
