@@ -10,6 +10,7 @@
  * with the two activations exchanged.
  */
 #include "conv_internal.h"
+#include "nn_check.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -228,20 +229,6 @@ static bool same_shape4(const tide_tensor *t, const int64_t *shape, int ndim) {
     return true;
 }
 
-/* A gradient or output buffer: right shape, dtype, contiguous. */
-static int check_buffer(const char *op, const char *what, const tide_tensor *t, int ndim, const int64_t *shape,
-                        int dtype) {
-    char b1[TIDE_SHAPE_BUFSZ], b2[TIDE_SHAPE_BUFSZ];
-    if (!t->storage) return TIDE_FAIL("%s: %s is freed", op, what);
-    if (!same_shape4(t, shape, ndim))
-        return TIDE_FAIL("%s: %s has shape %s, expected %s", op, what, tide_shape_str(t->ndim, t->shape, b1, sizeof b1),
-                         tide_shape_str(ndim, shape, b2, sizeof b2));
-    if (t->dtype != dtype)
-        return TIDE_FAIL("%s: %s is %s, expected %s", op, what, tide_dtype_name(t->dtype), tide_dtype_name(dtype));
-    if (!tide_tensor_is_contiguous(t)) return TIDE_FAIL("%s: %s must be contiguous", op, what);
-    return 0;
-}
-
 /* ---------------------------------------------------------------- the three products, dispatched */
 
 static int product_forward(const conv_geom *g, const void *x, const void *w, const void *b, void *y, int accumulate) {
@@ -272,7 +259,7 @@ static tide_tensor *forward(conv_kind kind, const tide_tensor *x, const tide_ten
     conv_geom g;
     int64_t yshape[4];
     if (setup(kind, x, w, b, p, &g, yshape)) return NULL;
-    if (out && check_buffer(op, "out", out, 4, yshape, x->dtype)) return NULL;
+    if (out && !nn_check_buffer(op, out, 4, yshape, x->dtype, "out")) return NULL;
     tide_tensor *y = out ? out : tide_alloc(op, 4, yshape, x->dtype);
     if (!y) return NULL;
     if (y->numel == 0) return y;
@@ -329,9 +316,9 @@ static int backward(conv_kind kind, const tide_tensor *x, const tide_tensor *w, 
                          tide_shape_str(gy->ndim, gy->shape, b1, sizeof b1), tide_shape_str(4, yshape, b2, sizeof b2));
     }
     bshape[0] = yshape[1];
-    if (gx && check_buffer(op, "grad_input", gx, 4, x->shape, x->dtype)) return -1;
-    if (gw && check_buffer(op, "grad_weight", gw, 4, w->shape, x->dtype)) return -1;
-    if (gb && check_buffer(op, "grad_bias", gb, 1, bshape, x->dtype)) return -1;
+    if (gx && !nn_check_buffer(op, gx, 4, x->shape, x->dtype, "grad_input")) return -1;
+    if (gw && !nn_check_buffer(op, gw, 4, w->shape, x->dtype, "grad_weight")) return -1;
+    if (gb && !nn_check_buffer(op, gb, 1, bshape, x->dtype, "grad_bias")) return -1;
     if ((gx && (gx->storage == gy->storage || gx->storage == w->storage)) ||
         (gw && (gw->storage == gy->storage || gw->storage == x->storage)))
         return TIDE_FAIL("%s: a gradient buffer shares memory with an input", op);

@@ -1,5 +1,6 @@
 /* nn_common.c — argument checks and contiguous access shared by the neural-network kernels
- * (core/activation.c, core/norm.c, core/loss.c); see core/nn_internal.h. */
+ * (core/activation.c, core/norm.c, core/loss.c, core/conv.c, core/pool.c); see core/nn_check.h and
+ * core/nn_internal.h. */
 #include "nn_internal.h"
 
 #include <stdio.h>
@@ -49,6 +50,10 @@ bool nn_check_buffer(const char *op, const tide_tensor *t, int nd, const int64_t
     char b1[TIDE_SHAPE_BUFSZ], b2[TIDE_SHAPE_BUFSZ];
     if (!t) {
         TIDE_FAIL("%s: %s is NULL (freed?)", op, what);
+        return false;
+    }
+    if (!t->storage) {
+        TIDE_FAIL("%s: %s is freed", op, what);
         return false;
     }
     if (t->ndim != nd || memcmp(t->shape, shape, sizeof(int64_t) * (size_t)nd)) {

@@ -1,6 +1,6 @@
 /* nn_internal.h — what the neural-network kernel files (core/activation.c, core/norm.c,
- * core/loss.c) share: argument checks with messages naming the op, contiguous access to inputs,
- * and a float32 tanh the compiler can vectorise (exp: core/fast_expf.h). Not a public header. */
+ * core/loss.c) share: argument checks with messages naming the op (core/nn_check.h), contiguous
+ * access to inputs, and a float32 tanh the compiler can vectorise (exp: core/fast_expf.h). Not a public header. */
 #ifndef TIDE_NN_INTERNAL_H
 #define TIDE_NN_INTERNAL_H
 
@@ -12,23 +12,11 @@
 
 #include "internal.h"
 #include "fast_expf.h"
+#include "nn_check.h"
 
 #include <stdint.h>
 #include <string.h>
 
-#define NN_HIDDEN __attribute__((visibility("hidden")))
-
-/* t is a live float32/float64 tensor; `what` names it in the message ("input", "weight"). */
-NN_HIDDEN bool nn_check_float(const char *op, const tide_tensor *t, const char *what);
-/* x is a float input with at least 2 dims [N, C, ...] (batch norm, the classification losses). */
-NN_HIDDEN bool nn_check_nc(const char *op, const tide_tensor *x);
-/* t is a live tensor with ref's shape and dtype. */
-NN_HIDDEN bool nn_check_like(const char *op, const tide_tensor *t, const tide_tensor *ref, const char *what);
-/* t is a contiguous buffer with shape (nd, shape) and dtype: where a kernel writes. */
-NN_HIDDEN bool nn_check_buffer(const char *op, const tide_tensor *t, int nd, const int64_t *shape, int dtype,
-                               const char *what);
-/* t is a 1-d tensor of n elements and dtype (any stride), or NULL when optional. */
-NN_HIDDEN bool nn_check_vector(const char *op, const tide_tensor *t, int64_t n, int dtype, const char *what);
 /* The result of a forward op: out after nn_check_buffer, or a new tensor (which takes an offered
  * result slot: call it before any temporary is allocated). */
 NN_HIDDEN tide_tensor *nn_result(const char *op, tide_tensor *out, int nd, const int64_t *shape, int dtype);

@@ -5,6 +5,7 @@
  * The common 2x2 stride-2 max pool has its own kernel (no window bookkeeping, four compares).
  */
 #include "internal.h"
+#include "nn_check.h"
 #include "tide/pool.h"
 
 #include <math.h>
@@ -150,18 +151,6 @@ static int setup(const char *op, bool is_max, const tide_pool2d_params *p, int64
     return 0;
 }
 
-static int check_out(const char *op, const char *what, const tide_tensor *t, const int64_t *shape, int dtype) {
-    char b1[TIDE_SHAPE_BUFSZ], b2[TIDE_SHAPE_BUFSZ];
-    if (!t) return TIDE_FAIL("%s: %s is NULL (freed tensor?)", op, what);
-    if (t->ndim != 4 || memcmp(t->shape, shape, 4 * sizeof(int64_t)))
-        return TIDE_FAIL("%s: %s has shape %s, expected %s", op, what, tide_shape_str(t->ndim, t->shape, b1, sizeof b1),
-                         tide_shape_str(4, shape, b2, sizeof b2));
-    if (t->dtype != dtype)
-        return TIDE_FAIL("%s: %s is %s, expected %s", op, what, tide_dtype_name(t->dtype), tide_dtype_name(dtype));
-    if (!tide_tensor_is_contiguous(t)) return TIDE_FAIL("%s: %s must be contiguous", op, what);
-    return 0;
-}
-
 static int plane_threads(const pgeom *q, int64_t work_per_plane) {
     int64_t planes = q->N * q->C;
     int nth = tide_threads_for(planes * work_per_plane);
@@ -187,7 +176,7 @@ tide_tensor *tide_max_pool2d_forward(const tide_tensor *x, tide_tensor *out, tid
         return NULL;
     }
     int64_t ys[4] = {q.N, q.C, q.OH, q.OW};
-    if (out && check_out(op, "out", out, ys, x->dtype)) return NULL;
+    if (out && !nn_check_buffer(op, out, 4, ys, x->dtype, "out")) return NULL;
     tide_tensor *xc = tide_contiguous(x);
     if (!xc) return NULL;
     tide_tensor *y = out ? out : tide_alloc(op, 4, ys, x->dtype);
@@ -219,11 +208,11 @@ static int backward_setup(const char *op, bool is_max, const tide_tensor *gy, co
     if (check_input(op, "grad_input", gx)) return -1;
     if (setup(op, is_max, p, gx->shape[0], gx->shape[1], gx->shape[2], gx->shape[3], q)) return -1;
     int64_t ys[4] = {q->N, q->C, q->OH, q->OW};
-    if (check_out(op, "grad_output", gy, ys, gx->dtype)) {
+    if (!nn_check_buffer(op, gy, 4, ys, gx->dtype, "grad_output")) {
         if (!strstr(tide_last_error(), "contiguous")) return -1;
         tide_clear_error(); /* a strided grad_output is fine: a contiguous copy is taken */
     }
-    if (check_out(op, "grad_input", gx, gx->shape, gx->dtype)) return -1;
+    if (!nn_check_buffer(op, gx, 4, gx->shape, gx->dtype, "grad_input")) return -1;
     if (gx->storage == gy->storage) return TIDE_FAIL("%s: grad_input shares memory with grad_output", op);
     return 0;
 }
@@ -236,7 +225,7 @@ int tide_max_pool2d_backward(const tide_tensor *grad_output, const tide_tensor *
     if (!indices) return TIDE_FAIL("%s: indices is NULL (freed tensor?)", op);
     if (indices->dtype != TIDE_INT32 && indices->dtype != TIDE_INT64)
         return TIDE_FAIL("%s: indices must be int32 or int64, got %s", op, tide_dtype_name(indices->dtype));
-    if (check_out(op, "indices", indices, grad_output->shape, indices->dtype)) {
+    if (!nn_check_buffer(op, indices, 4, grad_output->shape, indices->dtype, "indices")) {
         if (!strstr(tide_last_error(), "contiguous")) return -1;
         tide_clear_error();
     }
@@ -270,7 +259,7 @@ tide_tensor *tide_avg_pool2d_forward(const tide_tensor *x, tide_tensor *out, con
     if (check_input(op, "input", x)) return NULL;
     if (setup(op, false, p, x->shape[0], x->shape[1], x->shape[2], x->shape[3], &q)) return NULL;
     int64_t ys[4] = {q.N, q.C, q.OH, q.OW};
-    if (out && check_out(op, "out", out, ys, x->dtype)) return NULL;
+    if (out && !nn_check_buffer(op, out, 4, ys, x->dtype, "out")) return NULL;
     tide_tensor *xc = tide_contiguous(x);
     if (!xc) return NULL;
     tide_tensor *y = out ? out : tide_alloc(op, 4, ys, x->dtype);
@@ -316,7 +305,7 @@ tide_tensor *tide_adaptive_avg_pool2d_forward(const tide_tensor *x, tide_tensor 
     memset(&q, 0, sizeof q);
     q.N = x->shape[0], q.C = x->shape[1], q.H = x->shape[2], q.W = x->shape[3], q.OH = oh, q.OW = ow;
     int64_t ys[4] = {q.N, q.C, oh, ow};
-    if (out && check_out(op, "out", out, ys, x->dtype)) return NULL;
+    if (out && !nn_check_buffer(op, out, 4, ys, x->dtype, "out")) return NULL;
     tide_tensor *xc = tide_contiguous(x);
     if (!xc) return NULL;
     tide_tensor *y = out ? out : tide_alloc(op, 4, ys, x->dtype);
@@ -350,7 +339,7 @@ int tide_adaptive_avg_pool2d_backward(const tide_tensor *grad_output, tide_tenso
     if (grad_output->dtype != grad_input->dtype)
         return TIDE_FAIL("%s: grad_output is %s, expected %s", op, tide_dtype_name(grad_output->dtype),
                          tide_dtype_name(grad_input->dtype));
-    if (check_out(op, "grad_input", grad_input, grad_input->shape, grad_input->dtype)) return -1;
+    if (!nn_check_buffer(op, grad_input, 4, grad_input->shape, grad_input->dtype, "grad_input")) return -1;
     if (grad_input->storage == grad_output->storage)
         return TIDE_FAIL("%s: grad_input shares memory with grad_output", op);
     if (grad_input->numel == 0) return 0;
