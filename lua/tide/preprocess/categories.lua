@@ -297,4 +297,26 @@ function C.show(v)
 end
 C.kind = kind
 
+-- ---------------------------------------------------------------- fitted encoders
+-- An encoder's fitted categories (state.categories, in JSON form) decoded once and cached on it:
+-- per column the categories and their value -> position index. Fitting sets self._cats = nil.
+function C.fitted(enc)
+  if not enc._cats then
+    enc._cats, enc._index = {}, {}
+    for j, c in ipairs(enc.state.categories) do
+      enc._cats[j] = C.from_plain(c)
+      enc._index[j] = C.index(enc._cats[j])
+    end
+  end
+  return enc._cats, enc._index
+end
+
+-- The columns read for a transform match the fitted encoder's width.
+function C.check_width(op, enc, cols)
+  local d = enc.state.n_features_in
+  if #cols ~= d then
+    raise(string.format("%s: X has %d columns, but the encoder was fitted with %d", op, #cols, d))
+  end
+end
+
 return C

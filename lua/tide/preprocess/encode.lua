@@ -13,23 +13,7 @@ local raise = core.raise
 
 local M = {}
 
--- cached categories (state holds them in JSON form)
-local function cats_of(self)
-  if not self._cats then
-    self._cats, self._index = {}, {}
-    for j, c in ipairs(self.state.categories) do
-      self._cats[j] = Cat.from_plain(c)
-      self._index[j] = Cat.index(self._cats[j])
-    end
-  end
-  return self._cats, self._index
-end
-
-local function check_width(op, self, cols)
-  if #cols ~= self.state.n_features_in then
-    raise(string.format("%s: X has %d columns, but the encoder was fitted with %d", op, #cols, self.state.n_features_in))
-  end
-end
+local cats_of, check_width = Cat.fitted, Cat.check_width
 
 local function unknown_error(op, v, j, names)
   raise(string.format("%s: found unknown category '%s' in column %s during transform", op, Cat.show(v),

@@ -138,7 +138,7 @@ function TE:fit(X, y)
     st.encodings[j] = out
     st.target_mean = ymean
   end
-  self.state, self._index = st, nil
+  self.state, self._cats = st, nil
   return self
 end
 
@@ -174,16 +174,11 @@ function TE:transform(X)
   local op = "TargetEncoder.transform"
   local cols, n = Cat.read_coded(op, X)
   local st = self.state
-  if #cols ~= st.n_features_in then
-    raise(string.format("%s: X has %d columns, but the encoder was fitted with %d", op, #cols, st.n_features_in))
-  end
-  if not self._index then
-    self._index = {}
-    for j, c in ipairs(st.categories) do self._index[j] = Cat.index(Cat.from_plain(c)) end
-  end
+  Cat.check_width(op, self, cols)
+  local _, indexes = Cat.fitted(self)
   local parts = {}
   for j, col in ipairs(cols) do
-    local index, enc = self._index[j], st.encodings[j]
+    local index, enc = indexes[j], st.encodings[j]
     local function value(v)
       local c = index[v]
       return c and enc[c] or st.target_mean
