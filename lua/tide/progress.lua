@@ -15,6 +15,7 @@
 -- Time comes from a monotonic clock (tide_monotonic_seconds) unless opts.clock is given.
 local core = require("tide._core")
 local ffi = require("ffi")
+local A = require("tide._args")
 
 local raise = core.raise
 local format, floor, max, min = string.format, math.floor, math.max, math.min
@@ -161,11 +162,7 @@ end
 -- file may be a Lua file or anything with a write(self, s) method, or a function(s).
 -- TIDE_PROGRESS=off in the environment silences every bar; =plain forces plain lines.
 function M.new(opts)
-  opts = opts or {}
-  if type(opts) ~= "table" then raise("progress.new: options must be a table, got " .. type(opts)) end
-  for k in pairs(opts) do
-    if not OPTIONS[k] then raise(format("progress.new: unknown option '%s'", tostring(k))) end
-  end
+  opts = A.options("progress.new", opts, OPTIONS)
   local self = setmetatable({}, Bar)
   if opts.total ~= nil then self.total = check_number("total", opts.total, 0) end
   self.desc = opts.desc ~= nil and tostring(opts.desc) or ""

@@ -10,6 +10,7 @@
 -- __len only for userdata). Tensor and image-folder data sets are batched in C, with a worker
 -- thread that prepares the next batch while the caller trains on this one.
 local core = require("tide._core")
+local A = require("tide._args")
 local tensor = require("tide.tensor")
 local transforms = require("tide.data.transforms")
 local ffi, C = core.ffi, core.C
@@ -331,11 +332,7 @@ end
 -- prefetch = true}).
 function data.DataLoader(ds, opts)
   if not is_dataset(ds) then raise("DataLoader: expected a data set as argument 1, got " .. type(ds)) end
-  opts = opts or {}
-  if type(opts) ~= "table" then raise("DataLoader: options must be a table") end
-  for k in pairs(opts) do
-    if not KNOWN[k] then raise("DataLoader: unknown option '" .. tostring(k) .. "'") end
-  end
+  opts = A.options("DataLoader", opts, KNOWN)
   local bs = opts.batch_size == nil and 64 or opts.batch_size
   if type(bs) ~= "number" or bs ~= math.floor(bs) or bs < 1 then
     raise("DataLoader: batch_size must be a positive integer, got " .. tostring(bs))
