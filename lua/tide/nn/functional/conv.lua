@@ -12,12 +12,11 @@ local core = require("tide._core")
 local autograd = require("tide.autograd")
 local C = core.C
 local ffi = core.ffi
-local Tensor = core.Tensor
 local wrap, raise, retry = core.wrap, core.raise, core.retry
 local needs, record = autograd.needs, autograd.record
 local U = require("tide.nn.functional.util")
 local check_tensor, is_int, pair, grad_buffers = U.check_tensor, U.is_int, U.pair, U.grad_buffers
-local getmetatable, type, tostring, pairs = getmetatable, type, tostring, pairs
+local tostring = tostring
 local format, floor = string.format, math.floor
 
 local PARAMS = ffi.typeof("tide_conv2d_params")
@@ -30,13 +29,7 @@ local KNOWN = {
 
 -- The C parameter struct from an options table. nd: spatial dims (1 or 2); kh, kw: kernel.
 local function params(op, opts, nd, kh, kw)
-  if opts == nil then opts = {} end
-  if type(opts) ~= "table" or getmetatable(opts) == Tensor then
-    raise(format("%s: options must be a table, got %s", op, type(opts)))
-  end
-  for k in pairs(opts) do
-    if not KNOWN[op][k] then raise(format("%s: unknown option %s", op, tostring(k))) end
-  end
+  opts = U.options(op, opts, KNOWN[op])
   local p = PARAMS()
   local sh, sw = pair(op, "stride", opts.stride or 1, 1, nd)
   local dh, dw = pair(op, "dilation", opts.dilation or 1, 1, nd)

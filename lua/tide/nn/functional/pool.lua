@@ -16,8 +16,8 @@ local Tensor = core.Tensor
 local wrap, raise, raise_c, retry = core.wrap, core.raise, core.raise_c, core.retry
 local needs, record = autograd.needs, autograd.record
 local U = require("tide.nn.functional.util")
-local is_int, pair, new_like, result, recorded = U.is_int, U.pair, U.new_like, U.result, U.recorded
-local getmetatable, type, tostring, pairs = getmetatable, type, tostring, pairs
+local is_int, pair, new_like, result, recorded, options = U.is_int, U.pair, U.new_like, U.result, U.recorded, U.options
+local getmetatable, type, tostring = getmetatable, type, tostring
 local format = string.format
 
 local PARAMS = ffi.typeof("tide_pool2d_params")
@@ -31,17 +31,6 @@ local function batched(op, x)
   if nd == 4 then return x, false end
   if nd == 3 then return x:unsqueeze(1), true end
   raise(format("%s: input must be 3-d [C, H, W] or 4-d [N, C, H, W], got %d-d", op, nd))
-end
-
-local function options(op, opts, known)
-  if opts == nil then return {} end
-  if type(opts) ~= "table" or getmetatable(opts) == Tensor then
-    raise(format("%s: options must be a table, got %s", op, type(opts)))
-  end
-  for k in pairs(opts) do
-    if not known[k] then raise(format("%s: unknown option %s", op, tostring(k))) end
-  end
-  return opts
 end
 
 local function window_params(op, kernel, opts, is_max)

@@ -6,7 +6,7 @@ local C = core.C
 local Tensor = core.Tensor
 local wrap, raise, raise_c, retry, slot = core.wrap, core.raise, core.raise_c, core.retry, core.slot
 local needs, record = autograd.needs, autograd.record
-local getmetatable, type, tostring = getmetatable, type, tostring
+local getmetatable, type, tostring, pairs = getmetatable, type, tostring, pairs
 local format, floor, concat = string.format, math.floor, table.concat
 
 local U = {}
@@ -17,6 +17,19 @@ function U.check_tensor(op, t, what, optional)
   if getmetatable(t) ~= Tensor then
     raise(format("%s: %s must be a tensor%s, got %s", op, what, optional and " or nil" or "", type(t)))
   end
+end
+
+-- The options table (nil: {}) checked against the known names, a set: "max_pool2d: unknown
+-- option pad".
+function U.options(op, opts, known)
+  if opts == nil then return {} end
+  if type(opts) ~= "table" or getmetatable(opts) == Tensor then
+    raise(format("%s: options must be a table, got %s", op, type(opts)))
+  end
+  for k in pairs(opts) do
+    if not known[k] then raise(format("%s: unknown option %s", op, tostring(k))) end
+  end
+  return opts
 end
 
 -- An integer that fits the C side's int.
