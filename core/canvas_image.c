@@ -1,9 +1,9 @@
 /* canvas_image.c — pixels in and out of a canvas: drawing uint8 image tensors (scaled, nearest or
  * bilinear), the pixels as a tensor, and PNG output through libpng, written atomically. */
 #include "canvas_internal.h"
+#include "tide/io.h"
 
 #include <errno.h>
-#include <png.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,35 +107,8 @@ static void surface_pixels(const tide_canvas *c, uint8_t *dst) {
     }
 }
 
-/* libpng reports errors by longjmp; the jump never leaves this function. Returns 0 or -1 with
- * *why set (a static string). */
-static int png_encode(FILE *f, const uint8_t *pixels, int64_t w, int64_t h, int nc, const char **why) {
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
-    if (!png) {
-        *why = "out of memory";
-        return -1;
-    }
-    png_infop info = png_create_info_struct(png);
-    if (!info) {
-        png_destroy_write_struct(&png, NULL);
-        *why = "out of memory";
-        return -1;
-    }
-    if (setjmp(png_jmpbuf(png))) {
-        png_destroy_write_struct(&png, &info);
-        *why = "libpng failed to encode the image";
-        return -1;
-    }
-    png_init_io(png, f);
-    png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, 8, nc == 4 ? PNG_COLOR_TYPE_RGBA : PNG_COLOR_TYPE_RGB,
-                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-    png_write_info(png, info);
-    for (int64_t i = 0; i < h; i++) png_write_row(png, (png_const_bytep)(pixels + i * w * nc));
-    png_write_end(png, NULL);
-    png_destroy_write_struct(&png, &info);
-    return 0;
-}
-
+/* Encoded by io_png.c (tide_png_encode) and written atomically by tide_file_write (io_file.c).
+ * The folder is checked first so that a missing or read-only one is reported as this op's error. */
 int tide_canvas_save_png(const tide_canvas *c, const char *path) {
     const char *op = "canvas_save_png";
     if (check_canvas(c, op)) return -1;
@@ -145,49 +118,24 @@ int tide_canvas_save_png(const tide_canvas *c, const char *path) {
     if (path[len - 1] == '/') return TIDE_FAIL("%s: '%s' names a folder, not a file", op, path);
     struct stat st;
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) return TIDE_FAIL("%s: '%s' is a folder", op, path);
-
-    uint8_t *pixels = malloc((size_t)(c->width * c->height * c->channels));
-    char *tmp = malloc(len + 16);
-    if (!pixels || !tmp) {
-        free(pixels);
-        free(tmp);
-        tide_fail(TIDE_ENOMEM, "%s: out of memory", op);
-        return -1;
-    }
-    surface_pixels(c, pixels);
-    snprintf(tmp, len + 16, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        int e = errno;
-        free(pixels);
-        free(tmp);
-        return TIDE_FAIL("%s: cannot create '%s': %s", op, path, strerror(e));
-    }
-    fchmod(fd, 0644); /* mkstemp makes 0600; an image is meant to be shared like any file */
-    FILE *f = fdopen(fd, "wb");
-    const char *why = NULL;
-    int e = 0;
-    if (!f) {
-        e = errno;
-        close(fd);
-    } else {
-        errno = 0;
-        if (png_encode(f, pixels, c->width, c->height, c->channels, &why) != 0)
-            e = ferror(f) ? (errno ? errno : EIO) : -1; /* a failed write (disk full) or libpng itself */
-        if (!e && fflush(f) != 0) e = errno;
-        if (!e && ferror(f)) e = EIO;
-        if (!e && fsync(fileno(f)) != 0) e = errno;
-        if (fclose(f) != 0 && !e) e = errno;
-    }
-    if (!e && rename(tmp, path) != 0) e = errno;
-    free(pixels);
-    if (e) {
-        unlink(tmp);
-        free(tmp);
-        return TIDE_FAIL("%s: cannot write '%s': %s", op, path, e > 0 ? strerror(e) : why);
-    }
-    free(tmp);
-    return 0;
+    const char *slash = strrchr(path, '/');
+    char dir[4001];
+    if (!slash)
+        strcpy(dir, ".");
+    else if (slash == path)
+        strcpy(dir, "/");
+    else
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    if (access(dir, W_OK) != 0) return TIDE_FAIL("%s: cannot create '%s': %s", op, path, strerror(errno));
+    tide_tensor *img = tide_canvas_to_tensor(c);
+    tide_tensor *png = img ? tide_png_encode(img, -1) : NULL;
+    tide_tensor_free(img);
+    if (!png) return -1;
+    const void *bufs[1] = {tide_tensor_data_ptr(png)};
+    int64_t lens[1] = {png->numel};
+    int rc = tide_file_write(path, 1, bufs, lens, op);
+    tide_tensor_free(png);
+    return rc;
 }
 
 tide_tensor *tide_canvas_to_tensor(const tide_canvas *c) {
