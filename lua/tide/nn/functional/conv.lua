@@ -135,13 +135,10 @@ local function conv1d(x, w, b, opts)
   end
   -- the kernels see [N, C, 1, L] / [O, C/g, 1, K] views; autograd sees x and w
   local x4, w4
-  local prev = autograd.set_enabled(false)
-  local ok, y = pcall(function()
+  local y = autograd.no_grad(function()
     x4, w4 = x:unsqueeze(3), w:unsqueeze(3)
     return run(op, false, x4, w4, b, p)
   end)
-  autograd.set_enabled(prev)
-  if not ok then error(y, 0) end
   local out = y:view(tonumber(y._c.shape[0]), tonumber(y._c.shape[1]), tonumber(y._c.shape[3]))
   if needs(x, w, b) then
     record(op, out, { x, w, b }, function(g, nd)

@@ -32,18 +32,12 @@ local function linear(x, w, b)
   end
 
   local record = autograd.needs(x, w, b)
-  local prev = autograd.set_enabled(false)
-  local x2 = nd == 2 and x or x:reshape(-1, fin)
-  local y2
-  local ok, err = pcall(function()
-    if b ~= nil then
-      y2 = tide.addmm(b, x2, w:t())
-    else
-      y2 = tide.mm(x2, w:t())
-    end
+  local x2
+  local y2 = autograd.no_grad(function()
+    x2 = nd == 2 and x or x:reshape(-1, fin)
+    if b ~= nil then return tide.addmm(b, x2, w:t()) end
+    return tide.mm(x2, w:t())
   end)
-  autograd.set_enabled(prev)
-  if not ok then error(err, 0) end
   local y = y2
   if nd ~= 2 then
     local shape = x.shape

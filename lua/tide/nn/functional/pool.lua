@@ -91,11 +91,7 @@ local function max_pool2d(x, kernel, opts)
   end
   y = unbatch(y, unbatched)
   if opts.return_indices then
-    local shown = autograd.set_enabled(false)
-    local ok, r = pcall(function() return unbatch(idx, unbatched) + 1 end) -- 1-based positions
-    autograd.set_enabled(shown)
-    if not ok then error(r, 0) end
-    return y, r
+    return y, autograd.no_grad(function() return unbatch(idx, unbatched) + 1 end) -- 1-based positions
   end
   return y
 end
