@@ -67,13 +67,9 @@ function M.base64_decode(text)
   return table.concat(out)
 end
 
--- Through tide_file_write: a temp file in the same folder, fsync, rename (the folder fsync'ed).
+-- Through tide.io.files.write (tide_file_write): a temp file in the same folder, fsync, rename.
 function M.write_atomic(path, text)
-  local core = require("tide._core")
-  local ffi = core.ffi
-  local bufs = ffi.new("const void *[1]", { text })
-  local lens = ffi.new("int64_t[1]", #text)
-  if core.C.tide_file_write(path, 1, bufs, lens, "eda.report") ~= 0 then core.raise_c() end
+  require("tide.io.files").write("eda.report", path, { text })
   return path
 end
 
