@@ -24,14 +24,6 @@ typedef struct cls_shape {
     int64_t N, C, S, P;
 } cls_shape;
 
-static bool check_reduction(const char *op, int reduction) {
-    if (reduction < TIDE_REDUCTION_NONE || reduction > TIDE_REDUCTION_SUM) {
-        TIDE_FAIL("%s: reduction must be 0 (none), 1 (mean) or 2 (sum), got %d", op, reduction);
-        return false;
-    }
-    return true;
-}
-
 static bool cls_check_input(const char *op, const tide_tensor *x, cls_shape *sh) {
     if (!nn_check_nc(op, x)) return false;
     sh->N = x->shape[0];
@@ -303,7 +295,7 @@ static bool cls_prepare(const char *op, cls_setup *st, const tide_tensor *x, con
     memset(st, 0, sizeof *st);
     cls_job *j = &st->j;
     cls_shape sh;
-    if (!cls_check_input(op, x, &sh) || !check_reduction(op, reduction)) return false;
+    if (!cls_check_input(op, x, &sh) || !nn_check_reduction(op, reduction)) return false;
     if (!target) {
         TIDE_FAIL("%s: target is NULL (freed?)", op);
         return false;
@@ -358,7 +350,7 @@ static tide_tensor *cls_forward(const char *op, const tide_tensor *x, const tide
                                 double eps, int reduction, int64_t base, bool nll) {
     /* the result first: it may take the caller's result slot */
     int64_t shape[TIDE_MAX_DIMS];
-    if (!cls_check_input(op, x, &(cls_shape){0}) || !check_reduction(op, reduction)) return NULL;
+    if (!cls_check_input(op, x, &(cls_shape){0}) || !nn_check_reduction(op, reduction)) return NULL;
     int nd = reduction == TIDE_REDUCTION_NONE ? sample_shape(x, shape) : 0;
     tide_tensor *res = nn_result(op, out, nd, shape, x->dtype);
     if (!res) return NULL;

@@ -174,10 +174,7 @@ static bool pl_prepare(const char *op, int kind, pl_job *j, pl_tmps *tm, const t
     memset(tm, 0, sizeof *tm);
     if (!nn_check_float(op, x, "input") || !nn_check_like(op, y, x, "target")) return false;
     if ((w && !nn_check_like(op, w, x, "weight")) || (pw && !nn_check_like(op, pw, x, "pos_weight"))) return false;
-    if (reduction < TIDE_REDUCTION_NONE || reduction > TIDE_REDUCTION_SUM) {
-        TIDE_FAIL("%s: reduction must be 0 (none), 1 (mean) or 2 (sum), got %d", op, reduction);
-        return false;
-    }
+    if (!nn_check_reduction(op, reduction)) return false;
     if (kind == PL_HUBER && !(param > 0 && param < INFINITY)) {
         TIDE_FAIL("%s: delta must be a positive number, got %g", op, param);
         return false;

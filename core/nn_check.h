@@ -22,5 +22,7 @@ NN_HIDDEN bool nn_check_buffer(const char *op, const tide_tensor *t, int nd, con
                                const char *what);
 /* t is a 1-d tensor of n elements and dtype (any stride), or NULL when optional. */
 NN_HIDDEN bool nn_check_vector(const char *op, const tide_tensor *t, int64_t n, int dtype, const char *what);
+/* reduction is one of TIDE_REDUCTION_NONE, _MEAN, _SUM (the losses). */
+NN_HIDDEN bool nn_check_reduction(const char *op, int reduction);
 
 #endif

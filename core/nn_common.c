@@ -2,6 +2,7 @@
  * (core/activation.c, core/norm.c, core/loss.c, core/conv.c, core/pool.c); see core/nn_check.h and
  * core/nn_internal.h. */
 #include "nn_internal.h"
+#include "tide/loss.h"
 
 #include <stdio.h>
 
@@ -82,6 +83,14 @@ bool nn_check_vector(const char *op, const tide_tensor *t, int64_t n, int dtype,
     }
     if (t->dtype != dtype) {
         TIDE_FAIL("%s: %s is %s, expected %s", op, what, tide_dtype_name(t->dtype), tide_dtype_name(dtype));
+        return false;
+    }
+    return true;
+}
+
+bool nn_check_reduction(const char *op, int reduction) {
+    if (reduction < TIDE_REDUCTION_NONE || reduction > TIDE_REDUCTION_SUM) {
+        TIDE_FAIL("%s: reduction must be 0 (none), 1 (mean) or 2 (sum), got %d", op, reduction);
         return false;
     }
     return true;
