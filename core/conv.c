@@ -222,13 +222,6 @@ static int setup(conv_kind kind, const tide_tensor *x, const tide_tensor *w, con
 /* A contiguous version of t (a new handle; shares storage when t is contiguous already). */
 static tide_tensor *contig(const tide_tensor *t) { return t ? tide_contiguous(t) : NULL; }
 
-static bool same_shape4(const tide_tensor *t, const int64_t *shape, int ndim) {
-    if (t->ndim != ndim) return false;
-    for (int d = 0; d < ndim; d++)
-        if (t->shape[d] != shape[d]) return false;
-    return true;
-}
-
 /* ---------------------------------------------------------------- the three products, dispatched */
 
 static int product_forward(const conv_geom *g, const void *x, const void *w, const void *b, void *y, int accumulate) {
@@ -307,14 +300,7 @@ static int backward(conv_kind kind, const tide_tensor *x, const tide_tensor *w, 
     conv_geom g;
     int64_t yshape[4], bshape[1];
     if (setup(kind, x, w, NULL, p, &g, yshape)) return -1;
-    if (!gy) return TIDE_FAIL("%s: grad_output is NULL (freed tensor?)", op);
-    if (gy->dtype != x->dtype)
-        return TIDE_FAIL("%s: grad_output is %s, expected %s", op, tide_dtype_name(gy->dtype), tide_dtype_name(x->dtype));
-    if (!same_shape4(gy, yshape, 4)) {
-        char b1[TIDE_SHAPE_BUFSZ], b2[TIDE_SHAPE_BUFSZ];
-        return TIDE_FAIL("%s: grad_output has shape %s, expected %s", op,
-                         tide_shape_str(gy->ndim, gy->shape, b1, sizeof b1), tide_shape_str(4, yshape, b2, sizeof b2));
-    }
+    if (!nn_check_shape(op, gy, 4, yshape, x->dtype, "grad_output")) return -1;
     bshape[0] = yshape[1];
     if (gx && !nn_check_buffer(op, gx, 4, x->shape, x->dtype, "grad_input")) return -1;
     if (gw && !nn_check_buffer(op, gw, 4, w->shape, x->dtype, "grad_weight")) return -1;

@@ -17,7 +17,10 @@ NN_HIDDEN bool nn_check_float(const char *op, const tide_tensor *t, const char *
 NN_HIDDEN bool nn_check_nc(const char *op, const tide_tensor *x);
 /* t is a live tensor with ref's shape and dtype. */
 NN_HIDDEN bool nn_check_like(const char *op, const tide_tensor *t, const tide_tensor *ref, const char *what);
-/* t is a live, contiguous buffer with shape (nd, shape) and dtype: where a kernel writes. */
+/* t is a live tensor with shape (nd, shape) and dtype (any stride): an input such as grad_output. */
+NN_HIDDEN bool nn_check_shape(const char *op, const tide_tensor *t, int nd, const int64_t *shape, int dtype,
+                              const char *what);
+/* nn_check_shape, and t is contiguous: a buffer a kernel writes. */
 NN_HIDDEN bool nn_check_buffer(const char *op, const tide_tensor *t, int nd, const int64_t *shape, int dtype,
                                const char *what);
 /* t is a 1-d tensor of n elements and dtype (any stride), or NULL when optional. */

@@ -47,7 +47,7 @@ bool nn_check_nc(const char *op, const tide_tensor *x) {
     return true;
 }
 
-bool nn_check_buffer(const char *op, const tide_tensor *t, int nd, const int64_t *shape, int dtype, const char *what) {
+bool nn_check_shape(const char *op, const tide_tensor *t, int nd, const int64_t *shape, int dtype, const char *what) {
     char b1[TIDE_SHAPE_BUFSZ], b2[TIDE_SHAPE_BUFSZ];
     if (!t) {
         TIDE_FAIL("%s: %s is NULL (freed?)", op, what);
@@ -66,6 +66,11 @@ bool nn_check_buffer(const char *op, const tide_tensor *t, int nd, const int64_t
         TIDE_FAIL("%s: %s is %s, expected %s", op, what, tide_dtype_name(t->dtype), tide_dtype_name(dtype));
         return false;
     }
+    return true;
+}
+
+bool nn_check_buffer(const char *op, const tide_tensor *t, int nd, const int64_t *shape, int dtype, const char *what) {
+    if (!nn_check_shape(op, t, nd, shape, dtype, what)) return false;
     if (!tide_tensor_is_contiguous(t)) {
         TIDE_FAIL("%s: %s must be contiguous", op, what);
         return false;
