@@ -114,9 +114,7 @@ typedef enum { CONV, CONV_T } conv_kind;
 static const char *kind_name(conv_kind k) { return k == CONV ? "conv2d" : "conv_transpose2d"; }
 
 static int check_tensor(const char *op, const char *what, const tide_tensor *t, int ndim, const char *layout) {
-    if (!t) return TIDE_FAIL("%s: %s is NULL (freed tensor?)", op, what);
-    if (t->dtype != TIDE_FLOAT32 && t->dtype != TIDE_FLOAT64)
-        return TIDE_FAIL("%s: %s must be float32 or float64, got %s", op, what, tide_dtype_name(t->dtype));
+    if (!nn_check_float(op, t, what)) return -1;
     if (t->ndim != ndim) return TIDE_FAIL("%s: %s must be %d-d %s, got %d-d", op, what, ndim, layout, t->ndim);
     return 0;
 }

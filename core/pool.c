@@ -98,9 +98,7 @@ static bool avx512_pool(void) {
 /* ---------------------------------------------------------------- checks */
 
 static int check_input(const char *op, const char *what, const tide_tensor *x) {
-    if (!x) return TIDE_FAIL("%s: %s is NULL (freed tensor?)", op, what);
-    if (x->dtype != TIDE_FLOAT32 && x->dtype != TIDE_FLOAT64)
-        return TIDE_FAIL("%s: %s must be float32 or float64, got %s", op, what, tide_dtype_name(x->dtype));
+    if (!nn_check_float(op, x, what)) return -1;
     if (x->ndim != 4) return TIDE_FAIL("%s: %s must be 4-d [N, C, H, W], got %d-d", op, what, x->ndim);
     for (int d = 1; d < 4; d++)
         if (x->shape[d] < 1) {
@@ -204,7 +202,6 @@ tide_tensor *tide_max_pool2d_forward(const tide_tensor *x, tide_tensor *out, tid
 static int backward_setup(const char *op, bool is_max, const tide_tensor *gy, const tide_tensor *gx,
                           const tide_pool2d_params *p, pgeom *q) {
     if (check_input(op, "grad_output", gy)) return -1;
-    if (!gx) return TIDE_FAIL("%s: grad_input is NULL (freed tensor?)", op);
     if (check_input(op, "grad_input", gx)) return -1;
     if (setup(op, is_max, p, gx->shape[0], gx->shape[1], gx->shape[2], gx->shape[3], q)) return -1;
     int64_t ys[4] = {q->N, q->C, q->OH, q->OW};
@@ -319,7 +316,6 @@ tide_tensor *tide_adaptive_avg_pool2d_forward(const tide_tensor *x, tide_tensor 
 int tide_adaptive_avg_pool2d_backward(const tide_tensor *grad_output, tide_tensor *grad_input, int accumulate) {
     const char *op = "adaptive_avg_pool2d backward";
     if (check_input(op, "grad_output", grad_output)) return -1;
-    if (!grad_input) return TIDE_FAIL("%s: grad_input is NULL (freed tensor?)", op);
     if (check_input(op, "grad_input", grad_input)) return -1;
     pgeom q;
     memset(&q, 0, sizeof q);
