@@ -78,8 +78,7 @@ local target = opts.target
 if target == nil and not opts.data and not opts.apply then target = "Survived" end
 if target == "" then target = nil end
 
-local mk = os.execute("mkdir -p '" .. opts.out:gsub("'", "'\\''") .. "' 2>/dev/null")
-if mk ~= 0 and mk ~= true then fail("--out " .. opts.out .. ": cannot create the folder") end
+if not require("tide.io.files").mkdir_p(opts.out) then fail("--out " .. opts.out .. ": cannot create the folder") end
 local function out(name) return opts.out .. "/" .. name end
 
 -- ---------------------------------------------------------------- output column names

@@ -124,16 +124,8 @@ REGISTRY["anomaly-mammography"] = locator("anomaly-mammography", "Mammography ou
 M.registry = REGISTRY
 
 -- ---------------------------------------------------------------- small helpers
-local function shell_quote(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
-
-local function is_dir(path)
-  local n = C.tide_dir_list(path, nil, 0)
-  if n < 0 then
-    C.tide_clear_error()
-    return false
-  end
-  return true
-end
+local files = require("tide.io.files")
+local shell_quote, is_dir = files.shell_quote, files.is_dir
 
 local function is_file(path)
   local f = io.open(path, "rb")
@@ -143,11 +135,7 @@ local function is_file(path)
 end
 
 local function mkdir_p(path)
-  if is_dir(path) then return end
-  os.execute("mkdir -p " .. shell_quote(path) .. " 2>/dev/null")
-  if not is_dir(path) then
-    raise("datasets: cannot create the folder " .. path)
-  end
+  if not files.mkdir_p(path) then raise("datasets: cannot create the folder " .. path) end
 end
 
 local function sha256_of(path)

@@ -23,11 +23,8 @@ local function T()
   return tide
 end
 
-local function shell_quote(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
-
 local function mkdir_p(path)
-  local ok = os.execute("mkdir -p " .. shell_quote(path))
-  if ok ~= 0 and ok ~= true then raise(format("eda.report: cannot create the folder %s", path)) end
+  if not require("tide.io.files").mkdir_p(path) then raise(format("eda.report: cannot create the folder %s", path)) end
 end
 
 -- A file-name-safe form of a column name (the index keeps names that differ only in symbols apart).

@@ -95,6 +95,26 @@ function M.write(op, path, parts, keep)
   if st ~= 0 then raise_c() end
 end
 
+-- A path quoted for the shell.
+function M.shell_quote(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+
+-- Whether path is a folder that can be listed.
+function M.is_dir(path)
+  if C.tide_dir_list(path, nil, 0) < 0 then
+    C.tide_clear_error()
+    return false
+  end
+  return true
+end
+
+-- Create a folder and its parents (mkdir -p); true when the folder exists afterwards. Callers
+-- raise their own error (naming their operation) on false.
+function M.mkdir_p(path)
+  if M.is_dir(path) then return true end
+  os.execute("mkdir -p " .. M.shell_quote(path) .. " 2>/dev/null")
+  return M.is_dir(path)
+end
+
 -- The bytes of a tensor for writing: {ptr, len}, and the contiguous tensor to keep alive.
 function M.tensor_part(op, t)
   local c = t._c
