@@ -14,20 +14,14 @@ local function spatial(name, what, v, min)
   return v
 end
 
--- Input of rank 3 or 4; returns the batched input and whether it was unbatched.
-local function prepare(name, x)
+-- x is an input of rank 3 or 4 (the functional pools take both; this names the module in the error).
+local function check(name, x)
   U.check_input(name, x)
   local d = x:dim()
   if d ~= 3 and d ~= 4 then
     raise(format("%s: expected a 3-d [C, H, W] or 4-d [N, C, H, W] input, got %d-d %s", name, d, U.shape_str(x)))
   end
-  if d == 3 then return x:unsqueeze(1), true end
-  return x, false
-end
-
-local function finish(y, unbatched)
-  if unbatched then return y:squeeze(1) end
-  return y
+  return x
 end
 
 -- The window settings of MaxPool2d / AvgPool2d: kernel_size, stride (default kernel_size), padding
@@ -62,12 +56,8 @@ function MaxPool2d:init(kernel_size, opts)
 end
 
 function MaxPool2d:forward(x)
-  local unbatched
-  x, unbatched = prepare("MaxPool2d", x)
-  local y, idx = F.max_pool2d(x, self.kernel_size, { stride = self.stride, padding = self.padding,
+  return F.max_pool2d(check("MaxPool2d", x), self.kernel_size, { stride = self.stride, padding = self.padding,
     dilation = self.dilation, ceil_mode = self.ceil_mode, return_indices = self.return_indices })
-  if self.return_indices then return finish(y, unbatched), finish(idx, unbatched) end
-  return finish(y, unbatched)
 end
 
 function MaxPool2d:extra_repr()
@@ -91,11 +81,8 @@ function AvgPool2d:init(kernel_size, opts)
 end
 
 function AvgPool2d:forward(x)
-  local unbatched
-  x, unbatched = prepare("AvgPool2d", x)
-  return finish(F.avg_pool2d(x, self.kernel_size, { stride = self.stride, padding = self.padding,
-    ceil_mode = self.ceil_mode, count_include_pad = self.count_include_pad,
-    divisor_override = self.divisor_override }), unbatched)
+  return F.avg_pool2d(check("AvgPool2d", x), self.kernel_size, { stride = self.stride, padding = self.padding,
+    ceil_mode = self.ceil_mode, count_include_pad = self.count_include_pad, divisor_override = self.divisor_override })
 end
 
 function AvgPool2d:extra_repr()
@@ -113,9 +100,7 @@ function AdaptiveAvgPool2d:init(output_size)
 end
 
 function AdaptiveAvgPool2d:forward(x)
-  local unbatched
-  x, unbatched = prepare("AdaptiveAvgPool2d", x)
-  return finish(F.adaptive_avg_pool2d(x, U.pair("", "", self.output_size)), unbatched)
+  return F.adaptive_avg_pool2d(check("AdaptiveAvgPool2d", x), U.pair("", "", self.output_size))
 end
 
 function AdaptiveAvgPool2d:extra_repr()
