@@ -9,11 +9,7 @@ local ref = H.fixture("data")
 local data, T = tide.data, tide.data.transforms
 
 local FASHION = "/usr/share/datasets/fashion-mnist"
-local function exists(p)
-  local f = io.open(p, "rb")
-  if f then f:close() end
-  return f ~= nil
-end
+local exists = H.exists
 local function sh(cmd) assert(os.execute(cmd) == 0, "command failed: " .. cmd) end
 
 local tmp = H.mkdtemp()

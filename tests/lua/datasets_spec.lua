@@ -14,11 +14,7 @@ ffi.C.unsetenv("LD_PRELOAD")
 math.randomseed(os.time() + math.floor(os.clock() * 1e6))
 
 local FASHION = "/usr/share/datasets/fashion-mnist"
-local function exists(p)
-  local f = io.open(p, "rb")
-  if f then f:close() end
-  return f ~= nil
-end
+local exists = H.exists
 local function sh(cmd) assert(os.execute(cmd) == 0, "command failed: " .. cmd) end
 local function ls(dir)
   local p = io.popen("ls -A '" .. dir .. "' 2>/dev/null")

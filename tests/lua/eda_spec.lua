@@ -24,11 +24,7 @@ local function close(a, b, tol)
   assert(math.abs(a - b) <= (tol or 1e-12), ("expected %.17g, got %.17g"):format(b, a))
 end
 
-local function exists(path)
-  local f = io.open(path, "rb")
-  if f then f:close() end
-  return f ~= nil
-end
+local exists = H.exists
 
 local function codes(col)
   local c = col:codes()

@@ -5,11 +5,7 @@ local H = require("spec_helpers")
 local cjson = require("cjson")
 
 local FASHION = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"
-local function have_fashion()
-  local f = io.open(FASHION, "rb")
-  if f then f:close() end
-  return f ~= nil
-end
+local function have_fashion() return H.exists(FASHION) end
 
 local function run(args)
   local full = { "run", "cnn", "--threads", "2", "--no-progress" }
@@ -17,11 +13,7 @@ local function run(args)
   return H.run_tide(full)
 end
 
-local function exists(path)
-  local f = io.open(path, "rb")
-  if f then f:close() end
-  return f ~= nil
-end
+local exists = H.exists
 
 describe("tide run cnn", function()
   it("trains on a slice of Fashion-MNIST and writes every artefact", function()

@@ -9,11 +9,7 @@ local function run(args)
   return H.run_tide(full)
 end
 
-local function exists(path)
-  local f = io.open(path, "rb")
-  if f then f:close() end
-  return f ~= nil
-end
+local exists = H.exists
 
 -- the output CSV as a frame; asserts that no cell is missing
 local function read_complete(path)

@@ -70,6 +70,12 @@ function H.write_file(path, text)
   f:close()
 end
 
+function H.exists(path)
+  local f = io.open(path, "rb")
+  if f then f:close() end
+  return f ~= nil
+end
+
 function H.tmpname()
   local p = os.tmpname()
   os.remove(p)
