@@ -42,15 +42,13 @@ if not (opts.val_fraction >= 0 and opts.val_fraction < 1) then fail("--val-fract
 
 tide.threads(opts.threads)
 tide.manual_seed(opts.seed)
-os.execute("mkdir -p '" .. opts.out:gsub("'", "'\\''") .. "'")
+local files = require("tide.io.files")
+local is_dir = files.is_dir
+if not files.mkdir_p(opts.out) then fail("--out " .. opts.out .. ": cannot create the folder") end
 local function out(name) return opts.out .. "/" .. name end
 
 -- ---------------------------------------------------------------- data
 -- train / validation / test datasets, class names, image shape {C, H, W}
-local function is_dir(path)
-  local ok, _, code = os.rename(path, path)
-  return ok or code == 13
-end
 
 local train_set, test_set, classes, source
 if opts.data then
@@ -206,12 +204,8 @@ print("confusion matrix (rows: true class, columns: predicted):")
 print(cm)
 
 model:save(out("model.safetensors"))
-local function write_json(path, value)
-  local tmp = path .. ".tmp"
-  local f = assert(io.open(tmp, "w"))
-  f:write(cjson.encode(value), "\n")
-  f:close()
-  assert(os.rename(tmp, path))
+local function write_json(path, value) -- atomic: temp file, fsync, rename
+  files.write("cnn", path, { cjson.encode(value), "\n" })
 end
 write_json(out("model.json"), { architecture = "tide cnn recipe", width = opts.width, input = shape, classes = classes })
 local p, r, f1, support = tide.metrics.precision_recall_f1_support(truth, pred, { num_classes = nclass })
