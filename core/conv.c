@@ -250,8 +250,7 @@ static tide_tensor *forward(conv_kind kind, const tide_tensor *x, const tide_ten
     conv_geom g;
     int64_t yshape[4];
     if (setup(kind, x, w, b, p, &g, yshape)) return NULL;
-    if (out && !nn_check_buffer(op, out, 4, yshape, x->dtype, "out")) return NULL;
-    tide_tensor *y = out ? out : tide_alloc(op, 4, yshape, x->dtype);
+    tide_tensor *y = nn_result(op, out, 4, yshape, x->dtype);
     if (!y) return NULL;
     if (y->numel == 0) return y;
     tide_tensor *xc = contig(x), *wc = contig(w), *bc = contig(b);

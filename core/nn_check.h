@@ -1,4 +1,4 @@
-/* nn_check.h — argument checks with messages naming the op, shared by the neural-network kernel
+/* nn_check.h — argument checks with messages naming the op, and the result of a forward op, shared by the neural-network kernel
  * files (activation, norm, loss, conv, pool; defined in core/nn_common.c). Declarations only, so a
  * file can include it without the optimisation options core/nn_internal.h sets. Not a public
  * header. */
@@ -25,6 +25,9 @@ NN_HIDDEN bool nn_check_buffer(const char *op, const tide_tensor *t, int nd, con
                                const char *what);
 /* t is a 1-d tensor of n elements and dtype (any stride), or NULL when optional. */
 NN_HIDDEN bool nn_check_vector(const char *op, const tide_tensor *t, int64_t n, int dtype, const char *what);
+/* The result of a forward op: out after nn_check_buffer, or a new tensor (which takes an offered
+ * result slot: call it before any temporary is allocated). */
+NN_HIDDEN tide_tensor *nn_result(const char *op, tide_tensor *out, int nd, const int64_t *shape, int dtype);
 /* reduction is one of TIDE_REDUCTION_NONE, _MEAN, _SUM (the losses). */
 NN_HIDDEN bool nn_check_reduction(const char *op, int reduction);
 

@@ -17,9 +17,6 @@
 #include <stdint.h>
 #include <string.h>
 
-/* The result of a forward op: out after nn_check_buffer, or a new tensor (which takes an offered
- * result slot: call it before any temporary is allocated). */
-NN_HIDDEN tide_tensor *nn_result(const char *op, tide_tensor *out, int nd, const int64_t *shape, int dtype);
 
 /* Contiguous data of t: t's own when it is contiguous, else a contiguous copy left in *tmp (free
  * it with tide_tensor_free; NULL when no copy was made). NULL with a message on failure. */

@@ -174,14 +174,13 @@ tide_tensor *tide_max_pool2d_forward(const tide_tensor *x, tide_tensor *out, tid
         return NULL;
     }
     int64_t ys[4] = {q.N, q.C, q.OH, q.OW};
-    if (out && !nn_check_buffer(op, out, 4, ys, x->dtype, "out")) return NULL;
-    tide_tensor *xc = tide_contiguous(x);
-    if (!xc) return NULL;
-    tide_tensor *y = out ? out : tide_alloc(op, 4, ys, x->dtype);
-    tide_tensor *ix = y && indices ? tide_alloc(op, 4, ys, indices_dtype) : NULL;
-    if (!y || (indices && !ix)) {
+    tide_tensor *y = nn_result(op, out, 4, ys, x->dtype);
+    if (!y) return NULL;
+    tide_tensor *ix = indices ? tide_alloc(op, 4, ys, indices_dtype) : NULL;
+    tide_tensor *xc = indices && !ix ? NULL : tide_contiguous(x);
+    if (!xc) {
         if (y != out) tide_tensor_free(y);
-        tide_tensor_free(xc);
+        tide_tensor_free(ix);
         return NULL;
     }
     if (y->numel) {
@@ -251,11 +250,14 @@ tide_tensor *tide_avg_pool2d_forward(const tide_tensor *x, tide_tensor *out, con
     if (check_input(op, "input", x)) return NULL;
     if (setup(op, false, p, x->shape[0], x->shape[1], x->shape[2], x->shape[3], &q)) return NULL;
     int64_t ys[4] = {q.N, q.C, q.OH, q.OW};
-    if (out && !nn_check_buffer(op, out, 4, ys, x->dtype, "out")) return NULL;
+    tide_tensor *y = nn_result(op, out, 4, ys, x->dtype);
+    if (!y) return NULL;
     tide_tensor *xc = tide_contiguous(x);
-    if (!xc) return NULL;
-    tide_tensor *y = out ? out : tide_alloc(op, 4, ys, x->dtype);
-    if (y && y->numel) {
+    if (!xc) {
+        if (y != out) tide_tensor_free(y);
+        return NULL;
+    }
+    if (y->numel) {
         int nth = plane_threads(&q, q.H * q.W + q.OH * q.OW * q.kh * q.kw);
         if (x->dtype == TIDE_FLOAT32)
             avg_forward_f32(&q, tide_tensor_data_ptr(xc), tide_tensor_data_ptr(y), nth);
@@ -297,11 +299,14 @@ tide_tensor *tide_adaptive_avg_pool2d_forward(const tide_tensor *x, tide_tensor 
     memset(&q, 0, sizeof q);
     q.N = x->shape[0], q.C = x->shape[1], q.H = x->shape[2], q.W = x->shape[3], q.OH = oh, q.OW = ow;
     int64_t ys[4] = {q.N, q.C, oh, ow};
-    if (out && !nn_check_buffer(op, out, 4, ys, x->dtype, "out")) return NULL;
+    tide_tensor *y = nn_result(op, out, 4, ys, x->dtype);
+    if (!y) return NULL;
     tide_tensor *xc = tide_contiguous(x);
-    if (!xc) return NULL;
-    tide_tensor *y = out ? out : tide_alloc(op, 4, ys, x->dtype);
-    if (y && y->numel) {
+    if (!xc) {
+        if (y != out) tide_tensor_free(y);
+        return NULL;
+    }
+    if (y->numel) {
         int64_t kh = (q.H + oh - 1) / oh + 1, kw = (q.W + ow - 1) / ow + 1;
         int nth = plane_threads(&q, q.H * q.W + oh * ow * kh * kw);
         if (x->dtype == TIDE_FLOAT32)
