@@ -32,8 +32,6 @@ local function tuple(name, what, v, nd, min)
   return out
 end
 
-local function shape_of(x) return U.shape_str(x) end
-
 -- Shared set-up of every convolution. nd: spatial dims; transposed: ConvTranspose layout.
 local function setup(self, name, nd, in_channels, out_channels, kernel_size, opts, transposed)
   local defaults = { stride = 1, padding = 0, dilation = 1, groups = 1, bias = true, padding_mode = "zeros",
@@ -111,7 +109,7 @@ local function prepare(self, x, nd)
   if dims ~= nd + 1 and dims ~= nd + 2 then
     local sp = nd == 1 and "L" or "H, W"
     raise(format("%s: expected a %d-d [C, %s] or %d-d [N, C, %s] input, got %d-d %s", name, nd + 1, sp, nd + 2, sp,
-      dims, shape_of(x)))
+      dims, U.shape_str(x)))
   end
   local unbatched = dims == nd + 1
   if unbatched then x = x:unsqueeze(1) end
