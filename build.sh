@@ -12,8 +12,10 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 
 BUILD_DEPS=(build-essential cmake pkg-config luajit libluajit-5.1-dev libopenblas-dev libreadline-dev
   libpng-dev zlib1g-dev libcairo2-dev lua-cjson dataset-fashion-mnist curl)
-TEST_DEPS=(lua-busted python3 python3-numpy)
-BENCH_DEPS=(python3-numpy python3-torch bc)
+# python3-sklearn ships the breast cancer / digits / wine tables the classical-model tests read;
+# chromium opens the EDA report in the headless-browser check (tests/check/eda_report_chromium.sh)
+TEST_DEPS=(lua-busted python3 python3-numpy python3-sklearn chromium)
+BENCH_DEPS=(python3-numpy python3-torch python3-sklearn python3-pandas bc)
 
 install_missing() {
   local missing=()

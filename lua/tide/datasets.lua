@@ -121,6 +121,46 @@ REGISTRY["anomaly-mammography"] = locator("anomaly-mammography", "Mammography ou
   data = { "mammography.csv", "7d3dea3f075f30bbdbb8980e7725684059b4fe3d0f850fadd0f635f6993d8730" },
 }, "research use (Woods et al. 1993)")
 
+-- Scikit-learn's bundled tables (Debian's python3-sklearn ships them as CSV): the first line is
+-- "rows,columns,class names..." (digits has none), then rows of features and a 0-based class.
+local SKLEARN_DATA = { path = "/usr/lib/python3/dist-packages/sklearn/datasets/data", package = "python3-sklearn" }
+local function sklearn_table(file_name, sha256, description, classes, features)
+  return { kind = "sklearn_csv", folder = "sklearn-datasets", description = description, debian = SKLEARN_DATA,
+    license = "BSD-3-Clause (scikit-learn)", files = { data = file(file_name, sha256) }, classes = classes,
+    features = features }
+end
+local function numbered(prefix, n)
+  local t = {}
+  for i = 1, n do t[i] = prefix .. (i - 1) end
+  return t
+end
+local CANCER_FEATURES = {} -- "mean radius" .. "radius error" .. "worst radius" .., as scikit-learn names them
+for _, group in ipairs({ { "mean ", "" }, { "", " error" }, { "worst ", "" } }) do
+  for _, f in ipairs({ "radius", "texture", "perimeter", "area", "smoothness", "compactness", "concavity",
+    "concave points", "symmetry", "fractal dimension" }) do
+    CANCER_FEATURES[#CANCER_FEATURES + 1] = group[1] .. f .. group[2]
+  end
+end
+REGISTRY["breast-cancer"] = sklearn_table("breast_cancer.csv",
+  "fed3eb72d0575ef6192293f5093c6e801b1476b577d0386bf4455504522172ed",
+  "Wisconsin diagnostic breast cancer: 569 x 30, 2 classes (scikit-learn's copy)", { "malignant", "benign" },
+  CANCER_FEATURES)
+REGISTRY["digits"] = sklearn_table("digits.csv.gz", "46abec6b12486ad9e51943373abcf22bbea1b5a51a1619b361570d8893f1464a",
+  "UCI optical handwritten digits: 1,797 8x8 images as 64 features (0..16), 10 classes (scikit-learn's copy)",
+  numbered("", 10), (function()
+    local t = {}
+    for r = 0, 7 do for c = 0, 7 do t[#t + 1] = string.format("pixel_%d_%d", r, c) end end
+    return t
+  end)())
+REGISTRY["digits"].header = false
+REGISTRY["wine"] = sklearn_table("wine_data.csv", "10e8a802908b34f86e5da8ce962f3c806694bc98450a18f61851af59f324bede",
+  "UCI wine recognition: 178 x 13, 3 cultivars (scikit-learn's copy)", { "class_0", "class_1", "class_2" },
+  { "alcohol", "malic_acid", "ash", "alcalinity_of_ash", "magnesium", "total_phenols", "flavanoids",
+    "nonflavanoid_phenols", "proanthocyanins", "color_intensity", "hue", "od280/od315_of_diluted_wines", "proline" })
+REGISTRY["iris"] = sklearn_table("iris.csv", "f13ffa8fdd56fd8e6c8d16d4081a3fbd3114bcd0aae4256c43205169cd9d1449",
+  "Fisher's iris: 150 x 4, 3 species (scikit-learn's copy)", { "setosa", "versicolor", "virginica" },
+  { "sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)" })
+
 M.registry = REGISTRY
 
 -- ---------------------------------------------------------------- small helpers
@@ -369,9 +409,35 @@ local function load_idx(e, name, dir, how, split)
   return x, y, info
 end
 
+-- A scikit-learn table -> X float64 [n, d], y int64 [n] (1-based classes), info (with feature names)
+local function load_sklearn_csv(e, name, dir, how)
+  local path = file_in(dir, e.files.data)
+  local t = require("tide.csv").read(path, { header = false, skip_rows = e.header == false and 0 or 1 })
+  local d = #e.features
+  if #t.columns ~= d + 1 then
+    raise(string.format("datasets: %s: %s has %d columns, expected %d features and the class", name, path, #t.columns, d))
+  end
+  local tensor = require("tide.tensor")
+  local X = tensor.empty({ t.nrows, d }, "float64")
+  for j = 1, d do
+    local col = t.columns[j]
+    if col.missing or not col.data then raise(string.format("datasets: %s: %s: column %d is not numeric and complete", name, path, j)) end
+    X:select(2, j):copy_(col.data:to("float64"))
+  end
+  local ycol = t.columns[d + 1]
+  local y = ycol.data:to("int64") + 1
+  if y:min() < 1 or y:max() > #e.classes then
+    raise(string.format("datasets: %s: %s holds classes outside 0..%d", name, path, #e.classes - 1))
+  end
+  return X, y, { name = name, classes = e.classes, features = e.features, path = dir, how = how,
+    source = dir .. " (" .. HOW_TEXT[how] .. ")", files = { data = path } }
+end
+
 -- load(name, {split =, path =, ...}):
 --   IDX sets (fashion-mnist): x uint8 [N, H, W], y int64 [N] (1-based classes), info
 --   image folders (mnist-png): an ImageFolder of the split, info
+--   scikit-learn tables (breast-cancer, digits, wine, iris): X float64 [n, d], y int64 [n]
+--                 (1-based classes), info (with features = the column names)
 --   file locators (titanic, ...): {key = path} (or the path of file `split`), info
 -- info = {classes =, path = folder, how =, source = "folder (how it was found)", files =}
 function M.load(name, opts)
@@ -398,6 +464,7 @@ function M.load(name, opts)
       source = folder .. " (" .. HOW_TEXT[how] .. ")" }
   end
   local dir, how = M.locate(name, { path = opts.path, cache_dir = opts.cache_dir, download = false })
+  if e.kind == "sklearn_csv" then return load_sklearn_csv(e, name, dir, how) end
   local paths = {}
   for k, f in pairs(e.files) do paths[k] = file_in(dir, f) end
   local info = { name = name, path = dir, how = how, source = dir .. " (" .. HOW_TEXT[how] .. ")", files = paths }

@@ -88,6 +88,28 @@ describe("the registry", function()
       "sha256 must be 64 hex digits")
   end)
 
+  it("loads scikit-learn's bundled tables from Debian's python3-sklearn", function()
+    if not exists("/usr/lib/python3/dist-packages/sklearn/datasets/data/wine_data.csv") then
+      return pending("python3-sklearn is not installed")
+    end
+    -- shapes, class counts and column sums as sklearn.datasets.load_* gives them
+    for _, c in ipairs({ { "breast-cancer", 569, 30, 2, 1056474.4596356, "mean radius", "worst fractal dimension", 357 },
+      { "digits", 1797, 64, 10, 561718, "pixel_0_0", "pixel_7_7", 180 },
+      { "wine", 178, 13, 3, 159975.295999, "alcohol", "proline", 48 },
+      { "iris", 150, 4, 3, 2078.7, "sepal length (cm)", "petal width (cm)", 50 } }) do
+      local X, y, info = D.load(c[1], { cache_dir = fresh_cache() })
+      assert.same({ c[2], c[3] }, X.shape, c[1])
+      assert.equals("float64", X.dtype)
+      assert.equals(1, y:min())
+      assert.equals(c[4], y:max())
+      assert.is_true(math.abs(X:sum() - c[5]) < 1e-6 * c[5], c[1] .. " sum " .. X:sum())
+      assert.equals(c[6], info.features[1])
+      assert.equals(c[7], info.features[c[3]])
+      assert.equals(c[8], y:eq(c[4]):sum(), c[1] .. " count of the last class")
+      assert.equals(c[4], #info.classes)
+    end
+  end)
+
   it("loads Fashion-MNIST from the Debian package", function()
     if not exists(FASHION .. "/t10k-images-idx3-ubyte.gz") then
       pending("dataset-fashion-mnist is not installed")
