@@ -33,14 +33,26 @@ sets = {
     "titanic": {"fit": T[:80], "new": T[80:110]},
     "telco": {"fit": K[:80], "new": K[80:110]},
 }
+# Where those rows come from (1-based, inclusive): the fixture holds this, never the rows (the
+# data sets' licences forbid copying them); tests/lua/shared_rows.lua reads them back.
+sources = {
+    "titanic": {"file": "titanic/train.csv", "columns": ["Pclass", "Age", "SibSp", "Parch", "Fare"],
+                "fit": [1, 80], "new": [81, 110]},
+    "telco": {"file": "telco-churn/WA_Fn-UseC_-Telco-Customer-Churn.csv",
+              "columns": ["tenure", "MonthlyCharges", "TotalCharges"], "fit": [441, 520], "new": [521, 550]},
+}
 # k-NN references: NumPy's argpartition breaks distance ties at the k-th neighbour in an
 # unspecified order (Titanic's discrete columns tie often), so the k-NN cases use the same rows
 # with a deterministic jitter (sd 0.25; far enough apart that scikit-learn's
 # rounding in XX - 2XY + YY stays below 1e-9 of the weights) that makes every neighbour set unambiguous.
+# The fixture keeps the jitter (synthetic noise), and the spec adds it to the rows it reads.
 jit = np.random.default_rng(7)
+jitter = {}
 for data in ("titanic", "telco"):
     both = np.vstack([sets[data]["fit"], sets[data]["new"]])
-    both = both + 0.25 * jit.standard_normal(both.shape)
+    noise = 0.25 * jit.standard_normal(both.shape)
+    jitter[data] = {"fit": noise[:80], "new": noise[80:]}
+    both = both + noise
     sets[data + "_jitter"] = {"fit": both[:80], "new": both[80:]}
 assert np.isnan(sets["telco"]["fit"]).any() and np.isnan(sets["titanic"]["fit"]).any()
 
@@ -128,38 +140,37 @@ for data, cols, kcols in (("titanic", [0, 2, 3, 4], [4]), ("telco", [0, 1], [0, 
 for data in ("titanic", "telco"):
     for norm in ("l1", "l2", "max"):
         X = sets[data]["fit"]
-        X = X[~np.isnan(X).any(axis=1)][:40]
-        cases[f"normalizer_{norm}_{data}"] = {"X": X, "out": P.Normalizer(norm=norm).fit_transform(X)}
+        rows = np.flatnonzero(~np.isnan(X).any(axis=1))[:40]
+        cases[f"normalizer_{norm}_{data}"] = {"rows": (rows + 1).astype(np.float64),
+                                              "out": P.Normalizer(norm=norm).fit_transform(X[rows])}
 
-# a column with no value at fit is dropped by SimpleImputer (mean / median / most_frequent)
+# a column with no value at fit is dropped by SimpleImputer (mean / median / most_frequent):
+# Titanic's first 20 fit rows with column 3 all missing
 E = sets["titanic"]["fit"][:20].copy()
 E[:, 2] = np.nan
-cases["simple_empty_column"] = {"X": E, "out": impute.SimpleImputer().fit_transform(E),
+cases["simple_empty_column"] = {"out": impute.SimpleImputer().fit_transform(E),
                                 "out_constant": impute.SimpleImputer(strategy="constant").fit_transform(E)}
 
-fixture = {"sklearn_version": sklearn.__version__, "inputs": {k: {"fit": v["fit"], "new": v["new"]} for k, v in sets.items()}}
+fixture = {"sklearn_version": sklearn.__version__, "sources": sources, "jitter": jitter}
 fixture.update(cases)
 write_fixture(os.path.join(here, "..", "fixtures", "preprocess.lua"), fixture, "tests/gen/gen_preprocess.py")
 
 # ---------------------------------------------------------------- encoders (second fixture)
-# Categorical columns as Lua arrays (missing -> false): Titanic Sex, Embarked (2 missing),
-# Pclass (numbers); Telco gender, Contract, PaymentMethod, InternetService.
-def as_list(col):
-    return [False if (isinstance(v, float) and np.isnan(v)) else (int(v) if isinstance(v, (np.integer,)) else v) for v in col]
-
-
+# Categorical columns (the spec reads them as Lua arrays, missing -> false): Titanic Sex,
+# Embarked (2 missing), Pclass (numbers); Telco gender, Contract, PaymentMethod, InternetService.
 tc = titanic[["Sex", "Embarked", "Pclass"]]
 kc = telco[["gender", "Contract", "PaymentMethod", "InternetService"]]
-# Titanic rows 0..199 hold neither missing Embarked cell (61, 829): take rows 0..59 + 60..119
+# (Titanic's missing Embarked cells are rows 62 and 830, 1-based: row 62 is in the fit rows)
 cat_sets = {
     "titanic": {"names": list(tc.columns), "fit": tc.iloc[0:120], "new": tc.iloc[120:170]},
     "telco": {"names": list(kc.columns), "fit": kc.iloc[0:120], "new": kc.iloc[120:170]},
 }
 assert tc.iloc[0:120]["Embarked"].isna().any()
-enc = {"inputs": {}}
-for k, v in cat_sets.items():
-    enc["inputs"][k] = {"names": v["names"], "fit": [as_list(v["fit"][c]) for c in v["names"]],
-                        "new": [as_list(v["new"][c]) for c in v["names"]]}
+enc = {"sources": {
+    "titanic": {"file": "titanic/train.csv", "columns": list(tc.columns), "fit": [1, 120], "new": [121, 170]},
+    "telco": {"file": "telco-churn/WA_Fn-UseC_-Telco-Customer-Churn.csv", "columns": list(kc.columns),
+              "fit": [1, 120], "new": [121, 170]},
+}}
 
 
 def to_obj(df):
@@ -177,10 +188,10 @@ def add_enc(name, data, est, unknown=None):
         inv = est.inverse_transform(est.transform(Xn))
         c["inverse_new"] = [[False if v is None or (isinstance(v, float) and np.isnan(v)) else v for v in inv[:, j]]
                             for j in range(inv.shape[1])]
-    if unknown is not None:
+    if unknown is not None:  # the first 5 new rows with column 1 set to `unknown`
         U = Xn[:5].copy()
         U[:, 0] = unknown
-        c["unknown_rows"] = [as_list(U[:, j]) for j in range(U.shape[1])]
+        c["unknown"] = unknown
         c["out_unknown"] = np.asarray(est.transform(U), np.float64)
     enc[name] = c
 
@@ -277,6 +288,12 @@ def target_encode(X, y, Xn, smooth="auto", cv=5, shuffle=True, seed=0):
 ys = {"titanic": titanic["Survived"].to_numpy(np.float64),
       "telco": (telco["Churn"] == "Yes").to_numpy(np.float64)}
 ys_cont = {"titanic": titanic["Fare"].to_numpy(np.float64), "telco": telco["MonthlyCharges"].to_numpy(np.float64)}
+y_sources = {("titanic", "binary"): {"file": "titanic/train.csv", "column": "Survived"},
+             ("telco", "binary"): {"file": "telco-churn/WA_Fn-UseC_-Telco-Customer-Churn.csv", "column": "Churn",
+                                   "equals": "Yes"},
+             ("titanic", "continuous"): {"file": "titanic/train.csv", "column": "Fare"},
+             ("telco", "continuous"): {"file": "telco-churn/WA_Fn-UseC_-Telco-Customer-Churn.csv",
+                                       "column": "MonthlyCharges"}}
 for data in ("titanic", "telco"):
     X, Xn = to_obj(cat_sets[data]["fit"]), to_obj(cat_sets[data]["new"])
     n = X.shape[0]
@@ -285,7 +302,8 @@ for data in ("titanic", "telco"):
         y = yy[off:off + n]
         for smooth in ("auto", 10.0):
             ft, nw = target_encode(X, y, Xn, smooth=smooth, seed=42)
-            enc[f"target_{kind}_{smooth}_{data}".replace(".", "_")] = {"data": data, "y": y, "smooth": smooth,
+            y_src = dict(y_sources[(data, kind)], rows=[off + 1, off + n])
+            enc[f"target_{kind}_{smooth}_{data}".replace(".", "_")] = {"data": data, "y": y_src, "smooth": smooth,
                                                                         "fit_transform": ft, "out_new": nw}
 # Pipeline + ColumnTransformer on Titanic rows 0..79 (fit) and 80..109 (new): numeric columns
 # imputed (median) and scaled, Sex / Embarked one-hot, SibSp passed through (remainder).
@@ -302,9 +320,7 @@ ct = ColumnTransformer([
 ], remainder="passthrough")
 ct.fit(fr_fit)
 enc["column_transformer"] = {
-    "names": frame_cols,
-    "fit": [as_list(fr_fit[c]) if fr_fit[c].dtype == object else fr_fit[c].to_numpy(np.float64) for c in frame_cols],
-    "new": [as_list(fr_new[c]) if fr_new[c].dtype == object else fr_new[c].to_numpy(np.float64) for c in frame_cols],
+    "source": {"file": "titanic/train.csv", "columns": frame_cols, "fit": [1, 80], "new": [81, 110]},
     "out_fit": ct.transform(fr_fit), "out_new": ct.transform(fr_new),
 }
 enc["folds_12_5_0"] = folds(12, 5, True, 0) + 1
