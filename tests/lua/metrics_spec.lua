@@ -241,10 +241,18 @@ describe("metrics errors", function()
     assert.truthy(e:find("metrics_spec.lua:%d+: accuracy: y_true has 2 labels and y_pred 1"))
     assert.equals("accuracy: y_true is empty", msg(function() return metrics.accuracy({}, {}) end))
     assert.equals("accuracy: y_pred is empty", msg(function() return metrics.accuracy({ 1 }, tide.empty(0)) end))
-    assert.equals("confusion_matrix: y_true has label 0 at position 2; class ids start at 1",
-      msg(function() return metrics.confusion_matrix({ 1, 0 }, { 1, 1 }) end))
-    assert.equals("f1_score: y_pred has label -3 at position 1; class ids start at 1",
-      msg(function() return metrics.f1_score(tide.tensor({ 1 }, "int64"), tide.tensor({ -3 }, "int32")) end))
+    -- labels with 0 or negative values are label values, not class ids: no error (see "label values")
+    assert.equals("confusion_matrix: num_classes applies to class ids 1..K; these labels (strings, or including 0 " ..
+      "or negative values) are values: use labels = {...} to add classes",
+      msg(function() return metrics.confusion_matrix({ 1, 0 }, { 1, 1 }, { num_classes = 3 }) end))
+    assert.equals("f1_score: y_pred holds strings but y_true holds numbers",
+      msg(function() return metrics.f1_score(tide.tensor({ 1 }, "int64"), { "a" }) end))
+    assert.equals("precision: the labels are strings ('a', 'b'); pass pos_label (the positive class) with average = 'binary'",
+      msg(function() return metrics.precision({ "a", "b" }, { "b", "b" }, { average = "binary" }) end))
+    assert.equals("precision: pos_label = 'c' is not one of the labels ('a', 'b')",
+      msg(function() return metrics.precision({ "a", "b" }, { "b", "b" }, { average = "binary", pos_label = "c" }) end))
+    assert.equals("accuracy: y_pred[2] is a number, expected a string (the labels start with strings)",
+      msg(function() return metrics.accuracy({ "a", "b" }, { "b", 2 }) end))
     assert.equals("accuracy: y_pred has a non-integer label 1.5 at position 2",
       msg(function() return metrics.accuracy({ 1, 2 }, tide.tensor({ 1, 1.5 })) end))
     assert.equals("accuracy: y_true has a non-integer label 2.5 at position 1",

@@ -1,9 +1,12 @@
--- tide.metrics: classification metrics with scikit-learn's definitions and results.
+-- tide.metrics.classification: classification metrics with scikit-learn's definitions and results.
 --
--- Labels are 1-based class ids: int64 (or any integer dtype) tensors, float tensors holding
+-- Labels: 1-based class ids — int64 (or any integer dtype) tensors, float tensors holding
 -- integers, or Lua arrays of integers; 1-d, or a column [N, 1]. The classes are 1..K, where K is
 -- opts.num_classes or the largest label seen (in y_true, y_pred, opts.labels); opts.labels picks
--- and orders a subset as scikit-learn's `labels=` does. Every count is made by tensor kernels
+-- and orders a subset as scikit-learn's `labels=` does. Labels that are not class ids — strings,
+-- or integers that include 0 or negative values (0/1, -1/1, digits 0..9), as an estimator's
+-- predict returns them — are values, as in scikit-learn: the classes are then the sorted
+-- distinct values of y_true, y_pred (and opts.labels). Every count is made by tensor kernels
 -- (bincount-style put_ with accumulation), so a million labels cost a few passes in C, and only
 -- per-class values (K of them) are handled in Lua.
 --
@@ -13,6 +16,7 @@
 local core = require("tide._core")
 local tide = require("tide")
 local args = require("tide._args")
+local L = require("tide.metrics.labels")
 
 local raise = core.raise
 local is_tensor = tide.is_tensor
@@ -43,6 +47,7 @@ local function as_vector(op, name, y)
     if y.dtype == "bool" then raise(format("%s: %s must hold class ids, got a bool tensor", op, name)) end
     return y
   elseif type(y) == "table" then
+    if type(y[1]) == "string" and name ~= "sample_weight" then return L.vector(op, name, y) end
     return args.numbers(op, name, y)
   end
   raise(format("%s: %s must be a tensor or a Lua array, got %s", op, name, type(y)))
@@ -53,10 +58,12 @@ local function first_true(mask)
   return mask:nonzero()[1][1]
 end
 
--- Labels as a contiguous int64 tensor of class ids >= 1 (after checking they are integers).
+-- Labels as a contiguous int64 tensor (after checking they are integers), or a Lua array of
+-- strings.
 local function as_labels(op, name, y)
   y = as_vector(op, name, y)
-  if y:numel() == 0 then raise(format("%s: %s is empty", op, name)) end
+  if L.len(y) == 0 then raise(format("%s: %s is empty", op, name)) end
+  if not is_tensor(y) then return y end
   if y.dtype == "float32" or y.dtype == "float64" then
     local bad = tide.logical_or(y:ne(y:floor()), y:isinf())
     if bad:any() then
@@ -64,12 +71,7 @@ local function as_labels(op, name, y)
       raise(format("%s: %s has a non-integer label %s at position %d", op, name, tostring(y[i]), i))
     end
   end
-  y = y:to("int64"):contiguous()
-  if y:amin() < 1 then
-    local i = first_true(y:lt(1))
-    raise(format("%s: %s has label %d at position %d; class ids start at 1", op, name, y[i], i))
-  end
-  return y
+  return y:to("int64"):contiguous()
 end
 
 local function as_weights(op, w, n)
@@ -96,14 +98,50 @@ end
 
 -- The prepared inputs of a metric: y_true / y_pred int64, weights (or nil), K, and the labels
 -- to report (a Lua array of class ids, or nil for 1..K).
+-- Label values (strings, or integers with some <= 0): the classes are the sorted distinct values
+-- of y_true, y_pred and opts.labels; d.classes holds them, codes are their 1-based positions.
+local function prepare_values(op, yt, yp, w, n, opts)
+  if opts.num_classes ~= nil then
+    raise(op .. ": num_classes applies to class ids 1..K; these labels (strings, or including 0 or " ..
+      "negative values) are values: use labels = {...} to add classes")
+  end
+  local parts = { { "y_true", yt }, { "y_pred", yp } }
+  local l = opts.labels
+  if l ~= nil then
+    if is_tensor(l) then l = l:reshape(l:numel()) end
+    if (not is_tensor(l) and type(l) ~= "table") or L.len(l) == 0 then
+      raise(op .. ": labels must be a non-empty array of labels")
+    end
+    parts[3] = { "labels", L.vector(op, "labels", l) }
+  end
+  local classes, codes = L.encode(op, parts)
+  local labels
+  if l ~= nil then
+    labels = codes[3]:totable()
+    local seen = {}
+    for _, c in ipairs(labels) do
+      if seen[c] then raise(format("%s: labels has %s twice", op, L.show({ classes[c] }))) end
+      seen[c] = true
+    end
+  end
+  if #classes > MAX_CLASSES then
+    raise(format("%s: the labels hold %d distinct values; more than %d classes looks like a mislabelled input",
+      op, #classes, MAX_CLASSES))
+  end
+  return { yt = codes[1], yp = codes[2], w = w, n = n, k = #classes, labels = labels, classes = classes }
+end
+
 local function prepare(op, y_true, y_pred, opts)
   local yt = as_labels(op, "y_true", y_true)
   local yp = as_labels(op, "y_pred", y_pred)
-  local n = yt:numel()
-  if yp:numel() ~= n then
-    raise(format("%s: y_true has %d labels and y_pred %d", op, n, yp:numel()))
+  local n = L.len(yt)
+  if L.len(yp) ~= n then
+    raise(format("%s: y_true has %d labels and y_pred %d", op, n, L.len(yp)))
   end
   local w = opts.sample_weight ~= nil and as_weights(op, opts.sample_weight, n) or nil
+  if not is_tensor(yt) or not is_tensor(yp) or yt:amin() < 1 or yp:amin() < 1 then
+    return prepare_values(op, yt, yp, w, n, opts)
+  end
   local tmax, pmax = yt:amax(), yp:amax()
   local top = max(tmax, pmax)
   local labels
@@ -299,16 +337,43 @@ local function binary_labels(op, d, pos)
   for c = 1, d.k do
     if counts[c] > 0 then present[#present + 1] = c end
   end
+  local function show(list)
+    if not d.classes then return table.concat(list, ", ") end
+    local v = {}
+    for i, c in ipairs(list) do v[i] = d.classes[c] end
+    return L.show(v)
+  end
   if #present > 2 then
     raise(format("%s: average = 'binary' needs at most 2 classes, the labels hold %d (%s); use average = " ..
-      "'macro', 'micro', 'weighted' or nil", op, #present, table.concat(present, ", ")))
+      "'macro', 'micro', 'weighted' or nil", op, #present, show(present)))
   end
   local found = false
   for _, c in ipairs(present) do found = found or c == pos end
   if not found and #present == 2 then
-    raise(format("%s: pos_label = %d is not one of the labels (%s)", op, pos, table.concat(present, ", ")))
+    raise(format("%s: pos_label = %s is not one of the labels (%s)", op,
+      d.classes and L.show({ d.pos_value }) or tostring(pos), show(present)))
   end
   return { pos }
+end
+
+-- pos_label of label values: scikit-learn's default 1; strings need it given. Returns its code
+-- (k + 1, one more class, when it is not among the labels).
+local function value_pos(op, d, pos_label)
+  if pos_label == nil then
+    if type(d.classes[1]) == "string" then
+      raise(format("%s: the labels are strings (%s); pass pos_label (the positive class) with average = 'binary'",
+        op, L.show(d.classes, 10)))
+    end
+    pos_label = 1
+  end
+  if type(pos_label) ~= type(d.classes[1]) then
+    raise(format("%s: pos_label = %s does not match the labels (%s)", op, L.show({ pos_label }), L.show(d.classes, 10)))
+  end
+  d.pos_value = pos_label
+  local i = L.position(d.classes, pos_label)
+  if i then return i end
+  d.k = d.k + 1
+  return d.k
 end
 
 local function prfs(op, y_true, y_pred, opts)
@@ -323,20 +388,24 @@ local function prfs(op, y_true, y_pred, opts)
       op, tostring(average)))
   end
   local zd = zero_division_value(op, opts.zero_division)
-  local pos
   if average == "binary" then
-    pos = check_int(op, "pos_label", opts.pos_label == nil and 2 or opts.pos_label, 1)
     if opts.labels ~= nil then raise(op .. ": labels cannot be combined with average = 'binary' (use pos_label)") end
   elseif opts.pos_label ~= nil then
     raise(format("%s: pos_label is only used with average = 'binary' (got average = %s); " ..
       "use labels = {%s} to score one class", op, tostring(average), tostring(opts.pos_label)))
   end
   local d = prepare(op, y_true, y_pred, opts)
-  if pos and pos > d.k then
-    if opts.num_classes ~= nil then
-      raise(format("%s: pos_label = %d is out of range for num_classes = %d", op, pos, d.k))
+  local pos
+  if average == "binary" and d.classes then
+    pos = value_pos(op, d, opts.pos_label)
+  elseif average == "binary" then
+    pos = check_int(op, "pos_label", opts.pos_label == nil and 2 or opts.pos_label, 1)
+    if pos > d.k then
+      if opts.num_classes ~= nil then
+        raise(format("%s: pos_label = %d is out of range for num_classes = %d", op, pos, d.k))
+      end
+      d.k = pos
     end
-    d.k = pos
   end
   local tp, pred, true_, support = class_sums(d)
   local labels = d.labels
@@ -355,7 +424,8 @@ end
 -- "weighted" | "binary", labels =, num_classes =, pos_label = 2, zero_division = "warn",
 -- sample_weight =}) -> precision, recall, fbeta, support. With average = nil each is a float64
 -- tensor over the classes (support int64, float64 with weights); otherwise three numbers and nil.
--- "binary" scores the class pos_label (default 2: the second of classes {1, 2}).
+-- "binary" scores the class pos_label (default 2: the second of classes {1, 2}; for label values
+-- such as 0/1, scikit-learn's default 1; strings need it given).
 function M.precision_recall_fscore_support(y_true, y_pred, opts)
   return prfs("precision_recall_fscore_support", y_true, y_pred, opts)
 end
@@ -461,7 +531,7 @@ local function report(op, y_true, y_pred, opts, integer_weights)
     end
   else
     names = {}
-    for i, c in ipairs(labels) do names[i] = tostring(c) end
+    for i, c in ipairs(labels) do names[i] = tostring(d.classes and d.classes[c] or c) end
   end
 
   local tp, pred, true_, support = class_sums(d)

@@ -1,0 +1,75 @@
+-- tide.metrics classification metrics on label values — 0-based digits, -1/1, 0/1 with either
+-- positive class, strings, a labels subset with an absent class — against scikit-learn 1.2
+-- (fixtures from tests/gen/gen_metrics_curves.py, section label_values): the classes are the
+-- sorted union of y_true and y_pred, as in scikit-learn, so an estimator's predictions (which
+-- carry the training labels) can be scored directly.
+local tide = require("tide")
+local H = require("spec_helpers")
+local ref = H.fixture("metrics_curves").label_values
+local m = tide.metrics
+
+local TOL = 1e-12
+
+local function near(a, b, what)
+  assert(type(a) == "number", what .. ": expected a number, got " .. type(a))
+  assert(a == b or math.abs(a - b) <= TOL * math.max(1, math.abs(b)),
+    string.format("%s: got %.17g, expected %.17g", what, a, b))
+end
+
+local function names_of(t)
+  local names = {}
+  for name in pairs(t) do names[#names + 1] = name end
+  table.sort(names)
+  return names
+end
+
+describe("metrics on label values against scikit-learn", function()
+  for _, name in ipairs(names_of(ref)) do
+    local c = ref[name]
+    it(name, function()
+      -- numbers both as Lua arrays and as int64 tensors
+      local forms = { { c.y_true, c.y_pred } }
+      if type(c.y_true[1]) == "number" then
+        forms[2] = { tide.tensor(c.y_true, "int64"), tide.tensor(c.y_pred, "int32") }
+      end
+      for _, f in ipairs(forms) do
+        local yt, yp = f[1], f[2]
+        if not c.labels then
+          near(m.accuracy(yt, yp), c.accuracy, name .. " accuracy")
+          near(m.balanced_accuracy(yt, yp), c.balanced_accuracy, name .. " balanced accuracy")
+        end
+        H.assert_matches(m.confusion_matrix(yt, yp, { labels = c.labels }), c.cm, nil, name .. " cm")
+        for _, avg in ipairs({ "macro", "micro", "weighted" }) do
+          local p, r, fs = m.precision_recall_fscore_support(yt, yp, { average = avg, labels = c.labels })
+          near(p, c.prf[avg][1], name .. " precision " .. avg)
+          near(r, c.prf[avg][2], name .. " recall " .. avg)
+          near(fs, c.prf[avg][3], name .. " f " .. avg)
+        end
+        local p, r, fs, s = m.precision_recall_fscore_support(yt, yp, { labels = c.labels })
+        H.assert_matches(p, c.prf.none.p, TOL, name .. " p")
+        H.assert_matches(r, c.prf.none.r, TOL, name .. " r")
+        H.assert_matches(fs, c.prf.none.f, TOL, name .. " f")
+        H.assert_matches(s, c.prf.none.s, nil, name .. " support")
+        if c.prf.binary then
+          local bp, br, bf = m.precision_recall_f1(yt, yp, { average = "binary", pos_label = c.pos_label })
+          near(bp, c.prf.binary[1], name .. " binary precision")
+          near(br, c.prf.binary[2], name .. " binary recall")
+          near(bf, c.prf.binary[3], name .. " binary f1")
+        end
+        assert.equals(table.concat(c.report, "\n"), m.classification_report(yt, yp, { labels = c.labels }))
+      end
+    end)
+  end
+
+  it("0/1 labels default to pos_label = 1, as scikit-learn", function()
+    local c = ref.binary01
+    near(m.f1_score(c.y_true, c.y_pred, { average = "binary" }), c.prf.binary[3], "default pos_label")
+  end)
+
+  it("an estimator's 0-based predictions score directly", function()
+    local y = tide.tensor({ 0, 1, 2, 2, 1, 0 }, "int64")
+    local pred = tide.tensor({ 0, 1, 2, 1, 1, 0 }, "int64")
+    near(m.accuracy(y, pred), 5 / 6, "accuracy")
+    assert.equals(3, m.confusion_matrix(y, pred).shape[1])
+  end)
+end)
