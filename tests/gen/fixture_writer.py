@@ -41,3 +41,29 @@ def write_fixture(path, cases, generator):
         for name, value in cases.items():
             f.write(f"  {name} = {lua_value(value)},\n")
         f.write("}\n")
+
+
+# ---------------------------------------------------------------- sketches
+SKETCH_K = 8
+
+
+def sketch_weights(n):
+    """The fixed weights W [n, SKETCH_K] of sketch(): W[i, k] = cos(i * k * c), i and k from 1
+    (spec_helpers.lua computes the same)."""
+    i = np.arange(1, n + 1, dtype=np.float64)[:, None]
+    k = np.arange(1, SKETCH_K + 1, dtype=np.float64)[None, :]
+    return np.cos(i * k * 0.7390851332151607)
+
+
+def sketch(a):
+    """A per-row output on rows of ../shared/data, reduced so the fixture does not hold the rows:
+    W^T a (NaN read as 0), W^T |a| (the scale for tolerances) and the NaN count of each column.
+    Any cell that differs by more than the tolerance changes the projections (spec_helpers'
+    assert_matches compares them)."""
+    a = np.asarray(a, dtype=np.float64)
+    m = a.reshape(a.shape[0], -1) if a.ndim > 0 else a.reshape(1, 1)
+    w = sketch_weights(m.shape[0])
+    nan = np.isnan(m)
+    z = np.where(nan, 0.0, m)
+    return {"sketch": True, "shape": list(a.shape), "proj": w.T @ z, "scale": w.T.__abs__() @ np.abs(z),
+            "nan": nan.sum(axis=0).astype(np.float64)}

@@ -15,7 +15,7 @@ import pandas as pd
 import sklearn
 from sklearn import impute, preprocessing as P
 
-from fixture_writer import write_fixture
+from fixture_writer import sketch, write_fixture
 
 warnings.filterwarnings("ignore")
 here = os.path.dirname(os.path.abspath(__file__))
@@ -64,13 +64,13 @@ def add(name, data, est, attrs=(), inverse=False, new=True, fit_rows=True):
     est.fit(X)
     c = {"data": data}
     if fit_rows:  # (variants check the new rows only: the fixture stays small)
-        c["out_fit"] = np.asarray(est.transform(X), dtype=np.float64)
+        c["out_fit"] = sketch(est.transform(X))
     if new:
-        c["out_new"] = np.asarray(est.transform(Xn), dtype=np.float64)
+        c["out_new"] = sketch(est.transform(Xn))
     for a in attrs:
         c[a] = np.asarray(getattr(est, a + "_"), dtype=np.float64)
     if inverse:
-        c["inverse_new"] = est.inverse_transform(est.transform(Xn))
+        c["inverse_new"] = sketch(est.inverse_transform(est.transform(Xn)))
     cases[name] = c
 
 
@@ -109,7 +109,7 @@ def outliers(X, Xn, method):
     with np.errstate(invalid="ignore"):
         low, high = Xn < lo, Xn > hi
     flags = low | high
-    return {"lower": lo, "upper": hi, "flags": flags.astype(np.float64), "clipped": np.where(low, lo, np.where(high, hi, Xn)),
+    return {"lower": lo, "upper": hi, "flags": sketch(flags), "clipped": sketch(np.where(low, lo, np.where(high, hi, Xn))),
             "kept": (np.flatnonzero(~flags.any(axis=1)) + 1).astype(np.float64),
             "below": low.sum(axis=0).astype(np.float64), "above": high.sum(axis=0).astype(np.float64)}
 
@@ -129,11 +129,11 @@ for data, cols, kcols in (("titanic", [0, 2, 3, 4], [4]), ("telco", [0, 1], [0, 
         X, Xn = sets[data]["fit"][:, use], sets[data]["new"][:, use]
         for encode, nb in (("ordinal", 4), ("onehot-dense", 3)):
             est = P.KBinsDiscretizer(n_bins=nb, encode=encode, strategy=strategy).fit(X)
-            c = {"data": data, "columns": [j + 1 for j in use], "n_bins": nb, "out_new": est.transform(Xn),
+            c = {"data": data, "columns": [j + 1 for j in use], "n_bins": nb, "out_new": sketch(est.transform(Xn)),
                  "edges": np.concatenate(est.bin_edges_), "n_bins_": est.n_bins_.astype(np.float64)}
             if encode == "ordinal":
-                c["out_fit"] = est.transform(X)
-                c["inverse"] = est.inverse_transform(est.transform(Xn))
+                c["out_fit"] = sketch(est.transform(X))
+                c["inverse"] = sketch(est.inverse_transform(est.transform(Xn)))
             cases[f"kbins_{strategy}_{encode.split('-')[0]}_{data}"] = c
 
 # Normalizer rejects NaN: rows without missing cells
@@ -142,14 +142,14 @@ for data in ("titanic", "telco"):
         X = sets[data]["fit"]
         rows = np.flatnonzero(~np.isnan(X).any(axis=1))[:40]
         cases[f"normalizer_{norm}_{data}"] = {"rows": (rows + 1).astype(np.float64),
-                                              "out": P.Normalizer(norm=norm).fit_transform(X[rows])}
+                                              "out": sketch(P.Normalizer(norm=norm).fit_transform(X[rows]))}
 
 # a column with no value at fit is dropped by SimpleImputer (mean / median / most_frequent):
 # Titanic's first 20 fit rows with column 3 all missing
 E = sets["titanic"]["fit"][:20].copy()
 E[:, 2] = np.nan
-cases["simple_empty_column"] = {"out": impute.SimpleImputer().fit_transform(E),
-                                "out_constant": impute.SimpleImputer(strategy="constant").fit_transform(E)}
+cases["simple_empty_column"] = {"out": sketch(impute.SimpleImputer().fit_transform(E)),
+                                "out_constant": sketch(impute.SimpleImputer(strategy="constant").fit_transform(E))}
 
 fixture = {"sklearn_version": sklearn.__version__, "sources": sources, "jitter": jitter}
 fixture.update(cases)
@@ -180,19 +180,27 @@ def to_obj(df):
 def add_enc(name, data, est, unknown=None):
     X, Xn = to_obj(cat_sets[data]["fit"]), to_obj(cat_sets[data]["new"])
     est.fit(X)
-    c = {"data": data, "out_fit": np.asarray(est.transform(X), np.float64),
-         "out_new": np.asarray(est.transform(Xn), np.float64)}
+    c = {"data": data, "out_fit": sketch(est.transform(X)), "out_new": sketch(est.transform(Xn))}
     if hasattr(est, "get_feature_names_out") and isinstance(est, P.OneHotEncoder):
         c["names"] = list(est.get_feature_names_out(cat_sets[data]["names"]))
     if isinstance(est, P.OneHotEncoder):
+        # the cells where inverse_transform(transform(new rows)) differs from the new rows:
+        # {row, column, value} (1-based; false for None / NaN)
         inv = est.inverse_transform(est.transform(Xn))
-        c["inverse_new"] = [[False if v is None or (isinstance(v, float) and np.isnan(v)) else v for v in inv[:, j]]
-                            for j in range(inv.shape[1])]
+        diff = []
+        for i in range(inv.shape[0]):
+            for j in range(inv.shape[1]):
+                a, b = inv[i, j], Xn[i, j]
+                a_na = a is None or (isinstance(a, float) and np.isnan(a))
+                b_na = b is None or (isinstance(b, float) and np.isnan(b))
+                if a_na != b_na or (not a_na and a != b):
+                    diff.append([i + 1, j + 1, False if a_na else a])
+        c["inverse_diff"] = diff
     if unknown is not None:  # the first 5 new rows with column 1 set to `unknown`
         U = Xn[:5].copy()
         U[:, 0] = unknown
         c["unknown"] = unknown
-        c["out_unknown"] = np.asarray(est.transform(U), np.float64)
+        c["out_unknown"] = sketch(est.transform(U))
     enc[name] = c
 
 
@@ -304,7 +312,7 @@ for data in ("titanic", "telco"):
             ft, nw = target_encode(X, y, Xn, smooth=smooth, seed=42)
             y_src = dict(y_sources[(data, kind)], rows=[off + 1, off + n])
             enc[f"target_{kind}_{smooth}_{data}".replace(".", "_")] = {"data": data, "y": y_src, "smooth": smooth,
-                                                                        "fit_transform": ft, "out_new": nw}
+                                                                        "fit_transform": sketch(ft), "out_new": sketch(nw)}
 # Pipeline + ColumnTransformer on Titanic rows 0..79 (fit) and 80..109 (new): numeric columns
 # imputed (median) and scaled, Sex / Embarked one-hot, SibSp passed through (remainder).
 from sklearn.compose import ColumnTransformer
@@ -321,7 +329,7 @@ ct = ColumnTransformer([
 ct.fit(fr_fit)
 enc["column_transformer"] = {
     "source": {"file": "titanic/train.csv", "columns": frame_cols, "fit": [1, 80], "new": [81, 110]},
-    "out_fit": ct.transform(fr_fit), "out_new": ct.transform(fr_new),
+    "out_fit": sketch(ct.transform(fr_fit)), "out_new": sketch(ct.transform(fr_new)),
 }
 enc["folds_12_5_0"] = folds(12, 5, True, 0) + 1
 
