@@ -1,0 +1,727 @@
+/* neighbors.c — brute-force k nearest neighbours: search (dense or CSR, five metrics), class
+ * vote and target average (see tide/neighbors.h).
+ *
+ * The euclidean / cosine search of dense training data runs in two passes per block of query
+ * rows. Pass 1 ranks every training row by a float32 GEMM score (sgemm of the centred or
+ * unit-length query block [QB, d] against blocks of prep [TB, d]; OpenBLAS threads the product,
+ * then our threads update one bounded max-heap of L candidates per query row). Pass 2 computes
+ * the L candidates' distances exactly in float64 and keeps the k smallest. Any training row left
+ * out of the shortlist scored at least the L-th candidate's score, so its exact distance is at
+ * least that score minus the float32 error bound; when that bound does not clear the k-th exact
+ * distance the row is searched again exactly over all training rows (rare: ties and duplicates).
+ * BLAS is never called inside an OpenMP region of ours.
+ *
+ * The other metrics, and CSR training data, compute exact float64 distances directly, in
+ * parallel over query rows. Every heap orders (distance, training index) pairs, so equal
+ * distances keep the lower index, whatever the thread count.
+ */
+#include "internal.h"
+#include "tide/neighbors.h"
+#include "tide/sparse.h"
+
+#include <cblas.h>
+#include <omp.h>
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+
+#define QB 512             /* query rows per block */
+#define TB 4096            /* training rows per GEMM block */
+#define HEAP_BUDGET (32 << 20) /* bytes of candidate heaps per query block */
+#define EXTRA_CANDIDATES 16 /* shortlist length L = max(2k, k + EXTRA_CANDIDATES) */
+
+/* ---------------------------------------------------------------- bounded max-heaps */
+
+/* A max-heap of at most cap (key, index) pairs ordered lexicographically: the root is the worst
+ * kept pair, and a new pair enters only when it is smaller. */
+typedef struct heap {
+    double *key;
+    int64_t *idx;
+    int64_t len, cap;
+} heap;
+
+static inline bool pair_less(double ka, int64_t ia, double kb, int64_t ib) {
+    return ka < kb || (ka == kb && ia < ib);
+}
+
+static void heap_sift_down(heap *h, int64_t i) {
+    for (;;) {
+        int64_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < h->len && pair_less(h->key[m], h->idx[m], h->key[l], h->idx[l])) m = l;
+        if (r < h->len && pair_less(h->key[m], h->idx[m], h->key[r], h->idx[r])) m = r;
+        if (m == i) return;
+        double tk = h->key[i];
+        int64_t ti = h->idx[i];
+        h->key[i] = h->key[m], h->idx[i] = h->idx[m];
+        h->key[m] = tk, h->idx[m] = ti;
+        i = m;
+    }
+}
+
+static inline void heap_push(heap *h, double key, int64_t idx) {
+    if (h->len < h->cap) {
+        int64_t i = h->len++;
+        while (i > 0) {
+            int64_t parent = (i - 1) / 2;
+            if (!pair_less(h->key[parent], h->idx[parent], key, idx)) break;
+            h->key[i] = h->key[parent], h->idx[i] = h->idx[parent];
+            i = parent;
+        }
+        h->key[i] = key, h->idx[i] = idx;
+    } else if (pair_less(key, idx, h->key[0], h->idx[0])) {
+        h->key[0] = key, h->idx[0] = idx;
+        heap_sift_down(h, 0);
+    }
+}
+
+/* Sort the heap's pairs ascending in place (heap sort). */
+static void heap_sort(heap *h) {
+    int64_t n = h->len;
+    while (h->len > 1) {
+        int64_t last = h->len - 1;
+        double tk = h->key[0];
+        int64_t ti = h->idx[0];
+        h->key[0] = h->key[last], h->idx[0] = h->idx[last];
+        h->key[last] = tk, h->idx[last] = ti;
+        h->len--;
+        heap_sift_down(h, 0);
+    }
+    h->len = n;
+}
+
+/* The pass-1 heap: float keys (one per query row, cap L). */
+typedef struct fheap {
+    float *key;
+    int64_t *idx;
+    int64_t len, cap;
+} fheap;
+
+static void fheap_sift_down(fheap *h, int64_t i) {
+    for (;;) {
+        int64_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < h->len && (h->key[l] > h->key[m] || (h->key[l] == h->key[m] && h->idx[l] > h->idx[m]))) m = l;
+        if (r < h->len && (h->key[r] > h->key[m] || (h->key[r] == h->key[m] && h->idx[r] > h->idx[m]))) m = r;
+        if (m == i) return;
+        float tk = h->key[i];
+        int64_t ti = h->idx[i];
+        h->key[i] = h->key[m], h->idx[i] = h->idx[m];
+        h->key[m] = tk, h->idx[m] = ti;
+        i = m;
+    }
+}
+
+/* Push scores s[0..cnt) of training rows j0.. (skipping row skip); training rows arrive in
+ * increasing order, so an equal score never displaces a kept (lower) index. */
+static void fheap_push_run(fheap *h, const float *s, const float *tn, int64_t cnt, int64_t j0, int64_t skip) {
+    int64_t j = 0;
+    for (; j < cnt && h->len < h->cap; j++) { /* filling: sift up */
+        if (j0 + j == skip) continue;
+        float key = tn[j] - 2.0f * s[j];
+        int64_t i = h->len++;
+        while (i > 0) {
+            int64_t parent = (i - 1) / 2;
+            if (h->key[parent] < key || (h->key[parent] == key && h->idx[parent] < j0 + j)) {
+                h->key[i] = h->key[parent], h->idx[i] = h->idx[parent];
+                i = parent;
+            } else
+                break;
+        }
+        h->key[i] = key, h->idx[i] = j0 + j;
+    }
+    float worst = h->len > 0 ? h->key[0] : INFINITY;
+    for (; j < cnt; j++) {
+        float key = tn[j] - 2.0f * s[j];
+        if (key < worst && j0 + j != skip) {
+            h->key[0] = key, h->idx[0] = j0 + j;
+            fheap_sift_down(h, 0);
+            worst = h->key[0];
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- exact distances */
+
+/* The metric's monotone "reduced" distance (squared euclidean, sum of p-th powers, ...) between
+ * two dense float64 rows of length d; final_distance turns it into the distance. */
+static TIDE_HOT double reduced_dense(const double *a, const double *b, int64_t d, int metric, double p) {
+    switch (metric) {
+    case TIDE_KNN_EUCLIDEAN: {
+        double s = 0;
+        for (int64_t j = 0; j < d; j++) {
+            double t = a[j] - b[j];
+            s += t * t;
+        }
+        return s;
+    }
+    case TIDE_KNN_MANHATTAN: {
+        double s = 0;
+        for (int64_t j = 0; j < d; j++) s += fabs(a[j] - b[j]);
+        return s;
+    }
+    case TIDE_KNN_CHEBYSHEV: {
+        double s = 0;
+        for (int64_t j = 0; j < d; j++) {
+            double t = fabs(a[j] - b[j]);
+            if (t > s) s = t;
+        }
+        return s;
+    }
+    case TIDE_KNN_COSINE: {
+        double ab = 0, aa = 0, bb = 0;
+        for (int64_t j = 0; j < d; j++) ab += a[j] * b[j], aa += a[j] * a[j], bb += b[j] * b[j];
+        double den = sqrt(aa) * sqrt(bb);
+        double c = 1.0 - (den > 0 ? ab / den : 0.0);
+        return c < 0 ? 0 : c > 2 ? 2 : c;
+    }
+    default: {
+        double s = 0;
+        for (int64_t j = 0; j < d; j++) s += pow(fabs(a[j] - b[j]), p);
+        return s;
+    }
+    }
+}
+
+static double final_distance(double r, int metric, double p) {
+    if (metric == TIDE_KNN_EUCLIDEAN) return sqrt(r > 0 ? r : 0);
+    if (metric == TIDE_KNN_MINKOWSKI) return pow(r > 0 ? r : 0, 1.0 / p);
+    return r;
+}
+
+/* Write a heap sorted ascending as distances and indices to row i of dist / index [m, k]. */
+static void emit_row(heap *h, double *dist, int64_t *index, int64_t i, int64_t k, int metric, double p) {
+    heap_sort(h);
+    for (int64_t c = 0; c < k; c++) {
+        dist[i * k + c] = final_distance(h->key[c], metric, p);
+        index[i * k + c] = h->idx[c];
+    }
+}
+
+/* Exact search of one dense query row q over all dense training rows into h (cap k). */
+static void exact_row_dense(const double *q, const double *train, int64_t n, int64_t d, int metric, double p,
+                            int64_t skip, heap *h) {
+    h->len = 0;
+    for (int64_t j = 0; j < n; j++)
+        if (j != skip) {
+            double r = reduced_dense(q, train + j * d, d, metric, p);
+            if (h->len < h->cap || pair_less(r, j, h->key[0], h->idx[0])) heap_push(h, r, j);
+        }
+}
+
+/* ---------------------------------------------------------------- argument checks */
+
+static int check_matrix(const char *op, const char *what, const tide_tensor *t, int dtype, int64_t rows,
+                        int64_t cols) {
+    if (!t) return TIDE_FAIL("%s: %s is NULL", op, what);
+    if (t->dtype != dtype || t->ndim != 2 || !tide_tensor_is_contiguous(t))
+        return TIDE_FAIL("%s: %s must be a contiguous 2-d %s tensor", op, what, dtype == TIDE_FLOAT64 ? "float64"
+                                                                                  : dtype == TIDE_INT64 ? "int64"
+                                                                                                        : "float32");
+    if ((rows >= 0 && t->shape[0] != rows) || (cols >= 0 && t->shape[1] != cols))
+        return TIDE_FAIL("%s: %s has shape [%lld, %lld], expected [%lld, %lld]", op, what, (long long)t->shape[0],
+                         (long long)t->shape[1], (long long)(rows >= 0 ? rows : t->shape[0]),
+                         (long long)(cols >= 0 ? cols : t->shape[1]));
+    return 0;
+}
+
+static int check_vector(const char *op, const char *what, const tide_tensor *t, int dtype, int64_t n) {
+    if (!t) return TIDE_FAIL("%s: %s is NULL", op, what);
+    if (t->dtype != dtype || t->ndim != 1 || !tide_tensor_is_contiguous(t))
+        return TIDE_FAIL("%s: %s must be a contiguous 1-d %s tensor", op, what,
+                         dtype == TIDE_FLOAT64 ? "float64" : "int64");
+    if (t->shape[0] != n)
+        return TIDE_FAIL("%s: %s has %lld values, expected %lld", op, what, (long long)t->shape[0], (long long)n);
+    return 0;
+}
+
+static bool valid_metric(int metric) { return metric >= TIDE_KNN_EUCLIDEAN && metric <= TIDE_KNN_CHEBYSHEV; }
+
+/* ---------------------------------------------------------------- prepare */
+
+tide_tensor *tide_knn_prepare(const tide_tensor *train, int metric) {
+    const char *op = "knn_prepare";
+    if (check_matrix(op, "train", train, TIDE_FLOAT64, -1, -1)) return NULL;
+    if (metric != TIDE_KNN_EUCLIDEAN && metric != TIDE_KNN_COSINE)
+        return TIDE_FAIL("%s: only the euclidean and cosine metrics use a prepared matrix", op), NULL;
+    int64_t n = train->shape[0], d = train->shape[1];
+    if (n < 1 || d < 1) return TIDE_FAIL("%s: train is empty", op), NULL;
+    int64_t shape[2] = {n + 1, d + 1};
+    tide_tensor *prep = tide_alloc(op, 2, shape, TIDE_FLOAT32);
+    if (!prep) return NULL;
+    const double *x = (const double *)tide_elem_ptr(train);
+    float *out = (float *)tide_elem_ptr(prep);
+    float *center = out + n * (d + 1);
+    for (int64_t j = 0; j <= d; j++) center[j] = 0;
+    if (metric == TIDE_KNN_EUCLIDEAN) { /* column means, in double */
+        double *mean = calloc((size_t)d, sizeof(double));
+        if (!mean) return tide_tensor_free(prep), tide_fail(TIDE_ENOMEM, "%s: out of memory", op), NULL;
+        for (int64_t i = 0; i < n; i++)
+            for (int64_t j = 0; j < d; j++) mean[j] += x[i * d + j];
+        for (int64_t j = 0; j < d; j++) center[j] = (float)(mean[j] / (double)n);
+        free(mean);
+    }
+    double maxnorm = 0;
+    int nth = tide_threads_for(n * d);
+#pragma omp parallel for num_threads(nth) if (nth > 1) reduction(max : maxnorm)
+    for (int64_t i = 0; i < n; i++) {
+        const double *xi = x + i * d;
+        float *row = out + i * (d + 1);
+        if (metric == TIDE_KNN_EUCLIDEAN) {
+            float s = 0;
+            for (int64_t j = 0; j < d; j++) {
+                float v = (float)(xi[j] - (double)center[j]);
+                row[j] = v;
+                s += v * v;
+            }
+            row[d] = s;
+            if (s > maxnorm) maxnorm = s;
+            if (!isfinite(s)) maxnorm = INFINITY;
+        } else {
+            double s = 0;
+            for (int64_t j = 0; j < d; j++) s += xi[j] * xi[j];
+            double inv = s > 0 ? 1.0 / sqrt(s) : 0.0;
+            for (int64_t j = 0; j < d; j++) row[j] = (float)(xi[j] * inv);
+            row[d] = 1.0f; /* score 1 - 2 q.x: a zero row (q.x = 0) ranks at distance 1 */
+        }
+    }
+    center[d] = metric == TIDE_KNN_EUCLIDEAN ? (float)maxnorm : 1.0f;
+    return prep;
+}
+
+/* ---------------------------------------------------------------- the search */
+
+typedef struct search {
+    const double *qd;          /* dense query [m, d], or NULL when CSR */
+    const tide_csr *qs;        /* CSR query */
+    const double *xd;          /* dense train [n, d], or NULL */
+    const tide_csr *xs;        /* CSR train */
+    const float *prep;         /* [n + 1, d + 1] or NULL */
+    double *dist;              /* [m, k] */
+    int64_t *index;            /* [m, k] */
+    int64_t m, n, d, k;
+    int metric, exclude_self;
+    double p;
+} search;
+
+/* Rows [i0, i0 + cnt) of a CSR matrix scattered into buf [cnt, d] (zeroed first). */
+static void densify_rows(const tide_csr *x, int64_t i0, int64_t cnt, int64_t d, double *buf) {
+    memset(buf, 0, (size_t)(cnt * d) * sizeof(double));
+    for (int64_t r = 0; r < cnt; r++)
+        for (int64_t e = x->indptr[i0 + r]; e < x->indptr[i0 + r + 1]; e++) buf[r * d + x->indices[e]] = x->data[e];
+}
+
+/* Exact search of dense query rows [i0, i0 + cnt) (q: their rows) over dense training data. */
+static void exact_block_dense(const search *s, const double *q, int64_t i0, int64_t cnt, double *hk, int64_t *hi) {
+    int nth = tide_threads_for(cnt * s->n * s->d / 4);
+#pragma omp parallel for num_threads(nth) if (nth > 1) schedule(dynamic, 1)
+    for (int64_t r = 0; r < cnt; r++) {
+        heap h = {hk + r * s->k, hi + r * s->k, 0, s->k};
+        int64_t i = i0 + r;
+        exact_row_dense(q + r * s->d, s->xd, s->n, s->d, s->metric, s->p, s->exclude_self ? i : -1, &h);
+        emit_row(&h, s->dist, s->index, i, s->k, s->metric, s->p);
+    }
+}
+
+/* Scratch of one query block (qb rows) of the dense search. */
+typedef struct block_scratch {
+    double *qbuf;     /* [qb, d] densified CSR query rows (NULL for dense queries) */
+    double *hk;       /* [qb, k] exact heaps: keys */
+    int64_t *hi;      /* [qb, k] exact heaps: training rows */
+    double *qn;       /* [qb] squared norm of each centred (or raw, cosine) query row */
+    float *qf;        /* [qb, d] the float32 query block */
+    float *S;         /* [qb, TB] GEMM scores */
+    float *fk;        /* [qb, L] shortlist heaps: scores */
+    int64_t *fi;      /* [qb, L] shortlist heaps: training rows */
+    int64_t *flen;    /* [qb] shortlist lengths */
+    char *redo;       /* [qb] rows the float32 bound could not settle */
+} block_scratch;
+
+/* Pass 1 and 2 of the GEMM path over query rows [i0, i0 + cnt), whose float64 rows are q.
+ * Sets redo[r] for rows that need the exact search; the others are written to dist / index. */
+static void gemm_block(const search *s, const double *q, int64_t i0, int64_t cnt, int64_t L, block_scratch *b) {
+    int64_t n = s->n, d = s->d, k = s->k, ld = d + 1;
+    const float *prep = s->prep, *center = prep + n * ld;
+    bool euclid = s->metric == TIDE_KNN_EUCLIDEAN;
+    int nth = tide_threads_for(cnt * d);
+    /* the query block centred (euclidean) or scaled to unit length (cosine), in float32 */
+#pragma omp parallel for num_threads(nth) if (nth > 1)
+    for (int64_t r = 0; r < cnt; r++) {
+        const double *qr = q + r * d;
+        float *out = b->qf + r * d;
+        double sq = 0;
+        if (euclid) {
+            for (int64_t j = 0; j < d; j++) {
+                double v = qr[j] - (double)center[j];
+                out[j] = (float)v;
+                sq += v * v;
+            }
+        } else {
+            for (int64_t j = 0; j < d; j++) sq += qr[j] * qr[j];
+            double inv = sq > 0 ? 1.0 / sqrt(sq) : 0.0;
+            for (int64_t j = 0; j < d; j++) out[j] = (float)(qr[j] * inv);
+        }
+        b->qn[r] = sq;
+        b->flen[r] = 0;
+    }
+    /* pass 1: S [cnt, tb] = qf [cnt, d] @ prep[j0 .. j0 + tb, 0 .. d)^T, then each row's score
+     * ||x_j||^2 - 2 q.x_j (euclidean; ||q - x||^2 minus ||q||^2) or 1 - 2 q.x_j (cosine: the norm
+     * column holds 1 for nonzero rows; ranks as 1 - q.x) enters its shortlist */
+    for (int64_t j0 = 0; j0 < n; j0 += TB) {
+        int64_t tb = n - j0 < TB ? n - j0 : TB;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)cnt, (int)tb, (int)d, 1.0f, b->qf, (int)d,
+                    prep + j0 * ld, (int)ld, 0.0f, b->S, (int)TB);
+        int nt = tide_threads_for(cnt * tb);
+#pragma omp parallel for num_threads(nt) if (nt > 1)
+        for (int64_t r = 0; r < cnt; r++) {
+            fheap h = {b->fk + r * L, b->fi + r * L, b->flen[r], L};
+            float tn[256]; /* the strided norm column, copied a run at a time */
+            for (int64_t c0 = 0; c0 < tb; c0 += 256) {
+                int64_t c1 = tb - c0 < 256 ? tb - c0 : 256;
+                for (int64_t c = 0; c < c1; c++) tn[c] = prep[(j0 + c0 + c) * ld + d];
+                fheap_push_run(&h, b->S + r * TB + c0, tn, c1, j0 + c0, s->exclude_self ? i0 + r : -1);
+            }
+            b->flen[r] = h.len;
+        }
+    }
+    /* pass 2: exact distances of the shortlist. A row outside it scored >= the shortlist's worst
+     * score w; its reduced distance is >= w + ||q||^2 - bound (euclidean) or (1 + w) / 2 -
+     * bound (cosine), bound = the float32 error of a d-term product of rows of those norms. */
+    double u = FLT_EPSILON * 0.5 * (4.0 * sqrt((double)d) + 16.0);
+    double maxtn = euclid ? (double)center[d] : 1.0;
+    int64_t avail = n - (s->exclude_self ? 1 : 0);
+    int nt = tide_threads_for(cnt * L * d);
+#pragma omp parallel for num_threads(nt) if (nt > 1)
+    for (int64_t r = 0; r < cnt; r++) {
+        int64_t len = b->flen[r];
+        const float *key = b->fk + r * L;
+        const int64_t *idx = b->fi + r * L;
+        heap h = {b->hk + r * k, b->hi + r * k, 0, k};
+        for (int64_t c = 0; c < len; c++)
+            heap_push(&h, reduced_dense(q + r * d, s->xd + idx[c] * d, d, s->metric, s->p), idx[c]);
+        b->redo[r] = 0;
+        if (len < avail) {
+            double w = (double)key[0]; /* the heap root: the worst shortlisted score */
+            double lower = euclid ? w + b->qn[r] - u * (b->qn[r] + maxtn) - FLT_EPSILON * fabs(w)
+                                  : 0.5 * (1.0 + w) - 2.0 * u;
+            if (!(lower > h.key[0])) b->redo[r] = 1;
+        }
+        if (!b->redo[r]) emit_row(&h, s->dist, s->index, i0 + r, k, s->metric, s->p);
+    }
+}
+
+/* Dense training data: blocks of query rows through the GEMM path or the exact loops. */
+static int search_dense(const char *op, const search *s) {
+    int64_t d = s->d, k = s->k, n = s->n;
+    int64_t avail = n - (s->exclude_self ? 1 : 0);
+    int64_t L = 2 * k > k + EXTRA_CANDIDATES ? 2 * k : k + EXTRA_CANDIDATES;
+    if (L > avail) L = avail;
+    bool gemm = s->prep != NULL;
+    if (gemm && !(s->prep[n * (d + 1) + d] < 1e30f)) gemm = false; /* float32 would overflow */
+    /* bytes per query row of the block's scratch (see block_scratch) */
+    int64_t per_row = k * 16 + (s->qd ? 0 : d * 8) + (gemm ? 8 + d * 4 + TB * 4 + L * 12 + 8 + 1 : 0);
+    int64_t qb = HEAP_BUDGET / per_row;
+    if (qb > QB) qb = QB;
+    if (qb < 1) qb = 1;
+    size_t bytes = (size_t)(qb * per_row) + 64;
+    char *scratch = malloc(bytes);
+    if (!scratch) return tide_fail(TIDE_ENOMEM, "%s: out of memory (%zu bytes of scratch)", op, bytes);
+    block_scratch b = {0};
+    char *p = scratch; /* 8-byte members first, then 4-byte, then 1-byte */
+    b.hk = (double *)p, p += (size_t)(qb * k) * 8;
+    b.hi = (int64_t *)p, p += (size_t)(qb * k) * 8;
+    if (!s->qd) b.qbuf = (double *)p, p += (size_t)(qb * d) * 8;
+    if (gemm) {
+        b.qn = (double *)p, p += (size_t)qb * 8;
+        b.fi = (int64_t *)p, p += (size_t)(qb * L) * 8;
+        b.flen = (int64_t *)p, p += (size_t)qb * 8;
+        b.qf = (float *)p, p += (size_t)(qb * d) * 4;
+        b.S = (float *)p, p += (size_t)(qb * TB) * 4;
+        b.fk = (float *)p, p += (size_t)(qb * L) * 4;
+        b.redo = p;
+    }
+    for (int64_t i0 = 0; i0 < s->m; i0 += qb) {
+        int64_t cnt = s->m - i0 < qb ? s->m - i0 : qb;
+        const double *q;
+        if (s->qd)
+            q = s->qd + i0 * d;
+        else {
+            densify_rows(s->qs, i0, cnt, d, b.qbuf);
+            q = b.qbuf;
+        }
+        if (!gemm) {
+            exact_block_dense(s, q, i0, cnt, b.hk, b.hi);
+            continue;
+        }
+        gemm_block(s, q, i0, cnt, L, &b);
+        /* rows the float32 bound could not settle: exact search over every training row */
+        int64_t nredo = 0;
+        for (int64_t r = 0; r < cnt; r++) nredo += b.redo[r];
+        if (getenv("KNN_DEBUG")) fprintf(stderr, "block %lld: %lld redo\n", (long long)i0, (long long)nredo);
+        if (nredo == 0) continue;
+        int nth = tide_threads_for(nredo * n * d / 4);
+#pragma omp parallel for num_threads(nth) if (nth > 1) schedule(dynamic, 1)
+        for (int64_t r = 0; r < cnt; r++) {
+            if (!b.redo[r]) continue;
+            heap h = {b.hk + r * k, b.hi + r * k, 0, k};
+            exact_row_dense(q + r * d, s->xd, n, d, s->metric, s->p, s->exclude_self ? i0 + r : -1, &h);
+            emit_row(&h, s->dist, s->index, i0 + r, k, s->metric, s->p);
+        }
+    }
+    free(scratch);
+    return 0;
+}
+
+/* CSR training data: exact distances, one query row at a time scattered into a dense vector.
+ * With v the dense query row and x a sparse training row:
+ *   euclidean  ||v||^2 + sum_{j in x} ((v_j - x_j)^2 - v_j^2)
+ *   manhattan  sum |v| + sum_{j in x} (|v_j - x_j| - |v_j|)      (minkowski: p-th powers)
+ *   cosine     1 - v.x / (|v| |x|) */
+static int search_sparse_train(const char *op, const search *s) {
+    const tide_csr *x = s->xs;
+    int64_t n = s->n, d = s->d, k = s->k;
+    int metric = s->metric;
+    double p = s->p;
+    double *xnorm = NULL;
+    if (metric == TIDE_KNN_COSINE) {
+        xnorm = malloc((size_t)n * sizeof(double));
+        if (!xnorm) return tide_fail(TIDE_ENOMEM, "%s: out of memory", op);
+        for (int64_t j = 0; j < n; j++) {
+            double t = 0;
+            for (int64_t e = x->indptr[j]; e < x->indptr[j + 1]; e++) t += x->data[e] * x->data[e];
+            xnorm[j] = sqrt(t);
+        }
+    }
+    int nth = tide_threads_for(s->m * (x->nnz + n));
+    if (nth < 1) nth = 1;
+    size_t per = (size_t)d * 8 + (size_t)k * 16;
+    char *scratch = malloc(per * (size_t)nth);
+    if (!scratch) {
+        free(xnorm);
+        return tide_fail(TIDE_ENOMEM, "%s: out of memory", op);
+    }
+#pragma omp parallel num_threads(nth) if (nth > 1)
+    {
+        int t = omp_get_thread_num();
+        char *mine = scratch + per * (size_t)t;
+        double *v = (double *)mine;
+        heap h = {(double *)(mine + (size_t)d * 8), (int64_t *)(mine + (size_t)d * 8 + (size_t)k * 8), 0, k};
+        memset(v, 0, (size_t)d * 8);
+#pragma omp for schedule(dynamic, 16)
+        for (int64_t i = 0; i < s->m; i++) {
+            const double *q = v;
+            if (s->qd)
+                q = s->qd + i * d;
+            else
+                for (int64_t e = s->qs->indptr[i]; e < s->qs->indptr[i + 1]; e++) v[s->qs->indices[e]] = s->qs->data[e];
+            double base = 0, qq = 0;
+            if (s->qd || metric != TIDE_KNN_COSINE) {
+                /* whole-row sums over the dense query vector (sparse queries: their values only) */
+                if (s->qd)
+                    for (int64_t j = 0; j < d; j++) {
+                        double a = fabs(q[j]);
+                        qq += a * a;
+                        base += metric == TIDE_KNN_EUCLIDEAN ? a * a : metric == TIDE_KNN_MANHATTAN ? a : pow(a, p);
+                    }
+                else
+                    for (int64_t e = s->qs->indptr[i]; e < s->qs->indptr[i + 1]; e++) {
+                        double a = fabs(s->qs->data[e]);
+                        qq += a * a;
+                        base += metric == TIDE_KNN_EUCLIDEAN ? a * a : metric == TIDE_KNN_MANHATTAN ? a : pow(a, p);
+                    }
+            } else
+                for (int64_t e = s->qs->indptr[i]; e < s->qs->indptr[i + 1]; e++) qq += s->qs->data[e] * s->qs->data[e];
+            double qnorm = sqrt(qq);
+            h.len = 0;
+            for (int64_t j = 0; j < n; j++) {
+                if (s->exclude_self && j == i) continue;
+                double r = 0;
+                const int32_t *col = x->indices + x->indptr[j];
+                const double *val = x->data + x->indptr[j];
+                int64_t cnt = x->indptr[j + 1] - x->indptr[j];
+                switch (metric) {
+                case TIDE_KNN_EUCLIDEAN:
+                    r = base;
+                    for (int64_t e = 0; e < cnt; e++) {
+                        double a = q[col[e]], t = a - val[e];
+                        r += t * t - a * a;
+                    }
+                    if (r < 0) r = 0;
+                    break;
+                case TIDE_KNN_MANHATTAN:
+                    r = base;
+                    for (int64_t e = 0; e < cnt; e++) {
+                        double a = q[col[e]];
+                        r += fabs(a - val[e]) - fabs(a);
+                    }
+                    if (r < 0) r = 0;
+                    break;
+                case TIDE_KNN_COSINE: {
+                    double dot = 0;
+                    for (int64_t e = 0; e < cnt; e++) dot += q[col[e]] * val[e];
+                    double den = qnorm * xnorm[j];
+                    r = 1.0 - (den > 0 ? dot / den : 0.0);
+                    r = r < 0 ? 0 : r > 2 ? 2 : r;
+                    break;
+                }
+                default:
+                    r = base;
+                    for (int64_t e = 0; e < cnt; e++) {
+                        double a = q[col[e]];
+                        r += pow(fabs(a - val[e]), p) - pow(fabs(a), p);
+                    }
+                    if (r < 0) r = 0;
+                    break;
+                }
+                if (h.len < h.cap || pair_less(r, j, h.key[0], h.idx[0])) heap_push(&h, r, j);
+            }
+            emit_row(&h, s->dist, s->index, i, k, metric, p);
+            if (!s->qd)
+                for (int64_t e = s->qs->indptr[i]; e < s->qs->indptr[i + 1]; e++) v[s->qs->indices[e]] = 0;
+        }
+    }
+    free(scratch);
+    free(xnorm);
+    return 0;
+}
+
+int tide_knn_search(const tide_tensor *query, const tide_csr *query_csr, const tide_tensor *train,
+                    const tide_csr *train_csr, const tide_tensor *prep, tide_tensor *dist, tide_tensor *index,
+                    int64_t k, int metric, double p, int exclude_self) {
+    const char *op = "knn_search";
+    if (!valid_metric(metric)) return TIDE_FAIL("%s: unknown metric id %d", op, metric);
+    if ((query == NULL) == (query_csr == NULL)) return TIDE_FAIL("%s: pass exactly one of query and query_csr", op);
+    if ((train == NULL) == (train_csr == NULL)) return TIDE_FAIL("%s: pass exactly one of train and train_csr", op);
+    int64_t m, n, d;
+    if (train) {
+        if (check_matrix(op, "train", train, TIDE_FLOAT64, -1, -1)) return -1;
+        n = train->shape[0], d = train->shape[1];
+    } else {
+        if (tide_csr_check(train_csr, op)) return -1;
+        n = train_csr->rows, d = train_csr->cols;
+    }
+    if (query) {
+        if (check_matrix(op, "query", query, TIDE_FLOAT64, -1, d)) return -1;
+        m = query->shape[0];
+    } else {
+        if (tide_csr_check(query_csr, op)) return -1;
+        if (query_csr->cols != d)
+            return TIDE_FAIL("%s: query has %lld columns, train has %lld", op, (long long)query_csr->cols, (long long)d);
+        m = query_csr->rows;
+    }
+    if (n < 1 || d < 1) return TIDE_FAIL("%s: the training data is empty", op);
+    if (exclude_self && m != n) return TIDE_FAIL("%s: exclude_self needs the query to be the training data", op);
+    int64_t avail = n - (exclude_self ? 1 : 0);
+    if (k < 1 || k > avail)
+        return TIDE_FAIL("%s: k must be in [1, %lld] (%lld training rows%s), got %lld", op, (long long)avail,
+                         (long long)n, exclude_self ? ", excluding the query row itself" : "", (long long)k);
+    if (metric == TIDE_KNN_MINKOWSKI && !(p > 0 && isfinite(p))) return TIDE_FAIL("%s: p must be > 0, got %g", op, p);
+    if (train_csr && metric == TIDE_KNN_CHEBYSHEV)
+        return TIDE_FAIL("%s: the chebyshev metric does not accept sparse training data", op);
+    if (check_matrix(op, "dist", dist, TIDE_FLOAT64, m, k) || check_matrix(op, "index", index, TIDE_INT64, m, k))
+        return -1;
+    if (prep) {
+        if (!train || (metric != TIDE_KNN_EUCLIDEAN && metric != TIDE_KNN_COSINE))
+            return TIDE_FAIL("%s: prep is for dense training data and the euclidean or cosine metric", op);
+        if (check_matrix(op, "prep", prep, TIDE_FLOAT32, n + 1, d + 1)) return -1;
+    }
+    if (d > INT32_MAX || m > INT32_MAX) return TIDE_FAIL("%s: the data is too large for BLAS (int32 sizes)", op);
+    if (m == 0) return 0;
+    search s = {query ? (const double *)tide_elem_ptr(query) : NULL,
+                query_csr,
+                train ? (const double *)tide_elem_ptr(train) : NULL,
+                train_csr,
+                prep ? (const float *)tide_elem_ptr(prep) : NULL,
+                (double *)tide_elem_ptr(dist),
+                (int64_t *)tide_elem_ptr(index),
+                m, n, d, k, metric, exclude_self != 0, p};
+    return train ? search_dense(op, &s) : search_sparse_train(op, &s);
+}
+
+/* ---------------------------------------------------------------- vote and average */
+
+/* Weights of row i's k neighbours into w: 1, or 1 / dist with the zero-distance rule. */
+static void row_weights(const double *dist, int64_t i, int64_t k, int distance_weights, double *w) {
+    if (!distance_weights) {
+        for (int64_t c = 0; c < k; c++) w[c] = 1;
+        return;
+    }
+    bool zero = false;
+    for (int64_t c = 0; c < k; c++) zero |= dist[i * k + c] == 0;
+    for (int64_t c = 0; c < k; c++) w[c] = zero ? (dist[i * k + c] == 0 ? 1.0 : 0.0) : 1.0 / dist[i * k + c];
+}
+
+static int check_neighbours(const char *op, const tide_tensor *index, const tide_tensor *dist, int distance_weights,
+                            int64_t n) {
+    if (check_matrix(op, "index", index, TIDE_INT64, -1, -1)) return -1;
+    int64_t m = index->shape[0], k = index->shape[1];
+    if (k < 1) return TIDE_FAIL("%s: index has no columns", op);
+    if (distance_weights && check_matrix(op, "dist", dist, TIDE_FLOAT64, m, k)) return -1;
+    const int64_t *ip = (const int64_t *)tide_elem_ptr(index);
+    for (int64_t e = 0; e < m * k; e++)
+        if (ip[e] < 0 || ip[e] >= n)
+            return TIDE_FAIL("%s: index holds %lld, outside [0, %lld)", op, (long long)ip[e], (long long)n);
+    if (distance_weights) {
+        const double *dp = (const double *)tide_elem_ptr(dist);
+        for (int64_t e = 0; e < m * k; e++)
+            if (!(dp[e] >= 0)) return TIDE_FAIL("%s: dist holds a negative or NaN distance", op);
+    }
+    return 0;
+}
+
+int tide_knn_vote(const tide_tensor *index, const tide_tensor *dist, const tide_tensor *codes, tide_tensor *proba,
+                  int distance_weights) {
+    const char *op = "knn_vote";
+    if (!codes || codes->dtype != TIDE_INT64 || codes->ndim != 1 || !tide_tensor_is_contiguous(codes))
+        return TIDE_FAIL("%s: codes must be a contiguous 1-d int64 tensor", op);
+    int64_t n = codes->shape[0];
+    if (check_neighbours(op, index, dist, distance_weights, n)) return -1;
+    int64_t m = index->shape[0], k = index->shape[1];
+    if (check_matrix(op, "proba", proba, TIDE_FLOAT64, m, -1)) return -1;
+    int64_t nc = proba->shape[1];
+    const int64_t *cp = (const int64_t *)tide_elem_ptr(codes);
+    for (int64_t j = 0; j < n; j++)
+        if (cp[j] < 0 || cp[j] >= nc)
+            return TIDE_FAIL("%s: codes holds %lld, outside [0, %lld)", op, (long long)cp[j], (long long)nc);
+    const int64_t *ip = (const int64_t *)tide_elem_ptr(index);
+    const double *dp = distance_weights ? (const double *)tide_elem_ptr(dist) : NULL;
+    double *out = (double *)tide_elem_ptr(proba);
+    double *w = malloc((size_t)k * sizeof(double));
+    if (!w) return tide_fail(TIDE_ENOMEM, "%s: out of memory", op);
+    for (int64_t i = 0; i < m; i++) {
+        double *row = out + i * nc;
+        for (int64_t c = 0; c < nc; c++) row[c] = 0;
+        row_weights(dp, i, k, distance_weights, w);
+        for (int64_t c = 0; c < k; c++) row[cp[ip[i * k + c]]] += w[c];
+        double total = 0;
+        for (int64_t c = 0; c < nc; c++) total += row[c];
+        if (total == 0) total = 1;
+        for (int64_t c = 0; c < nc; c++) row[c] /= total;
+    }
+    free(w);
+    return 0;
+}
+
+int tide_knn_average(const tide_tensor *index, const tide_tensor *dist, const tide_tensor *y, tide_tensor *out,
+                     int distance_weights) {
+    const char *op = "knn_average";
+    if (!y || y->dtype != TIDE_FLOAT64 || y->ndim != 1 || !tide_tensor_is_contiguous(y))
+        return TIDE_FAIL("%s: y must be a contiguous 1-d float64 tensor", op);
+    if (check_neighbours(op, index, dist, distance_weights, y->shape[0])) return -1;
+    int64_t m = index->shape[0], k = index->shape[1];
+    if (check_vector(op, "out", out, TIDE_FLOAT64, m)) return -1;
+    const int64_t *ip = (const int64_t *)tide_elem_ptr(index);
+    const double *dp = distance_weights ? (const double *)tide_elem_ptr(dist) : NULL;
+    const double *yp = (const double *)tide_elem_ptr(y);
+    double *op_ = (double *)tide_elem_ptr(out);
+    double *w = malloc((size_t)k * sizeof(double));
+    if (!w) return tide_fail(TIDE_ENOMEM, "%s: out of memory", op);
+    for (int64_t i = 0; i < m; i++) {
+        row_weights(dp, i, k, distance_weights, w);
+        double num = 0, den = 0;
+        for (int64_t c = 0; c < k; c++) num += w[c] * yp[ip[i * k + c]], den += w[c];
+        op_[i] = distance_weights ? num / den : num / (double)k;
+    }
+    free(w);
+    return 0;
+}
