@@ -69,6 +69,12 @@ describe("tide run preprocess", function()
     local expect = {}
     for i = 2, #f.names do expect[#expect + 1] = f.names[i] end
     assert.are.same(expect, t.names)
+
+    -- parity with the same pipeline built from scikit-learn 1.2 parts (tests/gen/gen_recipe_preprocess.py)
+    local ref = H.fixture("recipe_preprocess")
+    assert.are.equal(ref.n_features, #expect)
+    H.assert_matches(f:to_tensor(expect), ref.train, 1e-12, "train.csv output vs scikit-learn")
+    H.assert_matches(t:to_tensor(expect), ref.test, 1e-12, "test.csv output vs scikit-learn")
     H.sh("rm -rf " .. H.q(dir))
   end)
 
