@@ -25,12 +25,7 @@ local FORMAT = 1   -- version of the saved layout
 local function is_none(v) return v == nil or v == B.NONE end
 B.is_none = is_none
 
-local function deep_copy(v)
-  if type(v) ~= "table" or tensor.is_tensor(v) then return v end
-  local c = {}
-  for k, x in pairs(v) do c[k] = deep_copy(x) end
-  return c
-end
+local deep_copy = require("tide.preprocess.base").deep_copy -- tables copied, tensors shared
 B.deep_copy = deep_copy
 
 local function value_str(v)
