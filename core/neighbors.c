@@ -25,7 +25,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdio.h>
 
 #define QB 512             /* query rows per block */
 #define TB 4096            /* training rows per GEMM block */
@@ -457,7 +456,6 @@ static int search_dense(const char *op, const search *s) {
         /* rows the float32 bound could not settle: exact search over every training row */
         int64_t nredo = 0;
         for (int64_t r = 0; r < cnt; r++) nredo += b.redo[r];
-        if (getenv("KNN_DEBUG")) fprintf(stderr, "block %lld: %lld redo\n", (long long)i0, (long long)nredo);
         if (nredo == 0) continue;
         int nth = tide_threads_for(nredo * n * d / 4);
 #pragma omp parallel for num_threads(nth) if (nth > 1) schedule(dynamic, 1)
