@@ -98,10 +98,10 @@ local Regressor = B.class("HistGradientBoostingRegressor", defaults({ loss = "sq
 local function with_seed(seed, f)
   local saved = tensor.get_rng_state()
   tensor.manual_seed(seed)
-  local good, r = pcall(f)
+  local good, a, b = pcall(f)
   tensor.set_rng_state(saved)
-  if not good then error(r, 0) end
-  return r
+  if not good then error(a, 0) end
+  return a, b
 end
 
 -- Rows held out for early stopping: (train rows, validation rows) as 1-based int64 tensors,
@@ -118,7 +118,7 @@ local function holdout(op, n, vf, seed, codes, n_classes)
     end
     -- rows grouped by class, random order inside each class
     local order = (keys + codes:to("float64") * 2):argsort()
-    local counts = codes:bincount(nil, n_classes):totable()
+    local counts = tensor.zeros({ n_classes }, "float64"):scatter_add(1, codes + 1, tensor.ones({ n }, "float64")):totable()
     local take, frac, total = {}, {}, 0
     for c = 1, n_classes do
       local exact = n_val * counts[c] / n
