@@ -1,0 +1,214 @@
+/* svm_kernel.c — kernel values for SVM training: the kernel over a training subset in the
+ * solver's (shrinking-permuted) order, one row of K at a time, and libsvm's k_function for
+ * single pairs. Rows of K are parallel over their entries when the kernel may use OpenMP. */
+#include "svm_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* libsvm's powi: base^times by squaring (the same rounding as scikit-learn's poly kernel) */
+static inline double powi(double base, int times) {
+    double tmp = base, ret = 1.0;
+    for (int t = times; t > 0; t /= 2) {
+        if (t % 2 == 1) ret *= tmp;
+        tmp = tmp * tmp;
+    }
+    return ret;
+}
+
+static inline double dot_dense(const double *a, const double *b, int64_t d) {
+    double s = 0;
+    for (int64_t t = 0; t < d; t++) s += a[t] * b[t];
+    return s;
+}
+
+/* sparse row r of x dotted with the dense vector w [d] */
+static inline double dot_csr_dense(const tide_csr *x, int64_t r, const double *w) {
+    double s = 0;
+    for (int64_t q = x->indptr[r]; q < x->indptr[r + 1]; q++) s += x->data[q] * w[x->indices[q]];
+    return s;
+}
+
+/* the kernel from a dot product and (rbf) the two squared norms */
+static inline double kernel_from_dot(const svm_kernel *k, double dot, double sqi, double sqj) {
+    switch (k->type) {
+    case TIDE_SVM_POLY: return powi(k->gamma * dot + k->coef0, k->degree);
+    case TIDE_SVM_RBF: return exp(-k->gamma * (sqi + sqj - 2 * dot));
+    case TIDE_SVM_SIGMOID: return tanh(k->gamma * dot + k->coef0);
+    default: return dot;
+    }
+}
+
+int svm_kernel_init(svm_kernel *k, const svm_data *data, const int64_t *rows, int64_t l, const tide_svm_params *p,
+                    int parallel) {
+    memset(k, 0, sizeof *k);
+    k->type = p->kernel;
+    k->degree = p->degree;
+    k->gamma = p->gamma;
+    k->coef0 = p->coef0;
+    k->l = l;
+    k->d = data->d;
+    k->parallel = parallel;
+    int64_t d = data->d;
+    k->sq = malloc((size_t)(l > 0 ? l : 1) * sizeof(double));
+    if (!k->sq) goto oom;
+    if (data->x) {
+        k->xd = malloc((size_t)(l * d > 0 ? l * d : 1) * sizeof(double));
+        if (!k->xd) goto oom;
+        for (int64_t i = 0; i < l; i++) {
+            memcpy(k->xd + i * d, data->x + rows[i] * d, (size_t)d * sizeof(double));
+            k->sq[i] = dot_dense(k->xd + i * d, k->xd + i * d, d);
+        }
+    } else {
+        k->csr = data->csr;
+        k->row = malloc((size_t)(l > 0 ? l : 1) * sizeof(int64_t));
+        k->scatter = calloc((size_t)(d > 0 ? d : 1), sizeof(double));
+        if (!k->row || !k->scatter) goto oom;
+        for (int64_t i = 0; i < l; i++) {
+            int64_t r = rows[i];
+            k->row[i] = r;
+            double s = 0;
+            for (int64_t q = data->csr->indptr[r]; q < data->csr->indptr[r + 1]; q++)
+                s += data->csr->data[q] * data->csr->data[q];
+            k->sq[i] = s;
+        }
+    }
+    return 0;
+oom:
+    svm_kernel_free(k);
+    tide_fail(TIDE_ENOMEM, "svm: out of memory for the kernel of %lld rows", (long long)l);
+    return -1;
+}
+
+void svm_kernel_free(svm_kernel *k) {
+    free(k->xd);
+    free(k->row);
+    free(k->sq);
+    free(k->scatter);
+    k->xd = NULL;
+    k->row = NULL;
+    k->sq = NULL;
+    k->scatter = NULL;
+}
+
+void svm_kernel_swap(svm_kernel *k, int64_t i, int64_t j) {
+    if (i == j) return;
+    double t = k->sq[i];
+    k->sq[i] = k->sq[j];
+    k->sq[j] = t;
+    if (k->xd) {
+        double *a = k->xd + i * k->d, *b = k->xd + j * k->d;
+        for (int64_t c = 0; c < k->d; c++) {
+            double v = a[c];
+            a[c] = b[c];
+            b[c] = v;
+        }
+    } else {
+        int64_t r = k->row[i];
+        k->row[i] = k->row[j];
+        k->row[j] = r;
+    }
+}
+
+double svm_kernel_diag(const svm_kernel *k, int64_t i) {
+    double dot;
+    if (k->xd)
+        dot = dot_dense(k->xd + i * k->d, k->xd + i * k->d, k->d);
+    else
+        dot = k->sq[i];
+    return kernel_from_dot(k, dot, k->sq[i], k->sq[i]);
+}
+
+/* out[j - start] = K(i, j), j in [start, end). Dense: each entry a dot product of two
+ * contiguous rows (d doubles); sparse: row i is scattered into a dense [d] buffer once and
+ * each row j costs its stored values. */
+void svm_kernel_row(svm_kernel *k, int64_t i, int64_t start, int64_t end, double *out) {
+    int64_t n = end - start;
+    if (n <= 0) return;
+    int64_t d = k->d;
+    double sqi = k->sq[i];
+    if (k->xd) {
+        const double *xi = k->xd + i * d;
+        int nth = k->parallel ? tide_threads_for(n * d) : 1;
+#pragma omp parallel for num_threads(nth) if (nth > 1) schedule(static)
+        for (int64_t j = start; j < end; j++)
+            out[j - start] = kernel_from_dot(k, dot_dense(xi, k->xd + j * d, d), sqi, k->sq[j]);
+        return;
+    }
+    const tide_csr *x = k->csr;
+    double *w = k->scatter;
+    int64_t ri = k->row[i];
+    for (int64_t q = x->indptr[ri]; q < x->indptr[ri + 1]; q++) w[x->indices[q]] = x->data[q];
+    int64_t work = n * (x->rows > 0 ? x->nnz / x->rows + 1 : 1);
+    int nth = k->parallel ? tide_threads_for(work) : 1;
+#pragma omp parallel for num_threads(nth) if (nth > 1) schedule(static)
+    for (int64_t j = start; j < end; j++)
+        out[j - start] = kernel_from_dot(k, dot_csr_dense(x, k->row[j], w), sqi, k->sq[j]);
+    for (int64_t q = x->indptr[ri]; q < x->indptr[ri + 1]; q++) w[x->indices[q]] = 0;
+}
+
+/* ---------------------------------------------------------------- k_function */
+
+/* sum over the merged stored columns of two sparse rows: dot (sqdiff = 0) or |a - b|^2 */
+static double csr_pair(const tide_csr *x, int64_t a, const tide_csr *y, int64_t b, int sqdiff) {
+    int64_t p = x->indptr[a], pe = x->indptr[a + 1], q = y->indptr[b], qe = y->indptr[b + 1];
+    double s = 0;
+    while (p < pe && q < qe) {
+        if (x->indices[p] == y->indices[q]) {
+            double u = x->data[p++], v = y->data[q++];
+            s += sqdiff ? (u - v) * (u - v) : u * v;
+        } else if (x->indices[p] > y->indices[q]) {
+            if (sqdiff) s += y->data[q] * y->data[q];
+            q++;
+        } else {
+            if (sqdiff) s += x->data[p] * x->data[p];
+            p++;
+        }
+    }
+    if (sqdiff) {
+        for (; p < pe; p++) s += x->data[p] * x->data[p];
+        for (; q < qe; q++) s += y->data[q] * y->data[q];
+    }
+    return s;
+}
+
+/* a sparse row against a dense row */
+static double mixed_pair(const tide_csr *x, int64_t a, const double *v, int64_t d, int sqdiff) {
+    double s = 0;
+    if (!sqdiff) {
+        for (int64_t p = x->indptr[a]; p < x->indptr[a + 1]; p++) s += x->data[p] * v[x->indices[p]];
+        return s;
+    }
+    int64_t p = x->indptr[a], pe = x->indptr[a + 1];
+    for (int64_t c = 0; c < d; c++) {
+        double u = (p < pe && x->indices[p] == c) ? x->data[p++] : 0;
+        s += (u - v[c]) * (u - v[c]);
+    }
+    return s;
+}
+
+double svm_kfun(const svm_data *da, int64_t a, const svm_data *db, int64_t b, const tide_svm_params *p) {
+    int rbf = p->kernel == TIDE_SVM_RBF;
+    int64_t d = da->d;
+    double s;
+    if (da->x && db->x) {
+        const double *u = da->x + a * d, *v = db->x + b * d;
+        s = 0;
+        if (rbf)
+            for (int64_t c = 0; c < d; c++) s += (u[c] - v[c]) * (u[c] - v[c]);
+        else
+            for (int64_t c = 0; c < d; c++) s += u[c] * v[c];
+    } else if (da->csr && db->csr)
+        s = csr_pair(da->csr, a, db->csr, b, rbf);
+    else if (da->csr)
+        s = mixed_pair(da->csr, a, db->x + b * d, d, rbf);
+    else
+        s = mixed_pair(db->csr, b, da->x + a * d, d, rbf);
+    switch (p->kernel) {
+    case TIDE_SVM_POLY: return powi(p->gamma * s + p->coef0, p->degree);
+    case TIDE_SVM_RBF: return exp(-p->gamma * s);
+    case TIDE_SVM_SIGMOID: return tanh(p->gamma * s + p->coef0);
+    default: return s;
+    }
+}
