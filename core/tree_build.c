@@ -1,0 +1,597 @@
+/* tree_build.c — growing one CART tree (see tide/tree.h), scikit-learn's algorithm:
+ * depth-first (or best-first with max_leaf_nodes), at each node the features drawn in random
+ * order until max_features non-constant ones were tried, the best split of each by the proxy
+ * improvement, the same stopping rules and the same float32 midpoint thresholds.
+ *
+ * Speed: the split search works on per-feature ranks (tree_data), so a node's samples are
+ * sorted by an LSD radix sort over the few rank bits that differ inside the node (one pass of
+ * 256 buckets when a feature has <= 256 distinct values in the node), and the scan updates
+ * gini's sum of squared class weights in O(1) per sample. Large nodes split their features
+ * across threads; every candidate's result is reduced in draw order, so the tree does not
+ * depend on the thread count.
+ */
+#include "tree_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+/* ---------------------------------------------------------------- node arrays */
+void tree_nodes_free(tree_nodes *t) {
+    free(t->left), free(t->right), free(t->feature), free(t->n_samples);
+    free(t->threshold), free(t->impurity), free(t->weighted_n), free(t->value);
+    memset(t, 0, sizeof *t);
+}
+
+static int nodes_reserve(tree_nodes *t, int64_t need) {
+    if (need <= t->cap) return TIDE_OK;
+    int64_t cap = t->cap ? t->cap : 64;
+    while (cap < need) cap *= 2;
+#define GROW(f, T, w)                                                                                                  \
+    {                                                                                                                  \
+        T *p = realloc(t->f, (size_t)(cap * (w)) * sizeof(T));                                                        \
+        if (!p) return TIDE_ENOMEM;                                                                                    \
+        t->f = p;                                                                                                      \
+    }
+    GROW(left, int64_t, 1) GROW(right, int64_t, 1) GROW(feature, int64_t, 1) GROW(n_samples, int64_t, 1)
+    GROW(threshold, double, 1) GROW(impurity, double, 1) GROW(weighted_n, double, 1) GROW(value, double, t->k)
+#undef GROW
+    t->cap = cap;
+    return TIDE_OK;
+}
+
+/* ---------------------------------------------------------------- the builder */
+typedef struct scratch {
+    uint32_t *key, *idx, *key2, *idx2; /* [m]: a feature's ranks in the node and their sort */
+    double *cl;                        /* [k]: class weights left of the scan position */
+} scratch;
+
+enum { CAND_CONSTANT = 0, CAND_NONE = 1, CAND_SPLIT = 2 };
+typedef struct cand {
+    int status;
+    double proxy;     /* the proxy improvement: larger is better */
+    uint32_t r_lo;    /* last rank going left */
+    double threshold; /* x <= threshold goes left */
+} cand;
+
+typedef struct builder {
+    const tree_data *D;
+    const tide_tree_options *o;
+    const double *w;      /* [n] weight by sample id */
+    int64_t *samples;     /* [m] in-bag sample ids; a node owns a range */
+    int64_t m, k;         /* in-bag samples; classes (1 for regression) */
+    int32_t *nyc;         /* [m] node-local class (classification) */
+    double *ny, *nw;      /* [m] node-local target (regression), weight */
+    double *stat, *lstat; /* [k or 3]: the node's class weights or (sum, sum of squares) */
+    double wn, w_total, min_weight_leaf;
+    int nthreads;
+    scratch *sc;          /* [nthreads] */
+    cand *cands;          /* [d] */
+    int64_t *perm;        /* [d] */
+    uint64_t seed, node_counter;
+    tree_nodes *t;
+} builder;
+
+static bool is_class(const builder *b) { return b->D->k > 0; }
+
+/* impurity of a node from its statistics (scikit-learn's formulas) */
+static double impurity_of(const builder *b, const double *s, double w) {
+    int crit = b->o->criterion;
+    if (!is_class(b)) return s[1] / w - (s[0] / w) * (s[0] / w);
+    double acc = 0;
+    if (crit == TIDE_TREE_GINI) {
+        for (int64_t c = 0; c < b->k; c++) acc += s[c] * s[c];
+        return 1.0 - acc / (w * w);
+    }
+    for (int64_t c = 0; c < b->k; c++)
+        if (s[c] > 0) {
+            double p = s[c] / w;
+            acc -= p * (log(p) / log(2.0));
+        }
+    return acc;
+}
+
+/* Gather the node's targets and weights into node-local arrays and sum its statistics. */
+static void node_gather(builder *b, int64_t start, int64_t end) {
+    const tree_data *D = b->D;
+    int64_t m = end - start;
+    double wn = 0;
+    if (is_class(b)) {
+        for (int64_t c = 0; c < b->k; c++) b->stat[c] = 0;
+        for (int64_t i = 0; i < m; i++) {
+            int64_t s = b->samples[start + i];
+            double wi = b->w[s];
+            int32_t c = D->yc[s];
+            b->nyc[i] = c, b->nw[i] = wi;
+            b->stat[c] += wi;
+            wn += wi;
+        }
+    } else {
+        double sum = 0, sq = 0;
+        for (int64_t i = 0; i < m; i++) {
+            int64_t s = b->samples[start + i];
+            double wi = b->w[s], yi = D->y[s];
+            b->ny[i] = yi, b->nw[i] = wi;
+            sum += wi * yi, sq += wi * yi * yi, wn += wi;
+        }
+        b->stat[0] = sum, b->stat[1] = sq;
+    }
+    b->wn = wn;
+}
+
+/* ---------------------------------------------------------------- sorting by rank */
+/* Sort key[0..m) (ranks in [kmin, kmax]) with idx alongside; stable LSD radix on key - kmin. */
+static void sort_ranks(scratch *s, int64_t m, uint32_t kmin, uint32_t kmax) {
+    uint32_t *key = s->key, *idx = s->idx;
+    if (m <= 32) {
+        for (int64_t i = 1; i < m; i++) {
+            uint32_t kv = key[i], iv = idx[i];
+            int64_t j = i - 1;
+            while (j >= 0 && key[j] > kv) key[j + 1] = key[j], idx[j + 1] = idx[j], j--;
+            key[j + 1] = kv, idx[j + 1] = iv;
+        }
+        return;
+    }
+    uint32_t range = kmax - kmin;
+    uint32_t *k2 = s->key2, *i2 = s->idx2;
+    for (int shift = 0; shift < 32 && (range >> shift) != 0; shift += 8) {
+        int64_t cnt[257] = {0};
+        for (int64_t i = 0; i < m; i++) cnt[(((key[i] - kmin) >> shift) & 255) + 1]++;
+        for (int c = 0; c < 256; c++) cnt[c + 1] += cnt[c];
+        for (int64_t i = 0; i < m; i++) {
+            int64_t dst = cnt[((key[i] - kmin) >> shift) & 255]++;
+            k2[dst] = key[i], i2[dst] = idx[i];
+        }
+        uint32_t *t = key;
+        key = k2, k2 = t;
+        t = idx, idx = i2, i2 = t;
+    }
+    if (key != s->key) { /* an odd number of passes: the result is in the second buffers */
+        memcpy(s->key, key, (size_t)m * sizeof *key);
+        memcpy(s->idx, idx, (size_t)m * sizeof *idx);
+    }
+}
+
+/* ---------------------------------------------------------------- evaluating one feature */
+/* scikit-learn's threshold between two neighbouring values lo < hi */
+static double midpoint(float lo, float hi) {
+    double t = (double)lo / 2.0 + (double)hi / 2.0;
+    if (t == (double)hi || isinf(t)) t = lo;
+    return t;
+}
+
+/* The best split of the node [start, start + m) on feature f (splitter "best").
+ * key/idx hold the node's ranks sorted; the scan moves samples left one by one and scores each
+ * position between two distinct values. */
+static cand best_split_feature(const builder *b, scratch *s, int64_t start, int64_t m, int64_t f) {
+    const tree_data *D = b->D;
+    const uint32_t *rank = D->rank + f * D->n;
+    const float *vals = D->values + D->vstart[f];
+    cand c = {CAND_CONSTANT, -INFINITY, 0, 0};
+    uint32_t kmin = UINT32_MAX, kmax = 0;
+    for (int64_t i = 0; i < m; i++) {
+        uint32_t r = rank[b->samples[start + i]];
+        s->key[i] = r, s->idx[i] = (uint32_t)i;
+        kmin = r < kmin ? r : kmin;
+        kmax = r > kmax ? r : kmax;
+    }
+    if (vals[kmax] <= vals[kmin] + TREE_FEATURE_THRESHOLD) return c;
+    c.status = CAND_NONE;
+    sort_ranks(s, m, kmin, kmax);
+    const uint32_t *key = s->key, *idx = s->idx;
+    int64_t msl = b->o->min_samples_leaf;
+    double mwl = b->min_weight_leaf, wn = b->wn, wl = 0, wr = wn, best = -INFINITY;
+    uint32_t lo = 0, hi = 0;
+    if (is_class(b)) {
+        int64_t k = b->k;
+        double *cl = s->cl;
+        const double *node = b->stat;
+        bool gini = b->o->criterion == TIDE_TREE_GINI;
+        double sql = 0, sqr = 0;
+        for (int64_t j = 0; j < k; j++) cl[j] = 0, sqr += node[j] * node[j];
+        for (int64_t p = 0; p + 1 < m; p++) {
+            uint32_t i = idx[p];
+            int32_t y = b->nyc[i];
+            double wi = b->nw[i], cy = cl[y], ry = node[y] - cy;
+            sql += wi * (2 * cy + wi);
+            sqr += wi * (wi - 2 * ry);
+            cl[y] = cy + wi;
+            wl += wi, wr -= wi;
+            if (key[p + 1] == key[p]) continue;
+            int64_t pos = p + 1;
+            if (pos < msl) continue;
+            if (m - pos < msl) break;
+            if (wl < mwl || wr < mwl) continue;
+            if (vals[key[p + 1]] <= vals[key[p]] + TREE_FEATURE_THRESHOLD) continue;
+            double proxy;
+            if (gini)
+                proxy = sql / wl + sqr / wr;
+            else { /* -(wl H_l + wr H_r), natural log: the same order as scikit-learn's log2 */
+                proxy = 0;
+                for (int64_t j = 0; j < k; j++) {
+                    double a = cl[j], r = node[j] - a;
+                    if (a > 0) proxy += a * log(a / wl);
+                    if (r > 0) proxy += r * log(r / wr);
+                }
+            }
+            if (proxy > best) best = proxy, lo = key[p], hi = key[p + 1];
+        }
+    } else {
+        bool friedman = b->o->criterion == TIDE_TREE_FRIEDMAN_MSE;
+        double suml = 0, total = b->stat[0];
+        for (int64_t p = 0; p + 1 < m; p++) {
+            uint32_t i = idx[p];
+            double wi = b->nw[i];
+            suml += wi * b->ny[i];
+            wl += wi, wr -= wi;
+            if (key[p + 1] == key[p]) continue;
+            int64_t pos = p + 1;
+            if (pos < msl) continue;
+            if (m - pos < msl) break;
+            if (wl < mwl || wr < mwl) continue;
+            if (vals[key[p + 1]] <= vals[key[p]] + TREE_FEATURE_THRESHOLD) continue;
+            double sumr = total - suml, proxy;
+            if (friedman) {
+                double diff = wr * suml - wl * sumr;
+                proxy = diff * diff / (wl * wr);
+            } else
+                proxy = suml * suml / wl + sumr * sumr / wr;
+            if (proxy > best) best = proxy, lo = key[p], hi = key[p + 1];
+        }
+    }
+    if (best > -INFINITY) {
+        c.status = CAND_SPLIT, c.proxy = best, c.r_lo = lo;
+        c.threshold = midpoint(vals[lo], vals[hi]);
+    }
+    return c;
+}
+
+/* One random threshold on feature f (splitter "random", extra trees): uniform between the
+ * node's smallest and largest value, scored like the best splitter's candidates. */
+static cand random_split_feature(const builder *b, scratch *s, int64_t start, int64_t m, int64_t f, uint64_t bits) {
+    const tree_data *D = b->D;
+    const uint32_t *rank = D->rank + f * D->n;
+    const float *vals = D->values + D->vstart[f];
+    cand c = {CAND_CONSTANT, -INFINITY, 0, 0};
+    uint32_t kmin = UINT32_MAX, kmax = 0;
+    for (int64_t i = 0; i < m; i++) {
+        uint32_t r = rank[b->samples[start + i]];
+        kmin = r < kmin ? r : kmin;
+        kmax = r > kmax ? r : kmax;
+    }
+    if (vals[kmax] <= vals[kmin] + TREE_FEATURE_THRESHOLD) return c;
+    c.status = CAND_NONE;
+    double vmin = vals[kmin], vmax = vals[kmax];
+    double t = (vmax - vmin) * tree_unit(bits) + vmin;
+    if (t == vmax) t = vmin;
+    uint32_t a = kmin, z = kmax; /* the last rank with value <= t: vals[a] <= t < vals[z] */
+    while (z - a > 1) {
+        uint32_t mid = a + (z - a) / 2;
+        if ((double)vals[mid] <= t) a = mid; else z = mid;
+    }
+    int64_t nl = 0;
+    double wl = 0, wn = b->wn;
+    if (is_class(b)) {
+        double *cl = s->cl;
+        for (int64_t j = 0; j < b->k; j++) cl[j] = 0;
+        for (int64_t i = 0; i < m; i++)
+            if (rank[b->samples[start + i]] <= a) cl[b->nyc[i]] += b->nw[i], wl += b->nw[i], nl++;
+    } else {
+        double suml = 0;
+        for (int64_t i = 0; i < m; i++)
+            if (rank[b->samples[start + i]] <= a) suml += b->nw[i] * b->ny[i], wl += b->nw[i], nl++;
+        s->cl[0] = suml;
+    }
+    double wr = wn - wl, mwl = b->min_weight_leaf;
+    if (nl < b->o->min_samples_leaf || m - nl < b->o->min_samples_leaf || wl < mwl || wr < mwl) return c;
+    double proxy = 0;
+    if (is_class(b)) {
+        for (int64_t j = 0; j < b->k; j++) {
+            double l = s->cl[j], r = b->stat[j] - l;
+            if (b->o->criterion == TIDE_TREE_GINI)
+                proxy += l * l / wl + r * r / wr;
+            else {
+                if (l > 0) proxy += l * log(l / wl);
+                if (r > 0) proxy += r * log(r / wr);
+            }
+        }
+    } else {
+        double suml = s->cl[0], sumr = b->stat[0] - suml;
+        if (b->o->criterion == TIDE_TREE_FRIEDMAN_MSE) {
+            double diff = wr * suml - wl * sumr;
+            proxy = diff * diff / (wl * wr);
+        } else
+            proxy = suml * suml / wl + sumr * sumr / wr;
+    }
+    c.status = CAND_SPLIT, c.proxy = proxy, c.r_lo = a, c.threshold = t;
+    return c;
+}
+
+/* ---------------------------------------------------------------- splitting a node */
+typedef struct split {
+    int found;
+    int64_t feature, pos;
+    double threshold, improvement;
+} split;
+
+/* Score the candidates perm[from .. to) into cands[], across threads when the node is large. */
+static void evaluate(builder *b, int64_t start, int64_t m, int64_t from, int64_t to, uint64_t node_key) {
+    int random = b->o->splitter == TIDE_TREE_RANDOM;
+    int nth = b->nthreads > 1 && to - from > 1 ? tide_threads_for(m * (to - from)) : 1;
+    if (nth > b->nthreads) nth = b->nthreads;
+#pragma omp parallel for num_threads(nth) schedule(dynamic, 1) if (nth > 1)
+    for (int64_t j = from; j < to; j++) {
+#ifdef _OPENMP
+        scratch *s = &b->sc[nth > 1 ? omp_get_thread_num() : 0];
+#else
+        scratch *s = &b->sc[0];
+#endif
+        int64_t f = b->perm[j];
+        b->cands[j] = random ? random_split_feature(b, s, start, m, f, tree_hash(node_key, (uint64_t)f))
+                             : best_split_feature(b, s, start, m, f);
+    }
+}
+
+/* Find the node's split: draw features without replacement until max_features non-constant ones
+ * were scored (scikit-learn's rule), keep the best proxy (the first drawn on ties). */
+static void find_split(builder *b, int64_t start, int64_t end, double impurity, split *out) {
+    const tree_data *D = b->D;
+    int64_t d = D->d, m = end - start, mf = b->o->max_features, next = 0, nonconst = 0, best = -1;
+    uint64_t node_key = tree_hash(b->seed, b->node_counter++), draw = 0;
+    for (int64_t f = 0; f < d; f++) b->perm[f] = f;
+    while (nonconst < mf && next < d) {
+        int64_t batch = mf - nonconst < d - next ? mf - nonconst : d - next;
+        for (int64_t j = next; j < next + batch; j++) { /* Fisher-Yates, one draw at a time */
+            int64_t r = j + (int64_t)tree_below(tree_hash(node_key ^ 0xD1B54A32D192ED03ull, draw++), (uint64_t)(d - j));
+            int64_t t = b->perm[j];
+            b->perm[j] = b->perm[r], b->perm[r] = t;
+        }
+        evaluate(b, start, m, next, next + batch, node_key);
+        for (int64_t j = next; j < next + batch; j++) {
+            if (b->cands[j].status == CAND_CONSTANT) continue;
+            nonconst++;
+            if (b->cands[j].status == CAND_SPLIT && (best < 0 || b->cands[j].proxy > b->cands[best].proxy)) best = j;
+        }
+        next += batch;
+    }
+    out->found = 0;
+    if (best < 0) return;
+    int64_t f = b->perm[best];
+    uint32_t r_lo = b->cands[best].r_lo;
+    const uint32_t *rank = D->rank + f * D->n;
+    /* partition: rank <= r_lo to the left */
+    int64_t p = start, q = end;
+    while (p < q) {
+        if (rank[b->samples[p]] <= r_lo)
+            p++;
+        else {
+            q--;
+            int64_t t = b->samples[p];
+            b->samples[p] = b->samples[q], b->samples[q] = t;
+        }
+    }
+    /* the children's impurities from the left statistics (right = node - left) */
+    double wl = 0, *ls = b->lstat, rs[3];
+    int64_t k = is_class(b) ? b->k : 2;
+    for (int64_t c = 0; c < k; c++) ls[c] = 0;
+    for (int64_t i = start; i < p; i++) {
+        int64_t s = b->samples[i];
+        double wi = b->w[s];
+        wl += wi;
+        if (is_class(b))
+            ls[D->yc[s]] += wi;
+        else
+            ls[0] += wi * D->y[s], ls[1] += wi * D->y[s] * D->y[s];
+    }
+    double wn = b->wn, wr = wn - wl, improvement;
+    if (!is_class(b) && b->o->criterion == TIDE_TREE_FRIEDMAN_MSE) {
+        double diff = wr * ls[0] - wl * (b->stat[0] - ls[0]);
+        improvement = diff * diff / (wl * wr * wn);
+    } else {
+        double il = impurity_of(b, ls, wl), ir;
+        if (is_class(b)) {
+            for (int64_t c = 0; c < k; c++) ls[c] = b->stat[c] - ls[c]; /* now the right side */
+            ir = impurity_of(b, ls, wr);
+        } else {
+            rs[0] = b->stat[0] - ls[0], rs[1] = b->stat[1] - ls[1];
+            ir = impurity_of(b, rs, wr);
+        }
+        improvement = (wn / b->w_total) * (impurity - (wr / wn) * ir - (wl / wn) * il);
+    }
+    out->found = 1, out->feature = f, out->pos = p;
+    out->threshold = b->cands[best].threshold, out->improvement = improvement;
+}
+
+/* A frontier entry of the growth loops */
+typedef struct rec {
+    int64_t start, end, depth, parent, node, pos;
+    int is_left, is_leaf;
+    double improvement;
+} rec;
+
+/* Create the node for samples [r->start, r->end): its statistics, value, leaf test and split
+ * (samples partitioned at r->pos). Fills r->node, r->is_leaf, r->pos, r->improvement. */
+static int add_node(builder *b, rec *r) {
+    const tide_tree_options *o = b->o;
+    int64_t start = r->start, end = r->end, m = end - start;
+    node_gather(b, start, end);
+    double wn = b->wn, impurity = impurity_of(b, b->stat, wn);
+    int is_leaf = (o->max_depth >= 0 && r->depth >= o->max_depth) || m < o->min_samples_split ||
+                  m < 2 * o->min_samples_leaf || wn < 2 * b->min_weight_leaf || impurity <= TREE_EPSILON;
+    split sp = {0, TREE_UNDEFINED, end, TREE_UNDEFINED, 0};
+    if (!is_leaf) {
+        find_split(b, start, end, impurity, &sp);
+        is_leaf = !sp.found || sp.pos >= end || sp.improvement + TREE_EPSILON < o->min_impurity_decrease;
+    }
+    tree_nodes *t = b->t;
+    if (nodes_reserve(t, t->count + 1) != TIDE_OK) return TIDE_ENOMEM;
+    int64_t id = t->count++;
+    if (r->parent >= 0) {
+        if (r->is_left) t->left[r->parent] = id;
+        else t->right[r->parent] = id;
+    }
+    t->left[id] = t->right[id] = TREE_LEAF;
+    t->feature[id] = is_leaf ? TREE_UNDEFINED : sp.feature;
+    t->threshold[id] = is_leaf ? TREE_UNDEFINED : sp.threshold;
+    t->impurity[id] = impurity;
+    t->n_samples[id] = m;
+    t->weighted_n[id] = wn;
+    double *v = t->value + id * t->k;
+    if (is_class(b))
+        for (int64_t c = 0; c < b->k; c++) v[c] = b->stat[c];
+    else
+        v[0] = b->stat[0] / wn;
+    r->node = id, r->is_leaf = is_leaf;
+    r->pos = is_leaf ? end : sp.pos;
+    r->improvement = is_leaf ? 0 : sp.improvement;
+    if (r->depth > t->max_depth) t->max_depth = r->depth;
+    return TIDE_OK;
+}
+
+/* Depth-first growth (scikit-learn's DepthFirstTreeBuilder): the left child is built first,
+ * so node ids are in pre-order. */
+static int grow_depth_first(builder *b) {
+    int64_t cap = 64, top = 0;
+    rec *stack = malloc((size_t)cap * sizeof *stack);
+    if (!stack) return TIDE_ENOMEM;
+    stack[top++] = (rec){0, b->m, 0, -1, 0, 0, 0, 0, 0};
+    int status = TIDE_OK;
+    while (top > 0) {
+        rec r = stack[--top];
+        if ((status = add_node(b, &r)) != TIDE_OK) break;
+        if (r.is_leaf) continue;
+        if (top + 2 > cap) {
+            rec *p = realloc(stack, (size_t)(cap * 2) * sizeof *stack);
+            if (!p) { status = TIDE_ENOMEM; break; }
+            stack = p, cap *= 2;
+        }
+        stack[top++] = (rec){r.pos, r.end, r.depth + 1, r.node, 0, 0, 0, 0, 0};
+        stack[top++] = (rec){r.start, r.pos, r.depth + 1, r.node, 0, 0, 1, 0, 0};
+    }
+    free(stack);
+    return status;
+}
+
+/* max-heap on improvement (ties: the older node first) */
+static bool heap_before(const rec *a, const rec *b) {
+    return a->improvement > b->improvement || (a->improvement == b->improvement && a->node < b->node);
+}
+
+static void heap_push(rec *h, int64_t *n, rec r) {
+    int64_t i = (*n)++;
+    while (i > 0 && heap_before(&r, &h[(i - 1) / 2])) h[i] = h[(i - 1) / 2], i = (i - 1) / 2;
+    h[i] = r;
+}
+
+static rec heap_pop(rec *h, int64_t *n) {
+    rec top = h[0], last = h[--(*n)];
+    int64_t i = 0;
+    for (;;) {
+        int64_t c = 2 * i + 1;
+        if (c >= *n) break;
+        if (c + 1 < *n && heap_before(&h[c + 1], &h[c])) c++;
+        if (!heap_before(&h[c], &last)) break;
+        h[i] = h[c], i = c;
+    }
+    h[i] = last;
+    return top;
+}
+
+/* Best-first growth (scikit-learn's BestFirstTreeBuilder, used when max_leaf_nodes is set):
+ * the frontier node with the largest improvement is expanded next, max_leaf_nodes - 1 times. */
+static int grow_best_first(builder *b) {
+    int64_t max_split = b->o->max_leaf_nodes - 1, n = 0;
+    rec *heap = malloc((size_t)(2 * b->o->max_leaf_nodes + 2) * sizeof *heap);
+    if (!heap) return TIDE_ENOMEM;
+    rec root = {0, b->m, 0, -1, 0, 0, 0, 0, 0};
+    int status = add_node(b, &root);
+    if (status == TIDE_OK) heap_push(heap, &n, root);
+    while (status == TIDE_OK && n > 0) {
+        rec r = heap_pop(heap, &n);
+        tree_nodes *t = b->t;
+        if (r.is_leaf || max_split <= 0) {
+            t->left[r.node] = t->right[r.node] = TREE_LEAF;
+            t->feature[r.node] = TREE_UNDEFINED;
+            t->threshold[r.node] = TREE_UNDEFINED;
+            continue;
+        }
+        max_split--;
+        rec l = {r.start, r.pos, r.depth + 1, r.node, 0, 0, 1, 0, 0};
+        rec rr = {r.pos, r.end, r.depth + 1, r.node, 0, 0, 0, 0, 0};
+        if ((status = add_node(b, &l)) != TIDE_OK || (status = add_node(b, &rr)) != TIDE_OK) break;
+        heap_push(heap, &n, l);
+        heap_push(heap, &n, rr);
+    }
+    free(heap);
+    return status;
+}
+
+/* Normalised impurity decrease per feature (scikit-learn's compute_feature_importances). */
+static void importances(const tree_nodes *t, int64_t d, double *imp) {
+    for (int64_t f = 0; f < d; f++) imp[f] = 0;
+    for (int64_t i = 0; i < t->count; i++) {
+        if (t->left[i] == TREE_LEAF) continue;
+        int64_t l = t->left[i], r = t->right[i];
+        imp[t->feature[i]] += t->weighted_n[i] * t->impurity[i] - t->weighted_n[l] * t->impurity[l] -
+                              t->weighted_n[r] * t->impurity[r];
+    }
+    double total = 0;
+    for (int64_t f = 0; f < d; f++) total += imp[f] /= t->weighted_n[0];
+    if (total > 0)
+        for (int64_t f = 0; f < d; f++) imp[f] /= total;
+}
+
+int tree_grow(const tree_data *D, const double *w, const tide_tree_options *o, uint64_t seed, int parallel,
+              tree_nodes *out, double *importance) {
+    builder b = {0};
+    int64_t n = D->n, d = D->d, m = 0, k = D->k > 0 ? D->k : 1;
+    for (int64_t i = 0; i < n; i++) m += w[i] > 0;
+    if (m == 0) return TIDE_EARG;
+    b.D = D, b.o = o, b.w = w, b.m = m, b.k = k, b.seed = seed, b.t = out;
+#ifdef _OPENMP
+    b.nthreads = parallel ? tide_get_num_threads() : 1;
+#else
+    b.nthreads = 1;
+#endif
+    int status = TIDE_ENOMEM;
+    b.samples = malloc((size_t)m * sizeof *b.samples);
+    b.nyc = malloc((size_t)m * sizeof *b.nyc);
+    b.ny = malloc((size_t)m * sizeof *b.ny);
+    b.nw = malloc((size_t)m * sizeof *b.nw);
+    b.stat = malloc((size_t)(k + 2) * sizeof *b.stat);
+    b.lstat = malloc((size_t)(k + 2) * sizeof *b.lstat);
+    b.cands = malloc((size_t)d * sizeof *b.cands);
+    b.perm = malloc((size_t)d * sizeof *b.perm);
+    b.sc = calloc((size_t)b.nthreads, sizeof *b.sc);
+    if (!b.samples || !b.nyc || !b.ny || !b.nw || !b.stat || !b.lstat || !b.cands || !b.perm || !b.sc) goto done;
+    for (int th = 0; th < b.nthreads; th++) {
+        scratch *s = &b.sc[th];
+        s->key = malloc((size_t)m * sizeof *s->key);
+        s->idx = malloc((size_t)m * sizeof *s->idx);
+        s->key2 = malloc((size_t)m * sizeof *s->key2);
+        s->idx2 = malloc((size_t)m * sizeof *s->idx2);
+        s->cl = malloc((size_t)(k + 2) * sizeof *s->cl);
+        if (!s->key || !s->idx || !s->key2 || !s->idx2 || !s->cl) goto done;
+    }
+    double wt = 0;
+    for (int64_t i = 0, j = 0; i < n; i++)
+        if (w[i] > 0) b.samples[j++] = i, wt += w[i];
+    b.w_total = wt;
+    b.min_weight_leaf = o->min_weight_fraction_leaf * wt;
+    memset(out, 0, sizeof *out);
+    out->k = k;
+    status = o->max_leaf_nodes >= 0 ? grow_best_first(&b) : grow_depth_first(&b);
+    if (status == TIDE_OK) importances(out, d, importance);
+done:
+    if (b.sc)
+        for (int th = 0; th < b.nthreads; th++) {
+            scratch *s = &b.sc[th];
+            free(s->key), free(s->idx), free(s->key2), free(s->idx2), free(s->cl);
+        }
+    free(b.sc), free(b.samples), free(b.nyc), free(b.ny), free(b.nw), free(b.stat), free(b.lstat);
+    free(b.cands), free(b.perm);
+    return status;
+}
