@@ -58,7 +58,7 @@ local function model_list(op, models)
   for _, m in ipairs(list) do
     if seen[m[1]] then raise(format("%s: two models are named '%s'", op, m[1])) end
     seen[m[1]] = true
-    if type(m[2].fit) ~= "function" or type(m[2].clone) ~= "function" then
+    if type(m[2]) ~= "table" or type(m[2].fit) ~= "function" or type(m[2].clone) ~= "function" then
       raise(format("%s: model '%s' must be a Tide estimator (with fit and clone)", op, m[1]))
     end
   end
@@ -94,7 +94,9 @@ function M.compare(models, X, y, opts)
     if ny ~= n then raise(format("%s: X has %d samples but y has %d", op, n, ny)) end
   end
   local scorers = scoring.resolve(op, opts.scoring, first)
-  if opts.scoring == nil then scorers[1].name = classifier and "accuracy" or "r2" end
+  -- one scorer is named by itself here (cross_validate calls it test_score)
+  if opts.scoring == nil then scorers[1].name = classifier and "accuracy" or "r2"
+  elseif type(opts.scoring) == "string" then scorers[1].name = opts.scoring end
   local folds = split.folds(op, opts.cv, X, y, opts.groups, classifier)
   -- a partition (each sample tested once) gives out-of-fold predictions
   local seen = tide.zeros(n, "int64")
