@@ -115,6 +115,7 @@ void lr_work_free(lr_work *W) {
     free(W->tind);
     free(W->tval);
     free(W->wt);
+    free(W->part);
     memset(W, 0, sizeof *W);
 }
 
@@ -128,6 +129,14 @@ int lr_work_init(lr_work *W, const lr_problem *P, const char *op) {
         W->tind = malloc((size_t)(P->xs->nnz > 0 ? P->xs->nnz : 1) * sizeof(int32_t));
         W->tval = malloc((size_t)(P->xs->nnz > 0 ? P->xs->nnz : 1) * sizeof(double));
     }
+    if (P->x && P->k <= LR_FUSED_MAX_K) {
+        W->nt = tide_threads_for(P->n * P->d * P->k / 4);
+        W->part = malloc((size_t)(W->nt * P->k * (P->d + 1)) * sizeof(double));
+        if (!W->part) {
+            lr_work_free(W);
+            return tide_fail(TIDE_ENOMEM, "%s: out of memory for %d gradient buffers", op, W->nt);
+        }
+    }
     if (!W->Z || !W->rowloss || (P->xs && (!W->wt || !W->tptr || !W->tind || !W->tval))) {
         lr_work_free(W);
         return tide_fail(TIDE_ENOMEM, "%s: out of memory for %lld x %lld scores", op, (long long)P->n, (long long)P->k);
@@ -139,44 +148,25 @@ int lr_work_init(lr_work *W, const lr_problem *P, const char *op) {
     return 0;
 }
 
-/* The pointwise pass: Z (scores) -> Z (sw_i * dloss_i / dz_i), rowloss [n]. Multinomial:
- * loss_i = logsumexp(z_i) - z_i[y_i], gradient softmax(z_i) - onehot(y_i); binomial: loss_i =
- * log(1 + exp(z_i)) - y_i z_i, gradient sigmoid(z_i) - y_i. */
+/* The pointwise pass: Z (scores) -> Z (sw_i * dloss_i / dz_i), rowloss [n] (see lr_row_grad). */
 static void lr_pointwise(const lr_problem *P, double *Z, double *rowloss) {
     int64_t n = P->n, k = P->k;
-    const int64_t *y = P->y;
-    const double *sw = P->sw;
     int nt = tide_threads_for(n * k * 8);
-    if (k == 1) {
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
-        for (int64_t i = 0; i < n; i++) {
-            double z = Z[i], yi = (double)y[i], s = sw ? sw[i] : 1.0;
-            rowloss[i] = s * (lr_log1pexp(z) - yi * z);
-            Z[i] = s * (lr_sigmoid(z) - yi);
-        }
-        return;
-    }
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
-    for (int64_t i = 0; i < n; i++) {
-        double *z = Z + i * k, s = sw ? sw[i] : 1.0;
-        double m = z[0];
-        for (int64_t c = 1; c < k; c++) m = z[c] > m ? z[c] : m;
-        double sum = 0;
-        for (int64_t c = 0; c < k; c++) sum += exp(z[c] - m);
-        double zy = z[y[i]];
-        rowloss[i] = s * (m + log(sum) - zy);
-        double inv = s / sum;
-        for (int64_t c = 0; c < k; c++) z[c] = inv * exp(z[c] - m);
-        z[y[i]] -= s;
-    }
+    for (int64_t i = 0; i < n; i++) rowloss[i] = lr_row_grad(P, i, Z + i * k);
 }
 
 /* F(coef) and, when grad is non-NULL, its gradient without the L1 term. */
 double lr_loss_grad(const lr_problem *P, lr_work *W, const double *coef, double *grad) {
     int64_t n = P->n, d = P->d, k = P->k, ldw = P->ldw;
     double *Z = W->Z;
-    lr_scores(P, coef, Z, W->wt);
-    lr_pointwise(P, Z, W->rowloss);
+    int fused = W->part && grad;
+    if (fused) {
+        lr_fused_dense(P, coef, W->rowloss, grad, W->part, W->nt);
+    } else {
+        lr_scores(P, coef, Z, W->wt);
+        lr_pointwise(P, Z, W->rowloss);
+    }
     double f = 0;
     for (int64_t i = 0; i < n; i++) f += W->rowloss[i]; /* serial: the same sum for any thread count */
     double pen2 = 0, pen1 = 0;
@@ -189,7 +179,9 @@ double lr_loss_grad(const lr_problem *P, lr_work *W, const double *coef, double 
     f += 0.5 * P->l2 * pen2 + P->l1 * pen1;
     if (!grad) return f;
     /* G [k, d] = R^T X, R = Z [n, k] */
-    if (P->x) {
+    if (fused) {
+        /* done above, intercepts included */
+    } else if (P->x) {
         cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, (int)d, (int)n, 1.0, Z, (int)k, P->x, (int)d,
                     0.0, grad, (int)ldw);
     } else {
@@ -212,7 +204,7 @@ double lr_loss_grad(const lr_problem *P, lr_work *W, const double *coef, double 
         const double *w = coef + c * ldw;
         if (P->l2 != 0)
             for (int64_t j = 0; j < d; j++) g[j] += P->l2 * w[j];
-        if (P->fi) {
+        if (P->fi && !fused) {
             double s = 0;
             for (int64_t i = 0; i < n; i++) s += Z[i * k + c];
             g[d] = s;

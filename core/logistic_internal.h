@@ -35,6 +35,32 @@ static inline double lr_sigmoid(double z) {
     return e / (1.0 + e);
 }
 
+/* The loss of row i with scores z [k] (intercepts included), weighted; z becomes
+ * sw_i * dloss/dz: multinomial loss logsumexp(z) - z[y], gradient softmax(z) - onehot(y);
+ * binomial (k = 1) loss log(1 + exp(z)) - y z, gradient sigmoid(z) - y. */
+static inline double lr_row_grad(const lr_problem *P, int64_t i, double *z) {
+    int64_t k = P->k, y = P->y[i];
+    double s = P->sw ? P->sw[i] : 1.0;
+    if (k == 1) {
+        double zi = z[0], yi = (double)y;
+        z[0] = s * (lr_sigmoid(zi) - yi);
+        return s * (lr_log1pexp(zi) - yi * zi);
+    }
+    double m = z[0], zy = z[y], sum = 0;
+    for (int64_t c = 1; c < k; c++) m = z[c] > m ? z[c] : m;
+    for (int64_t c = 0; c < k; c++) sum += (z[c] = exp(z[c] - m));
+    double inv = s / sum;
+    for (int64_t c = 0; c < k; c++) z[c] *= inv;
+    z[y] -= s;
+    return s * (m + log(sum) - zy);
+}
+
+/* Dense X with k <= LR_FUSED_MAX_K: the loss terms rowloss [n] and the gradient grad [k, ldw]
+ * without the L2 term, in one pass over X (logistic_dense.c). part: scratch of
+ * nt * k * (d + 1) doubles for nt threads. */
+#define LR_FUSED_MAX_K 16
+void lr_fused_dense(const lr_problem *P, const double *coef, double *rowloss, double *grad, double *part, int nt);
+
 /* Raw scores Z [n, k] = X W^T + b (W = coef without the intercept column); wt: scratch [d, k]
  * for CSR input (unused for dense). */
 void lr_scores(const lr_problem *P, const double *coef, double *Z, double *wt);
@@ -48,13 +74,15 @@ typedef struct lr_work {
     int64_t *tptr;   /* CSR input: X^T as CSR, [d + 1] */
     int32_t *tind;   /* [nnz] */
     double *tval;    /* [nnz] */
+    double *part;    /* dense, k <= LR_FUSED_MAX_K: per-thread gradient sums, [nt, k, d + 1] */
+    int nt;
 } lr_work;
 
 int lr_work_init(lr_work *W, const lr_problem *P, const char *op);
 void lr_work_free(lr_work *W);
 
 /* F(coef) (with both penalties) and, when grad is non-NULL, its gradient without the L1 term
- * (float64 [k, ldw], overwritten). W->Z holds the pointwise gradients afterwards. */
+ * (float64 [k, ldw], overwritten). */
 double lr_loss_grad(const lr_problem *P, lr_work *W, const double *coef, double *grad);
 
 #endif
