@@ -65,7 +65,8 @@ tide.autograd = require("tide.autograd")._install(tide)
 local PARTS = { nn = "tide.nn", optim = "tide.optim", io = "tide.io", data = "tide.data",
   datasets = "tide.datasets", metrics = "tide.metrics", plot = "tide.plot", progress = "tide.progress",
   csv = "tide.csv", frame = "tide.frame", preprocess = "tide.preprocess", stats = "tide.stats",
-  eda = "tide.eda", models = "tide.models", sparse = "tide.sparse" }
+  eda = "tide.eda", models = "tide.models", sparse = "tide.sparse",
+  feature_selection = "tide.feature_selection", distributions = "tide.distributions" }
 tide._parts = PARTS
 setmetatable(tide, { __index = function(t, k)
   local m = PARTS[k]

@@ -22,6 +22,15 @@ local MODULE_OF = {} -- class name -> module name
 for file, names in pairs(FILES) do
   for _, name in ipairs(names) do MODULE_OF[name] = "tide.models." .. file end
 end
+-- estimators of other parts that save and load the same way (tide.models.load finds them)
+local ELSEWHERE = {
+  ["tide.feature_selection"] = { "VarianceThreshold", "CorrelationFilter", "SelectKBest", "SelectPercentile",
+    "SelectFromModel", "RFE", "RFECV" },
+}
+local LOADABLE = {}
+for mod, names in pairs(ELSEWHERE) do
+  for _, name in ipairs(names) do LOADABLE[name] = mod end
+end
 
 local M = { _module_of = MODULE_OF }
 
@@ -35,7 +44,7 @@ end
 
 -- The class called name (loading its file), or nil when there is none.
 function M.class_of(name)
-  local mod = MODULE_OF[name]
+  local mod = MODULE_OF[name] or LOADABLE[name]
   if not mod then return nil end
   return require(mod)[name]
 end
