@@ -73,6 +73,10 @@ typedef struct builder {
     int64_t *perm;        /* [d] */
     uint64_t seed, node_counter;
     tree_nodes *t;
+    /* constant[id * d + f]: feature f is constant in node id, hence in all its descendants
+     * (scikit-learn skips those too); cur: the node being split */
+    uint8_t *constant, *cur;
+    int64_t constant_cap;
 } builder;
 
 static bool is_class(const builder *b) { return b->D->k > 0; }
@@ -138,11 +142,13 @@ static void sort_ranks(scratch *s, int64_t m, uint32_t kmin, uint32_t kmax) {
     uint32_t range = kmax - kmin;
     uint32_t *k2 = s->key2, *i2 = s->idx2;
     for (int shift = 0; shift < 32 && (range >> shift) != 0; shift += 8) {
-        int64_t cnt[257] = {0};
+        uint32_t nb = (range >> shift) < 255 ? (range >> shift) + 1 : 256; /* buckets in use */
+        uint32_t cnt[257];
+        memset(cnt, 0, (nb + 1) * sizeof *cnt);
         for (int64_t i = 0; i < m; i++) cnt[(((key[i] - kmin) >> shift) & 255) + 1]++;
-        for (int c = 0; c < 256; c++) cnt[c + 1] += cnt[c];
+        for (uint32_t c = 0; c < nb; c++) cnt[c + 1] += cnt[c];
         for (int64_t i = 0; i < m; i++) {
-            int64_t dst = cnt[((key[i] - kmin) >> shift) & 255]++;
+            uint32_t dst = cnt[((key[i] - kmin) >> shift) & 255]++;
             k2[dst] = key[i], i2[dst] = idx[i];
         }
         uint32_t *t = key;
@@ -341,7 +347,10 @@ static void find_split(builder *b, int64_t start, int64_t end, double impurity, 
     const tree_data *D = b->D;
     int64_t d = D->d, m = end - start, mf = b->o->max_features, next = 0, nonconst = 0, best = -1;
     uint64_t node_key = tree_hash(b->seed, b->node_counter++), draw = 0;
-    for (int64_t f = 0; f < d; f++) b->perm[f] = f;
+    int64_t live = 0; /* the features not known to be constant */
+    for (int64_t f = 0; f < d; f++)
+        if (!b->cur[f]) b->perm[live++] = f;
+    d = live;
     while (nonconst < mf && next < d) {
         int64_t batch = mf - nonconst < d - next ? mf - nonconst : d - next;
         for (int64_t j = next; j < next + batch; j++) { /* Fisher-Yates, one draw at a time */
@@ -351,7 +360,10 @@ static void find_split(builder *b, int64_t start, int64_t end, double impurity, 
         }
         evaluate(b, start, m, next, next + batch, node_key);
         for (int64_t j = next; j < next + batch; j++) {
-            if (b->cands[j].status == CAND_CONSTANT) continue;
+            if (b->cands[j].status == CAND_CONSTANT) {
+                b->cur[b->perm[j]] = 1;
+                continue;
+            }
             nonconst++;
             if (b->cands[j].status == CAND_SPLIT && (best < 0 || b->cands[j].proxy > b->cands[best].proxy)) best = j;
         }
@@ -422,13 +434,25 @@ static int add_node(builder *b, rec *r) {
     int is_leaf = (o->max_depth >= 0 && r->depth >= o->max_depth) || m < o->min_samples_split ||
                   m < 2 * o->min_samples_leaf || wn < 2 * b->min_weight_leaf || impurity <= TREE_EPSILON;
     split sp = {0, TREE_UNDEFINED, end, TREE_UNDEFINED, 0};
+    int64_t d = b->D->d;
+    if (r->parent >= 0)
+        memcpy(b->cur, b->constant + r->parent * d, (size_t)d);
+    else
+        memset(b->cur, 0, (size_t)d);
     if (!is_leaf) {
         find_split(b, start, end, impurity, &sp);
         is_leaf = !sp.found || sp.pos >= end || sp.improvement + TREE_EPSILON < o->min_impurity_decrease;
     }
     tree_nodes *t = b->t;
     if (nodes_reserve(t, t->count + 1) != TIDE_OK) return TIDE_ENOMEM;
+    if (t->count >= b->constant_cap) {
+        int64_t cap = b->constant_cap ? 2 * b->constant_cap : 64;
+        uint8_t *p = realloc(b->constant, (size_t)(cap * d));
+        if (!p) return TIDE_ENOMEM;
+        b->constant = p, b->constant_cap = cap;
+    }
     int64_t id = t->count++;
+    memcpy(b->constant + id * d, b->cur, (size_t)d);
     if (r->parent >= 0) {
         if (r->is_left) t->left[r->parent] = id;
         else t->right[r->parent] = id;
@@ -566,7 +590,9 @@ int tree_grow(const tree_data *D, const double *w, const tide_tree_options *o, u
     b.cands = malloc((size_t)d * sizeof *b.cands);
     b.perm = malloc((size_t)d * sizeof *b.perm);
     b.sc = calloc((size_t)b.nthreads, sizeof *b.sc);
-    if (!b.samples || !b.nyc || !b.ny || !b.nw || !b.stat || !b.lstat || !b.cands || !b.perm || !b.sc) goto done;
+    b.cur = malloc((size_t)d);
+    if (!b.samples || !b.nyc || !b.ny || !b.nw || !b.stat || !b.lstat || !b.cands || !b.perm || !b.sc || !b.cur)
+        goto done;
     for (int th = 0; th < b.nthreads; th++) {
         scratch *s = &b.sc[th];
         s->key = malloc((size_t)m * sizeof *s->key);
@@ -592,6 +618,6 @@ done:
             free(s->key), free(s->idx), free(s->key2), free(s->idx2), free(s->cl);
         }
     free(b.sc), free(b.samples), free(b.nyc), free(b.ny), free(b.nw), free(b.stat), free(b.lstat);
-    free(b.cands), free(b.perm);
+    free(b.cands), free(b.perm), free(b.cur), free(b.constant);
     return status;
 }
