@@ -19,6 +19,7 @@ static inline double powi(double base, int times) {
 
 static inline double dot_dense(const double *a, const double *b, int64_t d) {
     double s = 0;
+#pragma omp simd reduction(+ : s)
     for (int64_t t = 0; t < d; t++) s += a[t] * b[t];
     return s;
 }
@@ -120,6 +121,32 @@ double svm_kernel_diag(const svm_kernel *k, int64_t i) {
     return kernel_from_dot(k, dot, k->sq[i], k->sq[i]);
 }
 
+/* out[j - j0] = K(i, j) for dense rows j in [j0, j1): dot products four rows at a time (x_i
+ * read once per four), vectorised */
+static TIDE_HOT void dense_rows(const svm_kernel *k, int64_t i, int64_t j0, int64_t j1, double *out) {
+    int64_t d = k->d;
+    const double *xi = k->xd + i * d, *X = k->xd;
+    int64_t j = j0;
+    for (; j + 4 <= j1; j += 4) {
+        const double *a = X + j * d, *b = a + d, *c = b + d, *e = c + d;
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+#pragma omp simd reduction(+ : s0, s1, s2, s3)
+        for (int64_t t = 0; t < d; t++) {
+            s0 += xi[t] * a[t];
+            s1 += xi[t] * b[t];
+            s2 += xi[t] * c[t];
+            s3 += xi[t] * e[t];
+        }
+        out[j - j0] = s0;
+        out[j - j0 + 1] = s1;
+        out[j - j0 + 2] = s2;
+        out[j - j0 + 3] = s3;
+    }
+    for (; j < j1; j++) out[j - j0] = dot_dense(xi, X + j * d, d);
+    double sqi = k->sq[i];
+    for (j = j0; j < j1; j++) out[j - j0] = kernel_from_dot(k, out[j - j0], sqi, k->sq[j]);
+}
+
 /* out[j - start] = K(i, j), j in [start, end). Dense: each entry a dot product of two
  * contiguous rows (d doubles); sparse: row i is scattered into a dense [d] buffer once and
  * each row j costs its stored values. */
@@ -129,11 +156,15 @@ void svm_kernel_row(svm_kernel *k, int64_t i, int64_t start, int64_t end, double
     int64_t d = k->d;
     double sqi = k->sq[i];
     if (k->xd) {
-        const double *xi = k->xd + i * d;
         int nth = k->parallel ? tide_threads_for(n * d) : 1;
-#pragma omp parallel for num_threads(nth) if (nth > 1) schedule(static)
-        for (int64_t j = start; j < end; j++)
-            out[j - start] = kernel_from_dot(k, dot_dense(xi, k->xd + j * d, d), sqi, k->sq[j]);
+        if (nth <= 1) {
+            dense_rows(k, i, start, end, out);
+            return;
+        }
+        int64_t chunk = (n + nth - 1) / nth;
+#pragma omp parallel for num_threads(nth) schedule(static)
+        for (int64_t j0 = start; j0 < end; j0 += chunk)
+            dense_rows(k, i, j0, j0 + chunk < end ? j0 + chunk : end, out + (j0 - start));
         return;
     }
     const tide_csr *x = k->csr;
