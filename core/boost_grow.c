@@ -21,6 +21,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 typedef struct {
     double g, h;
@@ -58,8 +61,17 @@ typedef struct {
     hbin **pool;
     int64_t pool_n, pool_cap;
     split_t *fsplit; /* [d] best split of each feature */
+    int64_t *row_of, *stack; /* [max_nodes] for writing the tree */
+    double *buf;             /* [2 n] for absolute_error's medians */
+    int threads;     /* for loops inside one tree: 1 when trees grow in parallel */
     int failed;
 } grower;
+
+/* threads for work w inside one tree */
+static int inner_threads(const grower *G, int64_t w) {
+    int n = tide_threads_for(w);
+    return n < G->threads ? n : G->threads;
+}
 
 /* ---------------------------------------------------------------- histograms */
 
@@ -86,6 +98,58 @@ static void hist_put(grower *G, hbin *h) {
     G->pool[G->pool_n++] = h;
 }
 
+/* One feature's histogram hf [nb] of m samples: bins col[idx[i]] (idx NULL: col[i]), gradients
+ * g[i], hessians h[i] (NULL: constant, h = count). Consecutive samples often share a bin (a
+ * pixel's 0), so large runs alternate between two partial histograms: two dependency chains
+ * through memory instead of one. */
+static TIDE_HOT void hist_feature(const uint8_t *col, const uint32_t *idx, int64_t m, const float *g, const float *h,
+                                  int64_t nb, hbin *hf, hbin *scratch) {
+    memset(hf, 0, (size_t)nb * sizeof(hbin));
+    if (m < 512) {
+        for (int64_t i = 0; i < m; i++) {
+            hbin *b = hf + (idx ? col[idx[i]] : col[i]);
+            b->g += g[i], b->c++;
+            if (h) b->h += h[i];
+        }
+    } else {
+        hbin *a = hf, *o = scratch;
+        memset(o, 0, (size_t)nb * sizeof(hbin));
+        int64_t i = 0;
+        if (idx && h)
+            for (; i + 1 < m; i += 2) {
+                hbin *b0 = a + col[idx[i]], *b1 = o + col[idx[i + 1]];
+                b0->g += g[i], b0->h += h[i], b0->c++;
+                b1->g += g[i + 1], b1->h += h[i + 1], b1->c++;
+            }
+        else if (idx)
+            for (; i + 1 < m; i += 2) {
+                hbin *b0 = a + col[idx[i]], *b1 = o + col[idx[i + 1]];
+                b0->g += g[i], b0->c++;
+                b1->g += g[i + 1], b1->c++;
+            }
+        else if (h)
+            for (; i + 1 < m; i += 2) {
+                hbin *b0 = a + col[i], *b1 = o + col[i + 1];
+                b0->g += g[i], b0->h += h[i], b0->c++;
+                b1->g += g[i + 1], b1->h += h[i + 1], b1->c++;
+            }
+        else
+            for (; i + 1 < m; i += 2) {
+                hbin *b0 = a + col[i], *b1 = o + col[i + 1];
+                b0->g += g[i], b0->c++;
+                b1->g += g[i + 1], b1->c++;
+            }
+        for (; i < m; i++) {
+            hbin *b = a + (idx ? col[idx[i]] : col[i]);
+            b->g += g[i], b->c++;
+            if (h) b->h += h[i];
+        }
+        for (int64_t b = 0; b < nb; b++) a[b].g += o[b].g, a[b].h += o[b].h, a[b].c += o[b].c;
+    }
+    if (!h)
+        for (int64_t b = 0; b < nb; b++) hf[b].h = (double)hf[b].c;
+}
+
 /* hist [d, nb] of the samples idx[start .. stop); root: idx is still the identity */
 static void hist_build(grower *G, int64_t start, int64_t stop, int root, hbin *hist) {
     int64_t m = stop - start, nb = G->nb, n = G->n;
@@ -93,54 +157,28 @@ static void hist_build(grower *G, int64_t start, int64_t stop, int root, hbin *h
     const float *g = G->g, *h = G->h;
     if (!root) { /* gather the node's gradients once: every feature then reads them in order */
         float *go = G->g_ord, *ho = G->h_ord;
-        int nth = tide_threads_for(m * 4);
-#pragma omp parallel for num_threads(nth) if (nth > 1) schedule(static)
-        for (int64_t i = 0; i < m; i++) {
-            go[i] = G->g[idx[i]];
-            if (G->h) ho[i] = G->h[idx[i]];
-        }
+        for (int64_t i = 0; i < m; i++) go[i] = G->g[idx[i]];
+        if (G->h)
+            for (int64_t i = 0; i < m; i++) ho[i] = G->h[idx[i]];
         g = go;
         h = G->h ? ho : NULL;
     }
-    int nth = tide_threads_for(m * G->d);
-#pragma omp parallel for num_threads(nth) if (nth > 1) schedule(dynamic, 8)
-    for (int64_t f = 0; f < G->d; f++) {
-        if (!G->active[f]) continue;
-        hbin *hf = hist + f * nb;
-        memset(hf, 0, (size_t)nb * sizeof(hbin));
-        const uint8_t *col = G->binned + f * n;
-        if (root) {
-            if (h)
-                for (int64_t i = 0; i < m; i++) {
-                    hbin *b = hf + col[i];
-                    b->g += g[i], b->h += h[i], b->c++;
-                }
-            else
-                for (int64_t i = 0; i < m; i++) {
-                    hbin *b = hf + col[i];
-                    b->g += g[i], b->c++;
-                }
-        } else {
-            if (h)
-                for (int64_t i = 0; i < m; i++) {
-                    hbin *b = hf + col[idx[i]];
-                    b->g += g[i], b->h += h[i], b->c++;
-                }
-            else
-                for (int64_t i = 0; i < m; i++) {
-                    hbin *b = hf + col[idx[i]];
-                    b->g += g[i], b->c++;
-                }
+    int nth = inner_threads(G, m * G->d);
+#pragma omp parallel num_threads(nth) if (nth > 1)
+    {
+        hbin scratch[256];
+#pragma omp for schedule(dynamic, 8)
+        for (int64_t f = 0; f < G->d; f++) {
+            if (!G->active[f]) continue;
+            hist_feature(G->binned + f * n, root ? NULL : idx, m, g, h, nb, hist + f * nb, scratch);
         }
-        if (!h)
-            for (int64_t b = 0; b < nb; b++) hf[b].h = (double)hf[b].c;
     }
 }
 
 /* parent <- parent - child (the parent's buffer becomes the larger child's histogram) */
 static void hist_subtract(grower *G, hbin *parent, const hbin *child) {
     int64_t nb = G->nb;
-    int nth = tide_threads_for(G->d * nb * 4);
+    int nth = inner_threads(G, G->d * nb * 4);
 #pragma omp parallel for num_threads(nth) if (nth > 1) schedule(static)
     for (int64_t f = 0; f < G->d; f++) {
         if (!G->active[f]) continue;
@@ -171,7 +209,27 @@ static void split_set(split_t *s, const grower *G, double gain, int64_t bin, int
     s->v_r = node_value(s->sg_r, s->sh_r, l2);
 }
 
-/* feature f's best split of a node with n samples, sums (sum_g, sum_h) and value */
+/* gains [m] of the candidate splits with sides (lg, lh, ln) and (rg, rh, n - ln), -inf where
+ * min_samples_leaf / min_hessian_to_split fail; scikit-learn's arithmetic, vectorised */
+/* no fused multiply-add: the gains must round as scikit-learn's do, or near-ties break differently */
+__attribute__((optimize("fp-contract=off"))) static TIDE_HOT void scan_gains(const double *lg, const double *lh, const double *rg, const double *rh,
+                                const int64_t *ln, int64_t m, int64_t n, double loss_node, double l2, int64_t msl,
+                                double min_h, double *gain) {
+#pragma omp simd
+    for (int64_t b = 0; b < m; b++) {
+        double sgr = rg[b], shr = rh[b];
+        int64_t nr = n - ln[b];
+        double gn = loss_node;
+        gn -= lg[b] * node_value(lg[b], lh[b], l2);
+        gn -= sgr * node_value(sgr, shr, l2);
+        int valid = ln[b] >= msl && nr >= msl && lh[b] >= min_h && shr >= min_h;
+        gain[b] = valid ? gn : -INFINITY;
+    }
+}
+
+/* feature f's best split of a node with n samples, sums (sum_g, sum_h) and value. The checks
+ * scikit-learn makes with break (right side too small) fail for every later bin as well, so
+ * masking them gives the same choice. */
 static void feature_split(const grower *G, int64_t f, const hbin *hf, int64_t n, double sum_g, double sum_h,
                           double value, split_t *s) {
     const tide_boost_tree_params *p = G->p;
@@ -182,58 +240,47 @@ static void feature_split(const grower *G, int64_t f, const hbin *hf, int64_t n,
     s->gain = -1;
     int64_t nbm = G->nbm[f];
     int hm = G->has_missing[f];
+    double lg[256], lh[256], rg[256], rh[256], gain[256];
+    int64_t ln[256];
 
-    /* left to right: bins 0..bin go left, missing values right */
-    double best = -1, best_g = 0, best_h = 0;
-    int64_t best_bin = -1, best_n = 0;
+    /* left to right: bins 0..b go left, missing values right */
+    int64_t end = nbm - 1 + hm;
+    if (end < 1) return;
     double sg = 0, sh = 0;
     int64_t nl = 0;
-    int64_t end = nbm - 1 + hm;
     for (int64_t b = 0; b < end; b++) {
-        nl += hf[b].c;
-        int64_t nr = n - nl;
-        sh += hf[b].h;
-        double shr = sum_h - sh;
-        sg += hf[b].g;
-        double sgr = sum_g - sg;
-        if (nl < msl) continue;
-        if (nr < msl) break;
-        if (sh < min_h) continue;
-        if (shr < min_h) break;
-        double gain = loss_node;
-        gain -= sg * node_value(sg, sh, l2);
-        gain -= sgr * node_value(sgr, shr, l2);
-        if (gain > best && gain > min_gain) best = gain, best_bin = b, best_g = sg, best_h = sh, best_n = nl;
+        nl += hf[b].c, sh += hf[b].h, sg += hf[b].g;
+        lg[b] = sg, lh[b] = sh, ln[b] = nl;
+        rg[b] = sum_g - sg, rh[b] = sum_h - sh;
     }
-    if (best_bin >= 0) split_set(s, G, best, best_bin, 0, best_g, best_h, best_n, sum_g, sum_h, n);
+    scan_gains(lg, lh, rg, rh, ln, end, n, loss_node, l2, msl, min_h, gain);
+    double best = -1;
+    int64_t best_bin = -1;
+    for (int64_t b = 0; b < end; b++)
+        if (gain[b] > best && gain[b] > min_gain) best = gain[b], best_bin = b;
+    if (best_bin >= 0) split_set(s, G, best, best_bin, 0, lg[best_bin], lh[best_bin], ln[best_bin], sum_g, sum_h, n);
     if (!hm || nbm < 2) return;
 
-    /* right to left: bins bin+1 .. nbm-1 go right, missing values left */
-    int64_t found = -1;
+    /* right to left: bins b+1 .. nbm-1 go right, missing values left; entry j is bin nbm-2-j */
+    int64_t cnt = nbm - 1;
     double sgr = 0, shr = 0;
     int64_t nr = 0;
-    for (int64_t b = nbm - 2; b >= 0; b--) {
-        nr += hf[b + 1].c;
-        int64_t nl2 = n - nr;
-        shr += hf[b + 1].h;
-        double shl = sum_h - shr;
-        sgr += hf[b + 1].g;
-        double sgl = sum_g - sgr;
-        if (nr < msl) continue;
-        if (nl2 < msl) break;
-        if (shr < min_h) continue;
-        if (shl < min_h) break;
-        double gain = loss_node;
-        gain -= sgl * node_value(sgl, shl, l2);
-        gain -= sgr * node_value(sgr, shr, l2);
-        if (gain > best && gain > min_gain) best = gain, found = b, best_g = sgl, best_h = shl, best_n = nl2;
+    for (int64_t j = 0; j < cnt; j++) {
+        int64_t b = nbm - 2 - j;
+        nr += hf[b + 1].c, shr += hf[b + 1].h, sgr += hf[b + 1].g;
+        lg[j] = sum_g - sgr, lh[j] = sum_h - shr, ln[j] = n - nr;
+        rg[j] = sgr, rh[j] = shr;
     }
-    if (found >= 0) split_set(s, G, best, found, 1, best_g, best_h, best_n, sum_g, sum_h, n);
+    scan_gains(lg, lh, rg, rh, ln, cnt, n, loss_node, l2, msl, min_h, gain);
+    int64_t found = -1;
+    for (int64_t j = 0; j < cnt; j++)
+        if (gain[j] > best && gain[j] > min_gain) best = gain[j], found = j;
+    if (found >= 0) split_set(s, G, best, nbm - 2 - found, 1, lg[found], lh[found], ln[found], sum_g, sum_h, n);
 }
 
 static void node_split(grower *G, gnode *nd) {
     int64_t n = nd->stop - nd->start;
-    int nth = tide_threads_for(G->d * G->nb);
+    int nth = inner_threads(G, G->d * G->nb * 4);
 #pragma omp parallel for num_threads(nth) if (nth > 1) schedule(dynamic, 16)
     for (int64_t f = 0; f < G->d; f++) {
         if (!G->active[f]) {
@@ -459,7 +506,7 @@ static int64_t write_tree(grower *G, double *out, int64_t *row_of, int64_t *stac
 
 /* one tree on column k's gradients; fills out and adds its predictions to raw[:, k] */
 static int64_t grow_tree(grower *G, const double *y, const double *w, double *raw, int64_t K, int64_t kcol,
-                         double *out, int64_t *row_of, int64_t *stack, double *buf) {
+                         double *out) {
     const tide_boost_tree_params *p = G->p;
     int64_t n = G->n;
     for (int64_t i = 0; i < n; i++) G->idx[i] = (uint32_t)i;
@@ -487,7 +534,7 @@ static int64_t grow_tree(grower *G, const double *y, const double *w, double *ra
         nd->hist = NULL;
         if (!nd->is_leaf) continue;
         if (p->loss == TIDE_BOOST_ABSOLUTE_ERROR)
-            nd->value = p->shrinkage * median_residual(G->idx + nd->start, nd->stop - nd->start, y, w, raw + kcol, K, buf);
+            nd->value = p->shrinkage * median_residual(G->idx + nd->start, nd->stop - nd->start, y, w, raw + kcol, K, G->buf);
         else
             nd->value *= p->shrinkage;
     }
@@ -496,7 +543,7 @@ static int64_t grow_tree(grower *G, const double *y, const double *w, double *ra
         if (!nd->is_leaf) continue;
         for (int64_t i = nd->start; i < nd->stop; i++) raw[(int64_t)G->idx[i] * K + kcol] += nd->value;
     }
-    return write_tree(G, out, row_of, stack);
+    return write_tree(G, out, G->row_of, G->stack);
 }
 
 static int check_t(const char *op, const char *name, const tide_tensor *t, int dtype, int ndim, int64_t d0, int64_t d1) {
@@ -562,33 +609,43 @@ int tide_boost_grow(const tide_tensor *binned, const tide_tensor *grad, const ti
         if (nbm[f] < 1 || nbm[f] > p->n_bins - 1)
             return TIDE_FAIL("%s: n_bins_non_missing[%lld] = %d is out of range", op, (long long)f, (int)nbm[f]);
 
-    grower G;
-    memset(&G, 0, sizeof(G));
-    G.binned = (const uint8_t *)tide_elem_ptr(binned);
-    G.n = n, G.d = d, G.nb = p->n_bins, G.width = p->n_bins - 2;
-    G.nbm = nbm, G.has_missing = hm;
-    G.thr = (const double *)tide_elem_ptr(thresholds);
-    G.p = p;
-    G.max_nodes = max_nodes;
+    /* K > 1: the trees of an iteration grow in parallel, one per thread, each single-threaded
+     * inside (no barriers per node); K = 1: one tree, features in parallel */
+    int nthreads = tide_get_num_threads();
+    int tree_par = K > 1 && nthreads > 1 ? (int)(K < nthreads ? K : nthreads) : 1;
+    grower *Gs = calloc((size_t)tree_par, sizeof(grower));
     uint8_t *active = malloc((size_t)d);
-    G.idx = malloc((size_t)n * sizeof(uint32_t));
-    G.tmp = malloc((size_t)n * sizeof(uint32_t));
-    G.g_ord = malloc((size_t)n * sizeof(float));
-    G.h_ord = malloc((size_t)n * sizeof(float));
-    G.nodes = malloc((size_t)max_nodes * sizeof(gnode));
-    G.heap = malloc((size_t)max_nodes * sizeof(int64_t));
-    G.fsplit = malloc((size_t)d * sizeof(split_t));
-    int64_t *row_of = malloc((size_t)max_nodes * sizeof(int64_t));
-    int64_t *stack = malloc((size_t)max_nodes * sizeof(int64_t));
-    double *buf = absolute ? malloc((size_t)n * 2 * sizeof(double)) : NULL;
     int status = 0;
-    if (!active || !G.idx || !G.tmp || !G.g_ord || !G.h_ord || !G.nodes || !G.heap || !G.fsplit || !row_of || !stack ||
-        (absolute && !buf)) {
+    if (!Gs || !active) {
         status = tide_fail(TIDE_ENOMEM, "%s: out of memory", op);
         goto done;
     }
     for (int64_t f = 0; f < d; f++) active[f] = nbm[f] > 1 || hm[f];
-    G.active = active;
+    for (int t = 0; t < tree_par; t++) {
+        grower *G = &Gs[t];
+        G->binned = (const uint8_t *)tide_elem_ptr(binned);
+        G->n = n, G->d = d, G->nb = p->n_bins, G->width = p->n_bins - 2;
+        G->nbm = nbm, G->has_missing = hm, G->active = active;
+        G->thr = (const double *)tide_elem_ptr(thresholds);
+        G->p = p;
+        G->max_nodes = max_nodes;
+        G->threads = tree_par > 1 ? 1 : nthreads;
+        G->idx = malloc((size_t)n * sizeof(uint32_t));
+        G->tmp = malloc((size_t)n * sizeof(uint32_t));
+        G->g_ord = malloc((size_t)n * sizeof(float));
+        G->h_ord = malloc((size_t)n * sizeof(float));
+        G->nodes = malloc((size_t)max_nodes * sizeof(gnode));
+        G->heap = malloc((size_t)max_nodes * sizeof(int64_t));
+        G->fsplit = malloc((size_t)d * sizeof(split_t));
+        G->row_of = malloc((size_t)max_nodes * sizeof(int64_t));
+        G->stack = malloc((size_t)max_nodes * sizeof(int64_t));
+        G->buf = absolute ? malloc((size_t)n * 2 * sizeof(double)) : NULL;
+        if (!G->idx || !G->tmp || !G->g_ord || !G->h_ord || !G->nodes || !G->heap || !G->fsplit || !G->row_of ||
+            !G->stack || (absolute && !G->buf)) {
+            status = tide_fail(TIDE_ENOMEM, "%s: out of memory", op);
+            goto done;
+        }
+    }
     const float *pg = (const float *)tide_elem_ptr(grad);
     const float *ph = hess ? (const float *)tide_elem_ptr(hess) : NULL;
     double *praw = (double *)tide_elem_ptr(raw);
@@ -596,23 +653,36 @@ int tide_boost_grow(const tide_tensor *binned, const tide_tensor *grad, const ti
     int64_t *pcount = (int64_t *)tide_elem_ptr(n_nodes);
     const double *py = absolute ? (const double *)tide_elem_ptr(y) : NULL;
     const double *pw = absolute && w ? (const double *)tide_elem_ptr(w) : NULL;
+    int failed = 0;
+#pragma omp parallel for num_threads(tree_par) if (tree_par > 1) schedule(dynamic, 1)
     for (int64_t k = 0; k < K; k++) {
-        G.g = pg + k * n;
-        G.h = ph ? ph + k * n : NULL;
-        int64_t rows = grow_tree(&G, py, pw, praw, K, k, pout + k * cap * TIDE_BOOST_NODE_COLS, row_of, stack, buf);
+#ifdef _OPENMP
+        grower *G = &Gs[omp_get_thread_num()];
+#else
+        grower *G = &Gs[0];
+#endif
+        G->g = pg + k * n;
+        G->h = ph ? ph + k * n : NULL;
+        int64_t rows = grow_tree(G, py, pw, praw, K, k, pout + k * cap * TIDE_BOOST_NODE_COLS);
         if (rows < 0) {
-            status = tide_fail(TIDE_ENOMEM, "%s: out of memory", op);
-            break;
+#pragma omp atomic write
+            failed = 1;
+        } else {
+            pcount[k] = rows;
         }
-        pcount[k] = rows;
     }
+    if (failed) status = tide_fail(TIDE_ENOMEM, "%s: out of memory", op);
 done:
-    for (int64_t i = 0; i < G.pool_n; i++) free(G.pool[i]);
-    if (G.nodes)
-        for (int64_t k = 0; k < G.n_nodes; k++) free(G.nodes[k].hist);
-    free(G.pool);
+    for (int t = 0; Gs && t < tree_par; t++) {
+        grower *G = &Gs[t];
+        for (int64_t i = 0; i < G->pool_n; i++) free(G->pool[i]);
+        if (G->nodes)
+            for (int64_t k = 0; k < G->n_nodes; k++) free(G->nodes[k].hist);
+        free(G->pool);
+        free(G->idx), free(G->tmp), free(G->g_ord), free(G->h_ord), free(G->nodes), free(G->heap), free(G->fsplit);
+        free(G->row_of), free(G->stack), free(G->buf);
+    }
+    free(Gs);
     free(active);
-    free(G.idx), free(G.tmp), free(G.g_ord), free(G.h_ord), free(G.nodes), free(G.heap), free(G.fsplit);
-    free(row_of), free(stack), free(buf);
     return status;
 }
