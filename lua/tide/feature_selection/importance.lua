@@ -13,7 +13,7 @@ local function scorer_of(scoring)
   if scoring == nil or scoring == B.NONE then return function(est, X, y) return est:score(X, y) end end
   if type(scoring) == "function" then return scoring end
   if type(scoring) == "string" then
-    return function(est, X, y) return require("tide.evaluate").score(scoring, est, X, y) end
+    return function(est, X, y) return require("tide.evaluate").get_scorer(scoring)(est, X, y) end
   end
   raise("permutation_importance: scoring must be nil, a scorer name or a function")
 end

@@ -238,7 +238,7 @@ function RFECV:fit(X, y)
     local _, _, _, sc = eliminate(op, p, Xtr, ytr, k, step, function(est, features)
       local Xs = S.columns(Xte, features)
       if type(scorer) == "function" then return scorer(est, Xs, yte) end
-      if type(scorer) == "string" then return require("tide.evaluate").score(scorer, est, Xs, yte) end
+      if type(scorer) == "string" then return require("tide.evaluate").get_scorer(scorer)(est, Xs, yte) end
       return est:score(Xs, yte)
     end)
     all[i] = sc

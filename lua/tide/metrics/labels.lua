@@ -107,6 +107,30 @@ function L.encode(op, parts)
     pieces[#pieces + 1] = t:to("float64")
   end
   local all = #pieces == 1 and pieces[1] or tide.cat(pieces)
+  if int and all:numel() > 0 then
+    -- integer labels in a modest range: count them in a table indexed by value (linear time)
+    -- rather than sorting
+    local lo, hi = all:amin(), all:amax()
+    if hi - lo < 1e6 and hi - lo < all:numel() * 4 + 64 then
+      local pos = (all - (lo - 1)):to("int64")
+      local seen = tide.zeros(hi - lo + 1, "int64")
+      seen:put_(pos, 1)
+      local present = seen:nonzero():reshape(-1) -- 1-based positions of the present values
+      local lut = tide.zeros(hi - lo + 1, "int64")
+      lut:put_(present, tide.arange(1, present:numel() + 1, 1, "int64"))
+      local classes = {}
+      local pp = present:contiguous():data_ptr()
+      for i = 1, present:numel() do classes[i] = tonumber(pp[i - 1]) + lo - 1 end
+      local inv = lut:index_select(1, pos)
+      local at = 1
+      for j, p in ipairs(pieces) do
+        local n = p:numel()
+        codes[j] = n > 0 and inv:narrow(1, at, n):contiguous() or tide.empty(0, "int64")
+        at = at + n
+      end
+      return classes, codes
+    end
+  end
   local u, inv = all:unique({ return_inverse = true })
   local classes = u:totable()
   if int then
