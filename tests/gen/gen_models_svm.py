@@ -42,6 +42,7 @@ def fitted(est, Xtest, proba=False):
     }
     if hasattr(est, "classes_"):
         c["n_iter"] = np.asarray(est.n_iter_, dtype=np.int32)
+        c["class_weight_"] = np.asarray(est.class_weight_, dtype=np.float64)
         c["predict"] = c["predict"].astype(np.int64)
     else:
         c["n_iter"] = int(est.n_iter_)

@@ -54,6 +54,7 @@ describe("SVC against scikit-learn", function()
         H.assert_matches(m.n_iter_, c.n_iter, nil, name .. " n_iter_")
       end
       if c.fit_status then assert.are.equal(c.fit_status, m.fit_status_) end
+      H.assert_matches(m.class_weight_, c.class_weight_, 1e-15, name .. " class_weight_")
       H.assert_matches(m:decision_function(Xt), c.decision, TOL, name .. " decision_function")
       H.assert_matches(m:predict(Xt), c.predict, nil, name .. " predict")
       if c.probA then

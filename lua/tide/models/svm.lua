@@ -6,7 +6,8 @@
 --
 -- Fitted state (scikit-learn's names): support_ (1-based training rows, int64), support_vectors_
 -- (dense tensor, or CSR when fitted on CSR), dual_coef_, intercept_, n_support_ (int32),
--- classes_ (SVC), probA_ / probB_, n_iter_, fit_status_ (1 when a solver hit max_iter), _gamma.
+-- classes_ and class_weight_ (SVC), probA_ / probB_, n_iter_, fit_status_ (1 when a solver hit
+-- max_iter), _gamma (the kernel's gamma after "scale" / "auto").
 local ffi = require("ffi")
 local core = require("tide._core")
 local tensor = require("tide.tensor")
@@ -176,6 +177,7 @@ function SVC:fit(X, y, opts)
   local r = take(m)
   local s = fitted_state(self, X, r, status, gamma)
   s.classes_ = classes
+  s.class_weight_ = cw
   s.n_iter_ = r.n_iter
   if #classes == 2 then -- scikit-learn flips the binary problem: positive means classes_[2]
     s.dual_coef_ = -r.dual_coef
