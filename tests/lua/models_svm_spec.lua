@@ -48,6 +48,7 @@ describe("SVC against scikit-learn", function()
       if c.n_support.shape[1] == 2 then X, y = X2, y2 end
       local p = params_of(c.params)
       if c.class_weight then p.class_weight = { [0] = 2.0, [1] = 1.0, [2] = 0.5 } end
+      if name == "proba3_weighted" then p.class_weight = { [0] = 3.0, [1] = 0.5 } end
       local m = M.SVC(p):fit(X, y, { sample_weight = c.sample_weight and H.tensor(c.sample_weight) })
       assert_model(m, c, name)
       if type(c.n_iter) == "table" and not c.sample_weight then
