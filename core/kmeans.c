@@ -1,16 +1,17 @@
-/* kmeans.c — k-means clustering (see tide/cluster.h): k-means++ and random seeding, Lloyd's
- * iteration, assignment, distances; dense float32 / float64 rows or CSR.
+/* kmeans.c — k-means clustering (see tide/cluster.h): k-means++ and random seeding, assignment
+ * (predict), distances (transform), and the kernels the Lloyd iteration (kmeans_lloyd.c) shares;
+ * dense float32 / float64 rows or CSR.
  *
  * Every pass over the data is one OpenMP loop over tiles of 4 rows: a register-blocked
  * micro-kernel gives the tile's dot products with all k centres (x.c, the GEMM of the
- * ||x||^2 - 2 x.c + ||c||^2 expansion), and the same thread turns them into labels, distances
- * and its own centre sums while the rows are in cache, so X is read once per iteration and no
- * BLAS call alternates with our threads (under load that ping-pong cost 10x). CSR rows compute
- * their dot products from the centres transposed [d, k]. Sums are kept in double for float32
- * data too; per-thread sums are reduced in thread order.
+ * ||x||^2 - 2 x.c + ||c||^2 expansion), and the same thread turns them into labels and
+ * distances while the rows are in cache, so X is read once per pass and no BLAS call alternates
+ * with our threads (under load that ping-pong cost 10x). CSR rows compute their dot products
+ * from the centres transposed [d, k]. Results are reduced in a fixed order.
  */
 #include "internal.h"
 #include "tide/cluster.h"
+#include "kmeans_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -21,15 +22,8 @@
 
 /* ---------------------------------------------------------------- data views */
 
-typedef struct kdata {
-    int64_t n, d;
-    int dtype;          /* TIDE_FLOAT32 or TIDE_FLOAT64 (always float64 for CSR) */
-    const float *xf;    /* dense float32 rows [n, d] */
-    const double *xd;   /* dense float64 rows [n, d] */
-    const tide_csr *xs; /* or CSR */
-} kdata;
 
-static int data_init(const char *op, const tide_tensor *x, const tide_csr *xs, kdata *D) {
+int km_data_init(const char *op, const tide_tensor *x, const tide_csr *xs, kdata *D) {
     memset(D, 0, sizeof *D);
     if ((x == NULL) == (xs == NULL)) return TIDE_FAIL("%s: give exactly one of a dense tensor and a CSR matrix", op);
     if (x) {
@@ -56,7 +50,7 @@ static int data_init(const char *op, const tide_tensor *x, const tide_csr *xs, k
 }
 
 /* centres: contiguous [k, d] of the data's dtype; returns k or -1 */
-static int64_t check_centers(const char *op, const kdata *D, const tide_tensor *c) {
+int64_t km_check_centers(const char *op, const kdata *D, const tide_tensor *c) {
     if (!c) return TIDE_FAIL("%s: centers is NULL", op), -1;
     if (c->ndim != 2 || c->shape[1] != D->d || c->shape[0] < 1) {
         char buf[TIDE_SHAPE_BUFSZ];
@@ -71,13 +65,13 @@ static int64_t check_centers(const char *op, const kdata *D, const tide_tensor *
     return c->shape[0];
 }
 
-static int check_labels(const char *op, const tide_tensor *l, int64_t n) {
+int km_check_labels(const char *op, const tide_tensor *l, int64_t n) {
     if (!l || l->ndim != 1 || l->shape[0] != n || l->dtype != TIDE_INT64 || !tide_tensor_is_contiguous(l))
         return TIDE_FAIL("%s: labels must be a contiguous int64 tensor [%lld]", op, (long long)n);
     return 0;
 }
 
-static void load_centers(const kdata *D, const tide_tensor *c, int64_t k, double *cd) {
+void km_load_centers(const kdata *D, const tide_tensor *c, int64_t k, double *cd) {
     int64_t m = k * D->d;
     if (D->dtype == TIDE_FLOAT32) {
         const float *p = (const float *)tide_elem_ptr(c);
@@ -86,7 +80,7 @@ static void load_centers(const kdata *D, const tide_tensor *c, int64_t k, double
         memcpy(cd, tide_elem_ptr(c), (size_t)m * sizeof(double));
 }
 
-static void store_centers(const kdata *D, const double *cd, int64_t k, tide_tensor *c) {
+void km_store_centers(const kdata *D, const double *cd, int64_t k, tide_tensor *c) {
     int64_t m = k * D->d;
     if (D->dtype == TIDE_FLOAT32) {
         float *p = (float *)tide_elem_ptr(c);
@@ -96,7 +90,7 @@ static void store_centers(const kdata *D, const double *cd, int64_t k, tide_tens
 }
 
 /* row i of the data as doubles: out [d] */
-static void row_dense(const kdata *D, int64_t i, double *out) {
+void km_row_dense(const kdata *D, int64_t i, double *out) {
     int64_t d = D->d;
     if (D->xs) {
         memset(out, 0, (size_t)d * sizeof(double));
@@ -108,7 +102,7 @@ static void row_dense(const kdata *D, int64_t i, double *out) {
 }
 
 /* ||x_i - c||^2, computed directly (no expansion) for dense rows */
-static TIDE_HOT double row_sqdist(const kdata *D, int64_t i, const double *c, double c_sq) {
+TIDE_HOT double km_row_sqdist(const kdata *D, int64_t i, const double *c, double c_sq) {
     int64_t d = D->d;
     double s = 0;
     if (D->xs) { /* ||x||^2 - 2 x.c + ||c||^2 over the stored values */
@@ -137,7 +131,7 @@ static TIDE_HOT double row_sqdist(const kdata *D, int64_t i, const double *c, do
     return s;
 }
 
-static void center_norms(const double *cd, int64_t k, int64_t d, double *cn) {
+void km_center_norms(const double *cd, int64_t k, int64_t d, double *cn) {
     for (int64_t c = 0; c < k; c++) {
         double s = 0;
         for (int64_t j = 0; j < d; j++) s += cd[c * d + j] * cd[c * d + j];
@@ -166,23 +160,16 @@ typedef struct pass {
     double *out;         /* PASS_*DIST: [n, k] */
 } pass;
 
-typedef struct scratch {
-    int nthreads;
-    float *cf;    /* dense float32: the centres as float32 [k, d] */
-    double *ct;   /* CSR: the centres transposed [d, k] */
-    double *dots; /* per thread [TILE * k] */
-} scratch;
 
-#define TILE 4 /* rows per micro-kernel call */
 
-static void scratch_free(scratch *s) {
+void km_scratch_free(scratch *s) {
     free(s->cf);
     free(s->ct);
     free(s->dots);
     memset(s, 0, sizeof *s);
 }
 
-static int scratch_init(const char *op, const kdata *D, int64_t k, scratch *s) {
+int km_scratch_init(const char *op, const kdata *D, int64_t k, scratch *s) {
     memset(s, 0, sizeof *s);
     s->nthreads = tide_get_num_threads();
     s->dots = malloc((size_t)s->nthreads * (size_t)(TILE * k) * sizeof(double));
@@ -195,7 +182,7 @@ static int scratch_init(const char *op, const kdata *D, int64_t k, scratch *s) {
         ok = ok && s->cf;
     }
     if (!ok) {
-        scratch_free(s);
+        km_scratch_free(s);
         return tide_fail(TIDE_ENOMEM, "%s: out of memory", op);
     }
     return 0;
@@ -280,16 +267,45 @@ static inline void row_step(const pass *P, const kdata *D, int64_t i, const doub
     }
 }
 
-/* Run a pass over all rows: one OpenMP region, each thread walking tiles of TILE rows. */
-static void run_pass(const pass *P, const kdata *D, scratch *s) {
-    int64_t n = D->n, d = D->d, k = P->k;
+void km_prepare_centers(const kdata *D, const scratch *s, const double *cd, int64_t k) {
+    int64_t d = D->d;
     if (D->xs) {
         for (int64_t j = 0; j < d; j++)
-            for (int64_t c = 0; c < k; c++) s->ct[j * k + c] = P->cd[c * d + j];
+            for (int64_t c = 0; c < k; c++) s->ct[j * k + c] = cd[c * d + j];
     } else if (D->xf) {
-        for (int64_t m = 0; m < k * d; m++) s->cf[m] = (float)P->cd[m];
+        for (int64_t m = 0; m < k * d; m++) s->cf[m] = (float)cd[m];
     }
-    int64_t per_row = D->xs ? 1 + D->xs->nnz / n : d;
+}
+
+void km_tile_dots(const kdata *D, const scratch *s, const double *cd, int64_t k, const int64_t *rows, int cnt,
+                  double *dots) {
+    int64_t d = D->d;
+    if (D->xs) {
+        for (int r = 0; r < cnt; r++) {
+            double *o = dots + r * k;
+            for (int64_t c = 0; c < k; c++) o[c] = 0;
+            for (int64_t p = D->xs->indptr[rows[r]]; p < D->xs->indptr[rows[r] + 1]; p++) {
+                double v = D->xs->data[p];
+                const double *ctj = s->ct + (int64_t)D->xs->indices[p] * k;
+                for (int64_t c = 0; c < k; c++) o[c] += v * ctj[c];
+            }
+        }
+    } else if (D->xf) {
+        const float *xr[TILE];
+        for (int r = 0; r < TILE; r++) xr[r] = D->xf + rows[r < cnt ? r : cnt - 1] * d;
+        dots_tile_f32(xr, s->cf, k, d, dots);
+    } else {
+        const double *xr[TILE];
+        for (int r = 0; r < TILE; r++) xr[r] = D->xd + rows[r < cnt ? r : cnt - 1] * d;
+        dots_tile_f64(xr, cd, k, d, dots);
+    }
+}
+
+/* Run a pass over all rows: one OpenMP region, each thread walking tiles of TILE rows. */
+static void run_pass(const pass *P, const kdata *D, scratch *s) {
+    int64_t n = D->n, k = P->k;
+    km_prepare_centers(D, s, P->cd, k);
+    int64_t per_row = D->xs ? 1 + D->xs->nnz / n : D->d;
     int nt = tide_threads_for(n * per_row * (1 + k / 4));
     if (nt > s->nthreads) nt = s->nthreads;
     int64_t ntiles = (n + TILE - 1) / TILE;
@@ -300,29 +316,11 @@ static void run_pass(const pass *P, const kdata *D, scratch *s) {
         tid = omp_get_thread_num();
 #endif
         double *dots = s->dots + (size_t)tid * (size_t)(TILE * k);
-        int64_t i0 = t * TILE, i1 = i0 + TILE < n ? i0 + TILE : n;
-        if (D->xs) {
-            for (int64_t i = i0; i < i1; i++) {
-                for (int64_t c = 0; c < k; c++) dots[c] = 0;
-                for (int64_t p = D->xs->indptr[i]; p < D->xs->indptr[i + 1]; p++) {
-                    double v = D->xs->data[p];
-                    const double *ctj = s->ct + (int64_t)D->xs->indices[p] * k;
-                    for (int64_t c = 0; c < k; c++) dots[c] += v * ctj[c];
-                }
-                row_step(P, D, i, dots, tid);
-            }
-            continue;
-        }
-        if (D->xf) {
-            const float *xr[TILE];
-            for (int r = 0; r < TILE; r++) xr[r] = D->xf + (i0 + r < i1 ? i0 + r : i1 - 1) * d;
-            dots_tile_f32(xr, s->cf, k, d, dots);
-        } else {
-            const double *xr[TILE];
-            for (int r = 0; r < TILE; r++) xr[r] = D->xd + (i0 + r < i1 ? i0 + r : i1 - 1) * d;
-            dots_tile_f64(xr, P->cd, k, d, dots);
-        }
-        for (int64_t i = i0; i < i1; i++) row_step(P, D, i, dots + (i - i0) * k, tid);
+        int64_t rows[TILE];
+        int cnt = 0;
+        for (int64_t i = t * TILE; i < n && cnt < TILE; i++) rows[cnt++] = i;
+        km_tile_dots(D, s, P->cd, k, rows, cnt, dots);
+        for (int r = 0; r < cnt; r++) row_step(P, D, rows[r], dots + r * k, tid);
     }
 }
 
@@ -345,7 +343,7 @@ static int64_t draw_below(uint64_t seed, uint64_t ctr, int64_t n) {
 int tide_kmeans_row_norms(const tide_tensor *x, const tide_csr *xs, double *out) {
     const char *op = "kmeans_row_norms";
     kdata D;
-    if (data_init(op, x, xs, &D) != 0) return -1;
+    if (km_data_init(op, x, xs, &D) != 0) return -1;
     if (!out) return TIDE_FAIL("%s: out is NULL", op);
     int64_t n = D.n, d = D.d;
     int nt = tide_threads_for(D.xs ? D.xs->nnz : n * d);
@@ -368,8 +366,8 @@ int tide_kmeans_plusplus(const tide_tensor *x, const tide_csr *xs, const double 
                          int64_t *indices, int64_t n_local_trials, uint64_t seed) {
     const char *op = "kmeans_plusplus";
     kdata D;
-    if (data_init(op, x, xs, &D) != 0) return -1;
-    int64_t k = check_centers(op, &D, centers);
+    if (km_data_init(op, x, xs, &D) != 0) return -1;
+    int64_t k = km_check_centers(op, &D, centers);
     if (k < 0) return -1;
     if (!x_sq_norms) return TIDE_FAIL("%s: x_sq_norms is NULL", op);
     if (k > D.n) return TIDE_FAIL("%s: %lld clusters but only %lld samples", op, (long long)k, (long long)D.n);
@@ -390,17 +388,17 @@ int tide_kmeans_plusplus(const tide_tensor *x, const tide_csr *xs, const double 
         status = tide_fail(TIDE_ENOMEM, "%s: out of memory", op);
         goto done;
     }
-    if (scratch_init(op, &D, l, &s) != 0) {
+    if (km_scratch_init(op, &D, l, &s) != 0) {
         status = -1;
         goto done;
     }
     have_scratch = true;
     uint64_t ctr = 0;
     int64_t first = draw_below(seed, ctr++, n);
-    row_dense(&D, first, cd);
+    km_row_dense(&D, first, cd);
     if (indices) indices[0] = first;
     /* distances to the first centre */
-    center_norms(cd, 1, d, cn);
+    km_center_norms(cd, 1, d, cn);
     pass P = {.mode = PASS_SQDIST, .cd = cd, .cn = cn, .k = 1, .x_sq = x_sq_norms, .out = closest};
     run_pass(&P, &D, &s);
     double current = 0;
@@ -417,9 +415,9 @@ int tide_kmeans_plusplus(const tide_tensor *x, const tide_csr *xs, const double 
                 if (cum[mid] < r) lo = mid + 1; else hi = mid;
             }
             ids[t] = lo < n ? lo : n - 1;
-            row_dense(&D, ids[t], cand + t * d);
+            km_row_dense(&D, ids[t], cand + t * d);
         }
-        center_norms(cand, l, d, cn);
+        km_center_norms(cand, l, d, cn);
         pass Q = {.mode = PASS_SQDIST, .cd = cand, .cn = cn, .k = l, .x_sq = x_sq_norms, .out = dist};
         run_pass(&Q, &D, &s);
         /* potential of each candidate: sum_i min(closest_i, dist_i) */
@@ -440,9 +438,9 @@ int tide_kmeans_plusplus(const tide_tensor *x, const tide_csr *xs, const double 
         memcpy(cd + c * d, cand + best * d, (size_t)d * sizeof(double));
         if (indices) indices[c] = ids[best];
     }
-    store_centers(&D, cd, k, centers);
+    km_store_centers(&D, cd, k, centers);
 done:
-    if (have_scratch) scratch_free(&s);
+    if (have_scratch) km_scratch_free(&s);
     free(cd);
     free(cand);
     free(cn);
@@ -458,8 +456,8 @@ int tide_kmeans_random(const tide_tensor *x, const tide_csr *xs, tide_tensor *ce
                        uint64_t seed) {
     const char *op = "kmeans_random";
     kdata D;
-    if (data_init(op, x, xs, &D) != 0) return -1;
-    int64_t k = check_centers(op, &D, centers);
+    if (km_data_init(op, x, xs, &D) != 0) return -1;
+    int64_t k = km_check_centers(op, &D, centers);
     if (k < 0) return -1;
     if (k > D.n) return TIDE_FAIL("%s: %lld clusters but only %lld samples", op, (long long)k, (long long)D.n);
     int64_t n = D.n, d = D.d;
@@ -476,10 +474,10 @@ int tide_kmeans_random(const tide_tensor *x, const tide_csr *xs, tide_tensor *ce
         int64_t t = perm[c];
         perm[c] = perm[j];
         perm[j] = t;
-        row_dense(&D, perm[c], cd + c * d);
+        km_row_dense(&D, perm[c], cd + c * d);
         if (indices) indices[c] = perm[c];
     }
-    store_centers(&D, cd, k, centers);
+    km_store_centers(&D, cd, k, centers);
     free(perm);
     free(cd);
     return 0;
@@ -488,13 +486,13 @@ int tide_kmeans_random(const tide_tensor *x, const tide_csr *xs, tide_tensor *ce
 /* Weighted sum of squared distances of each point to its labelled centre; fixed-size row
  * chunks summed in order, so the total does not depend on the thread count. */
 #define INERTIA_CHUNK 4096
-static double inertia_of(const kdata *D, const double *w, const double *cd, const double *cn, const int64_t *labels) {
+double km_inertia(const kdata *D, const double *w, const double *cd, const double *cn, const int64_t *labels) {
     int64_t n = D->n, nchunks = (n + INERTIA_CHUNK - 1) / INERTIA_CHUNK;
     double part_small[64], *part = nchunks <= 64 ? part_small : malloc((size_t)nchunks * sizeof(double));
     if (!part) part = part_small, nchunks = 0; /* fall back to one serial sum below */
     if (nchunks == 0) {
         double s = 0;
-        for (int64_t i = 0; i < n; i++) s += (w ? w[i] : 1.0) * row_sqdist(D, i, cd + labels[i] * D->d, cn[labels[i]]);
+        for (int64_t i = 0; i < n; i++) s += (w ? w[i] : 1.0) * km_row_sqdist(D, i, cd + labels[i] * D->d, cn[labels[i]]);
         return s;
     }
     int nt = tide_threads_for(n * (D->xs ? 1 + D->xs->nnz / n : D->d));
@@ -503,7 +501,7 @@ static double inertia_of(const kdata *D, const double *w, const double *cd, cons
         int64_t i1 = (b + 1) * INERTIA_CHUNK < n ? (b + 1) * INERTIA_CHUNK : n;
         double s = 0;
         for (int64_t i = b * INERTIA_CHUNK; i < i1; i++)
-            s += (w ? w[i] : 1.0) * row_sqdist(D, i, cd + labels[i] * D->d, cn[labels[i]]);
+            s += (w ? w[i] : 1.0) * km_row_sqdist(D, i, cd + labels[i] * D->d, cn[labels[i]]);
         part[b] = s;
     }
     double total = 0;
@@ -512,133 +510,14 @@ static double inertia_of(const kdata *D, const double *w, const double *cd, cons
     return total;
 }
 
-/* Clusters left empty by an assignment take the points farthest from their own (old) centre,
- * the farthest first, as scikit-learn's _relocate_empty_clusters_dense: the point's weighted
- * row moves from its cluster's sum to the empty cluster's. sums [k, d], wsum [k]. */
-static int relocate_empty(const kdata *D, const double *w, const double *cd_old, const double *cn_old,
-                          const int64_t *labels, int64_t k, double *sums, double *wsum) {
-    int64_t n_empty = 0, n = D->n, d = D->d;
-    for (int64_t c = 0; c < k; c++) n_empty += wsum[c] == 0;
-    if (n_empty == 0) return 0;
-    double *far = malloc((size_t)n * sizeof(double));
-    double *row = malloc((size_t)d * sizeof(double));
-    if (!far || !row) {
-        free(far);
-        free(row);
-        return tide_fail(TIDE_ENOMEM, "kmeans_lloyd: out of memory");
-    }
-    int nt = tide_threads_for(n * d);
-#pragma omp parallel for num_threads(nt) schedule(static)
-    for (int64_t i = 0; i < n; i++) far[i] = row_sqdist(D, i, cd_old + labels[i] * d, cn_old[labels[i]]);
-    for (int64_t c = 0; c < k; c++) {
-        if (wsum[c] != 0) continue;
-        int64_t pick = -1;
-        for (int64_t i = 0; i < n; i++)
-            if (far[i] >= 0 && (pick < 0 || far[i] > far[pick])) pick = i;
-        if (pick < 0) break;
-        far[pick] = -1; /* taken */
-        double wi = w ? w[pick] : 1.0;
-        int64_t old = labels[pick];
-        row_dense(D, pick, row);
-        for (int64_t j = 0; j < d; j++) {
-            sums[old * d + j] -= wi * row[j];
-            sums[c * d + j] = wi * row[j];
-        }
-        wsum[c] = wi;
-        wsum[old] -= wi;
-    }
-    free(far);
-    free(row);
-    return 0;
-}
-
-int tide_kmeans_lloyd(const tide_tensor *x, const tide_csr *xs, const double *sample_weight, tide_tensor *centers,
-                      tide_tensor *labels, double *inertia, int64_t *n_iter, int64_t max_iter, double tol) {
-    const char *op = "kmeans_lloyd";
-    kdata D;
-    if (data_init(op, x, xs, &D) != 0) return -1;
-    int64_t k = check_centers(op, &D, centers);
-    if (k < 0) return -1;
-    if (check_labels(op, labels, D.n) != 0) return -1;
-    if (max_iter < 1) return TIDE_FAIL("%s: max_iter must be >= 1, got %lld", op, (long long)max_iter);
-    if (!(tol >= 0)) return TIDE_FAIL("%s: tol must be >= 0", op);
-    int64_t n = D.n, d = D.d, kd = k * d;
-    scratch s;
-    if (scratch_init(op, &D, k, &s) != 0) return -1;
-    int T = s.nthreads;
-    double *cd = malloc((size_t)kd * sizeof(double)), *cd_new = malloc((size_t)kd * sizeof(double));
-    double *cn = malloc((size_t)k * sizeof(double));
-    double *sums = malloc((size_t)T * (size_t)(kd + k) * sizeof(double));
-    int64_t *old = malloc((size_t)n * sizeof(int64_t));
-    int64_t *lab = (int64_t *)tide_elem_ptr(labels);
-    int status = 0;
-    if (!cd || !cd_new || !cn || !sums || !old) {
-        status = tide_fail(TIDE_ENOMEM, "%s: out of memory", op);
-        goto done;
-    }
-    load_centers(&D, centers, k, cd);
-    for (int64_t i = 0; i < n; i++) old[i] = -1;
-    bool strict = false;
-    int64_t it = 0;
-    while (it < max_iter) {
-        it++;
-        center_norms(cd, k, d, cn);
-        memset(sums, 0, (size_t)T * (size_t)(kd + k) * sizeof(double));
-        pass P = {.mode = PASS_ASSIGN, .cd = cd, .cn = cn, .k = k, .w = sample_weight, .labels = lab, .sums = sums};
-        run_pass(&P, &D, &s);
-        for (int t = 1; t < T; t++) { /* reduce the per-thread sums into thread 0's */
-            const double *src = sums + (size_t)t * (size_t)(kd + k);
-            for (int64_t m = 0; m < kd + k; m++) sums[m] += src[m];
-        }
-        double *wsum = sums + kd;
-        if (relocate_empty(&D, sample_weight, cd, cn, lab, k, sums, wsum) != 0) {
-            status = -1;
-            goto done;
-        }
-        double shift = 0;
-        for (int64_t c = 0; c < k; c++)
-            for (int64_t j = 0; j < d; j++) {
-                double v = wsum[c] > 0 ? sums[c * d + j] / wsum[c] : cd[c * d + j];
-                double t = v - cd[c * d + j];
-                shift += t * t;
-                cd_new[c * d + j] = v;
-            }
-        double *tmp = cd;
-        cd = cd_new;
-        cd_new = tmp;
-        if (memcmp(lab, old, (size_t)n * sizeof(int64_t)) == 0) {
-            strict = true;
-            break;
-        }
-        if (shift <= tol) break;
-        memcpy(old, lab, (size_t)n * sizeof(int64_t));
-    }
-    center_norms(cd, k, d, cn);
-    if (!strict) { /* labels for the final centres */
-        pass P = {.mode = PASS_ASSIGN, .cd = cd, .cn = cn, .k = k, .labels = lab};
-        run_pass(&P, &D, &s);
-    }
-    if (inertia) *inertia = inertia_of(&D, sample_weight, cd, cn, lab);
-    if (n_iter) *n_iter = it;
-    store_centers(&D, cd, k, centers);
-done:
-    scratch_free(&s);
-    free(cd);
-    free(cd_new);
-    free(cn);
-    free(sums);
-    free(old);
-    return status;
-}
-
 int tide_kmeans_predict(const tide_tensor *x, const tide_csr *xs, const double *sample_weight,
                         const tide_tensor *centers, tide_tensor *labels, double *inertia) {
     const char *op = "kmeans_predict";
     kdata D;
-    if (data_init(op, x, xs, &D) != 0) return -1;
-    int64_t k = check_centers(op, &D, centers);
+    if (km_data_init(op, x, xs, &D) != 0) return -1;
+    int64_t k = km_check_centers(op, &D, centers);
     if (k < 0) return -1;
-    if (labels && check_labels(op, labels, D.n) != 0) return -1;
+    if (labels && km_check_labels(op, labels, D.n) != 0) return -1;
     int64_t *lab = labels ? (int64_t *)tide_elem_ptr(labels) : malloc((size_t)D.n * sizeof(int64_t));
     double *cd = malloc((size_t)(k * D.d) * sizeof(double)), *cn = malloc((size_t)k * sizeof(double));
     scratch s;
@@ -647,16 +526,16 @@ int tide_kmeans_predict(const tide_tensor *x, const tide_csr *xs, const double *
         status = tide_fail(TIDE_ENOMEM, "%s: out of memory", op);
         goto done;
     }
-    if (scratch_init(op, &D, k, &s) != 0) {
+    if (km_scratch_init(op, &D, k, &s) != 0) {
         status = -1;
         goto done;
     }
-    load_centers(&D, centers, k, cd);
-    center_norms(cd, k, D.d, cn);
+    km_load_centers(&D, centers, k, cd);
+    km_center_norms(cd, k, D.d, cn);
     pass P = {.mode = PASS_ASSIGN, .cd = cd, .cn = cn, .k = k, .labels = lab};
     run_pass(&P, &D, &s);
-    scratch_free(&s);
-    if (inertia) *inertia = inertia_of(&D, sample_weight, cd, cn, lab);
+    km_scratch_free(&s);
+    if (inertia) *inertia = km_inertia(&D, sample_weight, cd, cn, lab);
 done:
     if (!labels) free(lab);
     free(cd);
@@ -667,8 +546,8 @@ done:
 int tide_kmeans_transform(const tide_tensor *x, const tide_csr *xs, const tide_tensor *centers, tide_tensor *out) {
     const char *op = "kmeans_transform";
     kdata D;
-    if (data_init(op, x, xs, &D) != 0) return -1;
-    int64_t k = check_centers(op, &D, centers);
+    if (km_data_init(op, x, xs, &D) != 0) return -1;
+    int64_t k = km_check_centers(op, &D, centers);
     if (k < 0) return -1;
     if (!out || out->ndim != 2 || out->shape[0] != D.n || out->shape[1] != k || out->dtype != TIDE_FLOAT64 ||
         !tide_tensor_is_contiguous(out))
@@ -681,16 +560,16 @@ int tide_kmeans_transform(const tide_tensor *x, const tide_csr *xs, const tide_t
         status = tide_fail(TIDE_ENOMEM, "%s: out of memory", op);
         goto done;
     }
-    if (scratch_init(op, &D, k, &s) != 0) {
+    if (km_scratch_init(op, &D, k, &s) != 0) {
         status = -1;
         goto done;
     }
     tide_kmeans_row_norms(x, xs, x_sq);
-    load_centers(&D, centers, k, cd);
-    center_norms(cd, k, D.d, cn);
+    km_load_centers(&D, centers, k, cd);
+    km_center_norms(cd, k, D.d, cn);
     pass P = {.mode = PASS_DIST, .cd = cd, .cn = cn, .k = k, .x_sq = x_sq, .out = (double *)tide_elem_ptr(out)};
     run_pass(&P, &D, &s);
-    scratch_free(&s);
+    km_scratch_free(&s);
 done:
     free(cd);
     free(cn);
@@ -700,7 +579,7 @@ done:
 
 int tide_kmeans_same_clustering(const tide_tensor *a, const tide_tensor *b, int64_t k) {
     const char *op = "kmeans_same_clustering";
-    if (!a || a->ndim != 1 || check_labels(op, a, a->shape[0]) != 0 || check_labels(op, b, a->shape[0]) != 0) {
+    if (!a || a->ndim != 1 || km_check_labels(op, a, a->shape[0]) != 0 || km_check_labels(op, b, a->shape[0]) != 0) {
         TIDE_FAIL("%s: expected two contiguous int64 tensors [n] of the same length", op);
         return -1;
     }
