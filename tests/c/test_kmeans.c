@@ -172,6 +172,72 @@ static void test_lloyd_matches_reference(void) {
     }
 }
 
+/* Plain Lloyd on any data (row-major X [n, d]), no empty clusters expected: the reference the
+ * bounded iteration must reproduce exactly (labels and iteration count). */
+static int ref_lloyd_any(const double *x, int n, int d, int k, double *cen, int64_t *lab, int max_iter) {
+    int64_t *old = malloc((size_t)n * sizeof(int64_t));
+    double *sum = malloc((size_t)(k * d) * sizeof(double)), *cnt = malloc((size_t)k * sizeof(double));
+    for (int i = 0; i < n; i++) old[i] = -1;
+    int it = 0;
+    while (it < max_iter) {
+        it++;
+        for (int i = 0; i < n; i++) {
+            double bd = INFINITY;
+            for (int c = 0; c < k; c++) {
+                double q = 0;
+                for (int j = 0; j < d; j++) q += (x[i * d + j] - cen[c * d + j]) * (x[i * d + j] - cen[c * d + j]);
+                if (q < bd) bd = q, lab[i] = c;
+            }
+        }
+        memset(sum, 0, (size_t)(k * d) * sizeof(double));
+        memset(cnt, 0, (size_t)k * sizeof(double));
+        for (int i = 0; i < n; i++) {
+            cnt[lab[i]]++;
+            for (int j = 0; j < d; j++) sum[lab[i] * d + j] += x[i * d + j];
+        }
+        for (int m = 0; m < k * d; m++) cen[m] = sum[m] / cnt[m / d];
+        if (memcmp(lab, old, (size_t)n * sizeof(int64_t)) == 0) break;
+        memcpy(old, lab, (size_t)n * sizeof(int64_t));
+    }
+    free(old), free(sum), free(cnt);
+    return it;
+}
+
+static void test_overlapping_many_iterations(void) {
+    /* 6 overlapping groups in 5-d: dozens of iterations, most rows settled early (the bounds
+     * skip them) while the boundary rows keep moving */
+    enum { N2 = 3000, D2 = 5, K2 = 6 };
+    double *x = malloc(sizeof(double) * N2 * D2), cen[K2 * D2], ref_c[K2 * D2];
+    for (int i = 0; i < N2; i++)
+        for (int j = 0; j < D2; j++) x[i * D2 + j] = (i % K2) * (j == i % D2 ? 1.0 : 0.2) + 3 * (uniform() - 0.5);
+    for (int m = 0; m < K2 * D2; m++) cen[m] = ref_c[m] = x[m]; /* the first 6 rows */
+    int64_t ref_lab[N2];
+    int ref_it = ref_lloyd_any(x, N2, D2, K2, ref_c, ref_lab, 300);
+    CHECK(ref_it > 10); /* many iterations, so the bounds are really exercised */
+    if (ref_it <= 10) fprintf(stderr, "  reference took %d iterations\n", ref_it);
+    int64_t shape[2] = {N2, D2};
+    tide_tensor *t = tide_tensor_from_ptr(x, 2, shape, NULL, TIDE_FLOAT64);
+    tide_tensor *c = matrix(K2, D2, TIDE_FLOAT64, cen), *lab = labels_new(N2);
+    double inertia;
+    int64_t it;
+    for (int th = 1; th <= 2; th++) {
+        tide_set_num_threads(th);
+        tide_tensor *c2 = matrix(K2, D2, TIDE_FLOAT64, cen);
+        CHECK(tide_kmeans_lloyd(t, NULL, NULL, c2, lab, &inertia, &it, 300, 0) == 0);
+        CHECK(it == ref_it);
+        int same = 1;
+        for (int i = 0; i < N2; i++) same &= elem_at(lab, i) == ref_lab[i];
+        CHECK(same);
+        double worst = 0;
+        for (int m = 0; m < K2 * D2; m++) worst = fmax(worst, fabs(elem_at(c2, m) - ref_c[m]));
+        CHECK(worst < 1e-10);
+        tide_tensor_free(c2);
+    }
+    tide_set_num_threads(0);
+    tide_tensor_free(t), tide_tensor_free(c), tide_tensor_free(lab);
+    free(x);
+}
+
 static void test_weights(void) {
     /* integer weights equal repeating rows: weight 2 on every row leaves centres unchanged and
      * doubles the inertia */
@@ -281,6 +347,7 @@ int main(void) {
     make_init();
     test_lloyd_matches_reference();
     test_weights();
+    test_overlapping_many_iterations();
     test_seeding();
     test_empty_cluster();
     test_errors();
