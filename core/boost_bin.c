@@ -13,9 +13,35 @@
 
 #define ALMOST_INF 1e300
 
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
+/* ascending sort of v [n] (no NaN): quicksort, median of three, insertion sort below 16 */
+static void sort_doubles(double *v, int64_t n) {
+    while (n > 16) {
+        double a = v[0], b = v[n / 2], c = v[n - 1];
+        double pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
+        int64_t i = 0, j = n - 1;
+        for (;;) {
+            while (v[i] < pivot) i++;
+            while (v[j] > pivot) j--;
+            if (i >= j) break;
+            double t = v[i];
+            v[i] = v[j], v[j] = t;
+            i++, j--;
+        }
+        /* recurse into the smaller part, loop on the larger */
+        if (j + 1 < n - j - 1) {
+            sort_doubles(v, j + 1);
+            v += j + 1, n -= j + 1;
+        } else {
+            sort_doubles(v + j + 1, n - j - 1);
+            n = j + 1;
+        }
+    }
+    for (int64_t i = 1; i < n; i++) {
+        double x = v[i];
+        int64_t j = i - 1;
+        while (j >= 0 && v[j] > x) v[j + 1] = v[j], j--;
+        v[j + 1] = x;
+    }
 }
 
 static uint64_t splitmix(uint64_t *s) {
@@ -127,7 +153,7 @@ int tide_boost_bin_thresholds(const tide_tensor *x, int64_t max_bins, int64_t su
             }
             for (int64_t q = 0; q < nj; q++) {
                 double *v = buf + q * m;
-                qsort(v, (size_t)cnt[q], sizeof(double), cmp_double);
+                sort_doubles(v, cnt[q]);
                 double *t = thr + (j0 + q) * (max_bins - 1);
                 int64_t nt = feature_thresholds(v, cnt[q], max_bins, t);
                 for (int64_t k = nt; k < max_bins - 1; k++) t[k] = INFINITY;

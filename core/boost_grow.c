@@ -50,6 +50,8 @@ typedef struct {
     int64_t n, d, nb, width; /* nb: bins per feature histogram; width: thresholds per feature */
     const int32_t *nbm;
     const uint8_t *has_missing, *active;
+    const int64_t *act_list; /* the active features (a split is possible), n_active of them */
+    int64_t n_active;
     const double *thr;
     const tide_boost_tree_params *p;
     const float *g, *h; /* this tree's gradients / hessians [n]; h NULL: constant 1 */
@@ -209,29 +211,59 @@ static void split_set(split_t *s, const grower *G, double gain, int64_t bin, int
     s->v_r = node_value(s->sg_r, s->sh_r, l2);
 }
 
-/* gains [m] of the candidate splits with sides (lg, lh, ln) and (rg, rh, n - ln), -inf where
- * min_samples_leaf / min_hessian_to_split fail; scikit-learn's arithmetic, vectorised */
-/* no fused multiply-add: the gains must round as scikit-learn's do, or near-ties break differently */
-__attribute__((optimize("fp-contract=off"))) static TIDE_HOT void scan_gains(const double *lg, const double *lh, const double *rg, const double *rh,
-                                const int64_t *ln, int64_t m, int64_t n, double loss_node, double l2, int64_t msl,
-                                double min_h, double *gain) {
+/* gains [m] of candidate splits from the running sums (ag, ah, an) of one side: the left side
+ * (right_acc 0; right = sum - left) or the right side (right_acc 1; left = sum - right), as
+ * scikit-learn forms them; -inf where min_samples_leaf / min_hessian_to_split fail. */
+__attribute__((optimize("fp-contract=off"))) static TIDE_HOT void scan_gains(const double *ag, const double *ah,
+                                                                           const int64_t *an, int64_t m, int right_acc,
+                                                                           int64_t n, double sum_g, double sum_h,
+                                                                           double loss_node, double l2, int64_t msl,
+                                                                           double min_h, double *gain) {
 #pragma omp simd
     for (int64_t b = 0; b < m; b++) {
-        double sgr = rg[b], shr = rh[b];
-        int64_t nr = n - ln[b];
+        double o_g = sum_g - ag[b], o_h = sum_h - ah[b];
+        double sgl = right_acc ? o_g : ag[b], shl = right_acc ? o_h : ah[b];
+        double sgr = right_acc ? ag[b] : o_g, shr = right_acc ? ah[b] : o_h;
+        int64_t nl = right_acc ? n - an[b] : an[b];
+        int64_t nr = n - nl;
         double gn = loss_node;
-        gn -= lg[b] * node_value(lg[b], lh[b], l2);
+        gn -= sgl * node_value(sgl, shl, l2);
         gn -= sgr * node_value(sgr, shr, l2);
-        int valid = ln[b] >= msl && nr >= msl && lh[b] >= min_h && shr >= min_h;
+        int valid = nl >= msl && nr >= msl && shl >= min_h && shr >= min_h;
         gain[b] = valid ? gn : -INFINITY;
     }
 }
 
-/* feature f's best split of a node with n samples, sums (sum_g, sum_h) and value. The checks
- * scikit-learn makes with break (right side too small) fail for every later bin as well, so
- * masking them gives the same choice. */
+/* running sums of one side of a feature's candidate splits */
+typedef struct {
+    double g[256], h[256];
+    int64_t n[256];
+} scan_t;
+
+/* left-to-right running sums of four features' histograms in one loop: twelve independent
+ * chains instead of three, so the adds' latency is hidden. Each sum runs in bin order, as
+ * scikit-learn's. end: the longest of the four scans (<= 255). */
+static void prefix_ltr4(const hbin *const hf[4], int64_t end, scan_t *sc) {
+    double g0 = 0, g1 = 0, g2 = 0, g3 = 0, h0 = 0, h1 = 0, h2 = 0, h3 = 0;
+    int64_t n0 = 0, n1 = 0, n2 = 0, n3 = 0;
+    const hbin *a = hf[0], *b = hf[1], *c = hf[2], *d = hf[3];
+    for (int64_t k = 0; k < end; k++) {
+        n0 += a[k].c, h0 += a[k].h, g0 += a[k].g;
+        n1 += b[k].c, h1 += b[k].h, g1 += b[k].g;
+        n2 += c[k].c, h2 += c[k].h, g2 += c[k].g;
+        n3 += d[k].c, h3 += d[k].h, g3 += d[k].g;
+        sc[0].g[k] = g0, sc[0].h[k] = h0, sc[0].n[k] = n0;
+        sc[1].g[k] = g1, sc[1].h[k] = h1, sc[1].n[k] = n1;
+        sc[2].g[k] = g2, sc[2].h[k] = h2, sc[2].n[k] = n2;
+        sc[3].g[k] = g3, sc[3].h[k] = h3, sc[3].n[k] = n3;
+    }
+}
+
+/* feature f's best split of a node with n samples, sums (sum_g, sum_h) and value, from its
+ * left-to-right running sums in sc. The checks scikit-learn makes with break (right side too
+ * small) fail for every later bin as well, so masking them gives the same choice. */
 static void feature_split(const grower *G, int64_t f, const hbin *hf, int64_t n, double sum_g, double sum_h,
-                          double value, split_t *s) {
+                          double value, split_t *s, scan_t *sc) {
     const tide_boost_tree_params *p = G->p;
     double l2 = p->l2_regularization, min_h = p->min_hessian_to_split, min_gain = p->min_gain_to_split;
     int64_t msl = p->min_samples_leaf;
@@ -240,25 +272,19 @@ static void feature_split(const grower *G, int64_t f, const hbin *hf, int64_t n,
     s->gain = -1;
     int64_t nbm = G->nbm[f];
     int hm = G->has_missing[f];
-    double lg[256], lh[256], rg[256], rh[256], gain[256];
-    int64_t ln[256];
+    double gain[256];
 
     /* left to right: bins 0..b go left, missing values right */
     int64_t end = nbm - 1 + hm;
-    if (end < 1) return;
-    double sg = 0, sh = 0;
-    int64_t nl = 0;
-    for (int64_t b = 0; b < end; b++) {
-        nl += hf[b].c, sh += hf[b].h, sg += hf[b].g;
-        lg[b] = sg, lh[b] = sh, ln[b] = nl;
-        rg[b] = sum_g - sg, rh[b] = sum_h - sh;
-    }
-    scan_gains(lg, lh, rg, rh, ln, end, n, loss_node, l2, msl, min_h, gain);
     double best = -1;
-    int64_t best_bin = -1;
-    for (int64_t b = 0; b < end; b++)
-        if (gain[b] > best && gain[b] > min_gain) best = gain[b], best_bin = b;
-    if (best_bin >= 0) split_set(s, G, best, best_bin, 0, lg[best_bin], lh[best_bin], ln[best_bin], sum_g, sum_h, n);
+    if (end >= 1) {
+        scan_gains(sc->g, sc->h, sc->n, end, 0, n, sum_g, sum_h, loss_node, l2, msl, min_h, gain);
+        int64_t best_bin = -1;
+        for (int64_t b = 0; b < end; b++)
+            if (gain[b] > best && gain[b] > min_gain) best = gain[b], best_bin = b;
+        if (best_bin >= 0)
+            split_set(s, G, best, best_bin, 0, sc->g[best_bin], sc->h[best_bin], sc->n[best_bin], sum_g, sum_h, n);
+    }
     if (!hm || nbm < 2) return;
 
     /* right to left: bins b+1 .. nbm-1 go right, missing values left; entry j is bin nbm-2-j */
@@ -268,27 +294,50 @@ static void feature_split(const grower *G, int64_t f, const hbin *hf, int64_t n,
     for (int64_t j = 0; j < cnt; j++) {
         int64_t b = nbm - 2 - j;
         nr += hf[b + 1].c, shr += hf[b + 1].h, sgr += hf[b + 1].g;
-        lg[j] = sum_g - sgr, lh[j] = sum_h - shr, ln[j] = n - nr;
-        rg[j] = sgr, rh[j] = shr;
+        sc->g[j] = sgr, sc->h[j] = shr, sc->n[j] = nr;
     }
-    scan_gains(lg, lh, rg, rh, ln, cnt, n, loss_node, l2, msl, min_h, gain);
+    scan_gains(sc->g, sc->h, sc->n, cnt, 1, n, sum_g, sum_h, loss_node, l2, msl, min_h, gain);
     int64_t found = -1;
     for (int64_t j = 0; j < cnt; j++)
         if (gain[j] > best && gain[j] > min_gain) best = gain[j], found = j;
-    if (found >= 0) split_set(s, G, best, nbm - 2 - found, 1, lg[found], lh[found], ln[found], sum_g, sum_h, n);
+    if (found >= 0)
+        split_set(s, G, best, nbm - 2 - found, 1, sum_g - sc->g[found], sum_h - sc->h[found], n - sc->n[found], sum_g,
+                  sum_h, n);
 }
 
 static void node_split(grower *G, gnode *nd) {
-    int64_t n = nd->stop - nd->start;
-    int nth = inner_threads(G, G->d * G->nb * 4);
-#pragma omp parallel for num_threads(nth) if (nth > 1) schedule(dynamic, 16)
+    int64_t n = nd->stop - nd->start, nact = G->n_active, nb = G->nb;
     for (int64_t f = 0; f < G->d; f++) {
-        if (!G->active[f]) {
-            G->fsplit[f].gain = -1;
-            G->fsplit[f].feature = (int32_t)f;
-            continue;
+        G->fsplit[f].gain = -1;
+        G->fsplit[f].feature = (int32_t)f;
+    }
+    int nth = inner_threads(G, nact * nb * 4);
+    int64_t ngroups = (nact + 3) / 4;
+#pragma omp parallel num_threads(nth) if (nth > 1)
+    {
+        scan_t *sc = malloc(4 * sizeof(scan_t));
+        if (!sc) {
+#pragma omp atomic write
+            G->failed = 1;
         }
-        feature_split(G, f, nd->hist + f * G->nb, n, nd->sum_g, nd->sum_h, nd->value, &G->fsplit[f]);
+#pragma omp for schedule(dynamic, 4)
+        for (int64_t grp = 0; grp < ngroups; grp++) {
+            if (!sc) continue;
+            int64_t fs[4], end = 0;
+            const hbin *hf[4];
+            for (int q = 0; q < 4; q++) { /* a short last group repeats its last feature */
+                int64_t a = grp * 4 + q < nact ? grp * 4 + q : nact - 1;
+                fs[q] = G->act_list[a];
+                hf[q] = nd->hist + fs[q] * nb;
+                int64_t e = G->nbm[fs[q]] - 1 + G->has_missing[fs[q]];
+                if (e > end) end = e;
+            }
+            prefix_ltr4(hf, end, sc);
+            for (int q = 0; q < 4; q++)
+                if (q == 0 || fs[q] != fs[q - 1])
+                    feature_split(G, fs[q], hf[q], n, nd->sum_g, nd->sum_h, nd->value, &G->fsplit[fs[q]], &sc[q]);
+        }
+        free(sc);
     }
     int64_t best = 0;
     for (int64_t f = 1; f < G->d; f++)
@@ -428,9 +477,11 @@ static void split_next(grower *G) {
         small->hist = hist_get(G);
         if (!small->hist) return;
         hist_build(G, small->start, small->stop, 0, small->hist);
-        hist_subtract(G, node->hist, small->hist);
-        large->hist = node->hist;
-        node->hist = NULL;
+        if (!large->is_leaf) { /* a leaf's histogram would never be read */
+            hist_subtract(G, node->hist, small->hist);
+            large->hist = node->hist;
+            node->hist = NULL;
+        }
         if (!left->is_leaf) split_and_push(G, lk);
         if (!right->is_leaf) split_and_push(G, rk);
         gnode *kids[2] = {&G->nodes[lk], &G->nodes[rk]};
@@ -615,17 +666,23 @@ int tide_boost_grow(const tide_tensor *binned, const tide_tensor *grad, const ti
     int tree_par = K > 1 && nthreads > 1 ? (int)(K < nthreads ? K : nthreads) : 1;
     grower *Gs = calloc((size_t)tree_par, sizeof(grower));
     uint8_t *active = malloc((size_t)d);
+    int64_t *act_list = malloc((size_t)d * sizeof(int64_t));
     int status = 0;
-    if (!Gs || !active) {
+    if (!Gs || !active || !act_list) {
         status = tide_fail(TIDE_ENOMEM, "%s: out of memory", op);
         goto done;
     }
-    for (int64_t f = 0; f < d; f++) active[f] = nbm[f] > 1 || hm[f];
+    int64_t n_active = 0;
+    for (int64_t f = 0; f < d; f++) {
+        active[f] = nbm[f] > 1 || hm[f];
+        if (active[f]) act_list[n_active++] = f;
+    }
     for (int t = 0; t < tree_par; t++) {
         grower *G = &Gs[t];
         G->binned = (const uint8_t *)tide_elem_ptr(binned);
         G->n = n, G->d = d, G->nb = p->n_bins, G->width = p->n_bins - 2;
         G->nbm = nbm, G->has_missing = hm, G->active = active;
+        G->act_list = act_list, G->n_active = n_active;
         G->thr = (const double *)tide_elem_ptr(thresholds);
         G->p = p;
         G->max_nodes = max_nodes;
@@ -684,5 +741,6 @@ done:
     }
     free(Gs);
     free(active);
+    free(act_list);
     return status;
 }
