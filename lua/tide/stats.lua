@@ -186,24 +186,55 @@ function M.corr(x, opts)
   local fn = (method == "pearson" and pearson_pair) or (method == "spearman" and spearman_pair)
   if not fn then raise(format("corr: method must be 'pearson' or 'spearman', got %s", tostring(method))) end
   local m = matrix("corr", x)
-  local d = m.shape[2]
+  local n, d = m.shape[1], m.shape[2]
   local out = tide.empty(d, d, "float64")
-  -- Spearman: a column without missing cells is ranked once (pandas does the same); pairs with
-  -- missing cells re-rank their shared rows.
-  local full_ranks = {}
-  if method == "spearman" then
-    local complete = m:isnan():any(1):logical_not():totable()
-    for j = 1, d do
-      if complete[j] then full_ranks[j] = ranks(m:select(2, j):contiguous()) end
+  -- Columns without missing cells (ranked once for Spearman, as pandas does) are correlated
+  -- together: centred, one GEMM, normalised. Pairs with missing cells use their shared rows.
+  local complete = m:isnan():any(1):logical_not():totable()
+  local full, full_ranks = {}, {}
+  for j = 1, d do
+    if complete[j] then
+      full[#full + 1] = j
+      if method == "spearman" then full_ranks[j] = ranks(m:select(2, j):contiguous()) end
+    end
+  end
+  local done = {}
+  if #full > 0 and n > 0 then
+    local idx = tide.tensor(full, "int64")
+    local Z
+    if method == "spearman" then
+      local cols = {}
+      for i, j in ipairs(full) do cols[i] = full_ranks[j] end
+      Z = tide.stack(cols, 2)
+    else
+      Z = m:index_select(2, idx)
+    end
+    Z = Z - Z:mean(1, true)
+    local G = tide.matmul(Z:t(), Z)
+    local c = #full
+    local gp = G:contiguous():data_ptr()
+    local diag = {}
+    for a = 1, c do diag[a] = gp[(a - 1) * c + (a - 1)] end
+    for a = 1, c do
+      for b = 1, a do
+        local div = sqrt(diag[a] * diag[b])
+        local r = div == 0 and NAN or gp[(a - 1) * c + (b - 1)] / div
+        if a == b and div ~= 0 then r = 1 end
+        local i, j = full[a], full[b]
+        out[i][j], out[j][i] = r, r
+        done[i * (d + 1) + j] = true
+      end
     end
   end
   for i = 1, d do
     for j = 1, i do
+      if done[i * (d + 1) + j] then goto continue end
       local a, b = pair(m, i, j)
       local ri, rj = full_ranks[i], full_ranks[j]
       if not (ri and rj) then ri, rj = nil, nil end
       local r = fn(a, b, ri, rj)
       out[i][j], out[j][i] = r, r
+      ::continue::
     end
   end
   return out
