@@ -204,6 +204,8 @@ describe("KMeans bad input", function()
     H.assert_error(function() M.KMeans{ n_init = 0 } end, "n_init must be >= 1")
     H.assert_error(function() M.KMeans{ n_clusters = 3, init = X[{ { 1, 2 } }] }:fit(X) end,
       "init has shape [2, 4], but it must be [n_clusters=3, n_features=4]")
+    H.assert_error(function() M.KMeans{ n_clusters = 2, init = { { 1, "a", 0, 0 }, { 2, 3, 0, 0 } } }:fit(X) end,
+      "KMeans.fit: init must be an array of rows of numbers")
     H.assert_error(function() M.KMeans{ n_clusters = 2 }:fit(X, nil, { sample_weight = tide.ones(3, "float64") }) end,
       "sample_weight has 3 values but X has 150 rows")
   end)

@@ -87,7 +87,9 @@ function KMeans:fit(X, y, opts)
 
   local init_array
   if type(p.init) == "table" then
-    init_array = tensor.tensor(p.init, "float64")
+    local built
+    built, init_array = pcall(tensor.tensor, p.init, "float64")
+    if not built then raise(op .. ": init must be an array of rows of numbers [n_clusters, n_features]") end
     if init_array:dim() ~= 2 or init_array.shape[1] ~= k or init_array.shape[2] ~= d then
       raise(format("%s: init has shape [%s], but it must be [n_clusters=%d, n_features=%d]", op,
         table.concat(init_array.shape, ", "), k, d))
