@@ -56,7 +56,7 @@ static void radix_sort_keys(uint32_t *key, uint32_t *idx, uint32_t *k2, uint32_t
 
 typedef struct prepared {
     tree_data D;
-    uint32_t *rank;
+    void *rank;
     float *values;
     int64_t *vstart;
     int32_t *yc;
@@ -69,7 +69,7 @@ static void prepared_free(prepared *p) {
 
 /* x float32 [n, d] contiguous -> per-feature ranks and sorted distinct values. */
 static int prepare(const float *x, int64_t n, int64_t d, prepared *P) {
-    P->rank = malloc((size_t)(n * d) * sizeof *P->rank);
+    P->rank = malloc((size_t)(n * d) * sizeof(uint32_t));
     float *vals = malloc((size_t)(n * d) * sizeof *vals);
     int64_t *nuniq = malloc((size_t)d * sizeof *nuniq);
     P->vstart = malloc((size_t)(d + 1) * sizeof *P->vstart);
@@ -92,7 +92,7 @@ static int prepare(const float *x, int64_t n, int64_t d, prepared *P) {
         uint32_t *idx = key + n, *k2 = idx + n, *i2 = k2 + n;
         for (int64_t i = 0; i < n; i++) key[i] = float_key(x[i * d + f]), idx[i] = (uint32_t)i;
         radix_sort_keys(key, idx, k2, i2, n);
-        uint32_t *rank = P->rank + f * n;
+        uint32_t *rank = (uint32_t *)P->rank + f * n;
         float *v = vals + f * n;
         int64_t u = 0;
         for (int64_t i = 0; i < n; i++) {
@@ -114,6 +114,24 @@ static int prepare(const float *x, int64_t n, int64_t d, prepared *P) {
     P->values = realloc(vals, (size_t)P->vstart[d] * sizeof *vals);
     if (!P->values) P->values = vals;
     vals = NULL;
+    /* the narrowest rank width: less memory traffic in every gather */
+    int64_t most = 0;
+    for (int64_t f = 0; f < d; f++) most = nuniq[f] > most ? nuniq[f] : most;
+    P->D.rank_bytes = most <= 256 ? 1 : most <= 65536 ? 2 : 4;
+    if (P->D.rank_bytes < 4) {
+        const uint32_t *wide = P->rank;
+        void *narrow = malloc((size_t)(n * d) * (size_t)P->D.rank_bytes);
+        if (!narrow) {
+            status = TIDE_ENOMEM;
+            goto done;
+        }
+        if (P->D.rank_bytes == 1)
+            for (int64_t i = 0; i < n * d; i++) ((uint8_t *)narrow)[i] = (uint8_t)wide[i];
+        else
+            for (int64_t i = 0; i < n * d; i++) ((uint16_t *)narrow)[i] = (uint16_t)wide[i];
+        free(P->rank);
+        P->rank = narrow;
+    }
 done:
     free(vals), free(nuniq), free(buf);
     P->D.rank = P->rank, P->D.values = P->values, P->D.vstart = P->vstart, P->D.n = n, P->D.d = d;

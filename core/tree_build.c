@@ -62,6 +62,7 @@ typedef struct builder {
     const tide_tree_options *o;
     const double *w;      /* [n] weight by sample id */
     int64_t *samples;     /* [m] in-bag sample ids; a node owns a range */
+    int64_t *tmp;         /* [m] partition buffer */
     int64_t m, k;         /* in-bag samples; classes (1 for regression) */
     int32_t *nyc;         /* [m] node-local class (classification) */
     double *ny, *nw;      /* [m] node-local target (regression), weight */
@@ -174,18 +175,13 @@ static double midpoint(float lo, float hi) {
  * position between two distinct values. */
 static cand best_split_feature(const builder *b, scratch *s, int64_t start, int64_t m, int64_t f) {
     const tree_data *D = b->D;
-    const uint32_t *rank = D->rank + f * D->n;
     const float *vals = D->values + D->vstart[f];
     cand c = {CAND_CONSTANT, -INFINITY, 0, 0};
-    uint32_t kmin = UINT32_MAX, kmax = 0;
-    for (int64_t i = 0; i < m; i++) {
-        uint32_t r = rank[b->samples[start + i]];
-        s->key[i] = r, s->idx[i] = (uint32_t)i;
-        kmin = r < kmin ? r : kmin;
-        kmax = r > kmax ? r : kmax;
-    }
+    uint32_t kmin, kmax;
+    tree_gather_ranks(D, f, b->samples + start, m, s->key, &kmin, &kmax);
     if (vals[kmax] <= vals[kmin] + TREE_FEATURE_THRESHOLD) return c;
     c.status = CAND_NONE;
+    for (int64_t i = 0; i < m; i++) s->idx[i] = (uint32_t)i;
     sort_ranks(s, m, kmin, kmax);
     const uint32_t *key = s->key, *idx = s->idx;
     int64_t msl = b->o->min_samples_leaf;
@@ -259,15 +255,11 @@ static cand best_split_feature(const builder *b, scratch *s, int64_t start, int6
  * node's smallest and largest value, scored like the best splitter's candidates. */
 static cand random_split_feature(const builder *b, scratch *s, int64_t start, int64_t m, int64_t f, uint64_t bits) {
     const tree_data *D = b->D;
-    const uint32_t *rank = D->rank + f * D->n;
     const float *vals = D->values + D->vstart[f];
+    const uint32_t *rank = s->key; /* node-local */
     cand c = {CAND_CONSTANT, -INFINITY, 0, 0};
-    uint32_t kmin = UINT32_MAX, kmax = 0;
-    for (int64_t i = 0; i < m; i++) {
-        uint32_t r = rank[b->samples[start + i]];
-        kmin = r < kmin ? r : kmin;
-        kmax = r > kmax ? r : kmax;
-    }
+    uint32_t kmin, kmax;
+    tree_gather_ranks(D, f, b->samples + start, m, s->key, &kmin, &kmax);
     if (vals[kmax] <= vals[kmin] + TREE_FEATURE_THRESHOLD) return c;
     c.status = CAND_NONE;
     double vmin = vals[kmin], vmax = vals[kmax];
@@ -284,11 +276,11 @@ static cand random_split_feature(const builder *b, scratch *s, int64_t start, in
         double *cl = s->cl;
         for (int64_t j = 0; j < b->k; j++) cl[j] = 0;
         for (int64_t i = 0; i < m; i++)
-            if (rank[b->samples[start + i]] <= a) cl[b->nyc[i]] += b->nw[i], wl += b->nw[i], nl++;
+            if (rank[i] <= a) cl[b->nyc[i]] += b->nw[i], wl += b->nw[i], nl++;
     } else {
         double suml = 0;
         for (int64_t i = 0; i < m; i++)
-            if (rank[b->samples[start + i]] <= a) suml += b->nw[i] * b->ny[i], wl += b->nw[i], nl++;
+            if (rank[i] <= a) suml += b->nw[i] * b->ny[i], wl += b->nw[i], nl++;
         s->cl[0] = suml;
     }
     double wr = wn - wl, mwl = b->min_weight_leaf;
@@ -373,18 +365,18 @@ static void find_split(builder *b, int64_t start, int64_t end, double impurity, 
     if (best < 0) return;
     int64_t f = b->perm[best];
     uint32_t r_lo = b->cands[best].r_lo;
-    const uint32_t *rank = D->rank + f * D->n;
-    /* partition: rank <= r_lo to the left */
-    int64_t p = start, q = end;
-    while (p < q) {
-        if (rank[b->samples[p]] <= r_lo)
-            p++;
-        else {
-            q--;
-            int64_t t = b->samples[p];
-            b->samples[p] = b->samples[q], b->samples[q] = t;
-        }
+    /* partition (stable): rank <= r_lo to the left */
+    uint32_t *key = b->sc[0].key, kmin, kmax;
+    tree_gather_ranks(D, f, b->samples + start, m, key, &kmin, &kmax);
+    memcpy(b->tmp, b->samples + start, (size_t)m * sizeof *b->tmp);
+    int64_t p = start, q = 0;
+    for (int64_t i = 0; i < m; i++) {
+        if (key[i] <= r_lo)
+            b->samples[p++] = b->tmp[i];
+        else
+            b->tmp[q++] = b->tmp[i];
     }
+    memcpy(b->samples + p, b->tmp, (size_t)q * sizeof *b->tmp);
     /* the children's impurities from the left statistics (right = node - left) */
     double wl = 0, *ls = b->lstat, rs[3];
     int64_t k = is_class(b) ? b->k : 2;
@@ -582,6 +574,7 @@ int tree_grow(const tree_data *D, const double *w, const tide_tree_options *o, u
 #endif
     int status = TIDE_ENOMEM;
     b.samples = malloc((size_t)m * sizeof *b.samples);
+    b.tmp = malloc((size_t)m * sizeof *b.tmp);
     b.nyc = malloc((size_t)m * sizeof *b.nyc);
     b.ny = malloc((size_t)m * sizeof *b.ny);
     b.nw = malloc((size_t)m * sizeof *b.nw);
@@ -591,7 +584,7 @@ int tree_grow(const tree_data *D, const double *w, const tide_tree_options *o, u
     b.perm = malloc((size_t)d * sizeof *b.perm);
     b.sc = calloc((size_t)b.nthreads, sizeof *b.sc);
     b.cur = malloc((size_t)d);
-    if (!b.samples || !b.nyc || !b.ny || !b.nw || !b.stat || !b.lstat || !b.cands || !b.perm || !b.sc || !b.cur)
+    if (!b.samples || !b.tmp || !b.nyc || !b.ny || !b.nw || !b.stat || !b.lstat || !b.cands || !b.perm || !b.sc || !b.cur)
         goto done;
     for (int th = 0; th < b.nthreads; th++) {
         scratch *s = &b.sc[th];
@@ -617,7 +610,7 @@ done:
             scratch *s = &b.sc[th];
             free(s->key), free(s->idx), free(s->key2), free(s->idx2), free(s->cl);
         }
-    free(b.sc), free(b.samples), free(b.nyc), free(b.ny), free(b.nw), free(b.stat), free(b.lstat);
+    free(b.sc), free(b.samples), free(b.tmp), free(b.nyc), free(b.ny), free(b.nw), free(b.stat), free(b.lstat);
     free(b.cands), free(b.perm), free(b.cur), free(b.constant);
     return status;
 }

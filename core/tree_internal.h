@@ -18,7 +18,8 @@
  * exact ties) and thresholds taken from the float32 values, so they are scikit-learn's. */
 typedef struct tree_data {
     int64_t n, d, k;        /* samples, features, classes (0: regression) */
-    const uint32_t *rank;   /* [d, n] */
+    const void *rank;       /* [d, n] of uint8, uint16 or uint32: the narrowest that holds every rank */
+    int rank_bytes;         /* 1, 2 or 4 */
     const float *values;    /* [vstart[d]] */
     const int64_t *vstart;  /* [d + 1] */
     const int32_t *yc;      /* [n] class index (classification) */
@@ -34,6 +35,28 @@ typedef struct tree_nodes {
 } tree_nodes;
 
 void tree_nodes_free(tree_nodes *t);
+
+/* key[i] = rank of feature f for sample samples[i], i < m; *kmin / *kmax receive their range.
+ * Column f of the rank table is touched once, at the width it is stored in. */
+static inline void tree_gather_ranks(const tree_data *D, int64_t f, const int64_t *samples, int64_t m, uint32_t *key,
+                                     uint32_t *kmin, uint32_t *kmax) {
+    uint32_t lo = UINT32_MAX, hi = 0;
+#define GATHER(T)                                                                                                      \
+    {                                                                                                                  \
+        const T *rank = (const T *)D->rank + f * D->n;                                                                 \
+        for (int64_t i = 0; i < m; i++) {                                                                              \
+            uint32_t r = rank[samples[i]];                                                                             \
+            key[i] = r;                                                                                                \
+            lo = r < lo ? r : lo;                                                                                      \
+            hi = r > hi ? r : hi;                                                                                      \
+        }                                                                                                              \
+    }
+    if (D->rank_bytes == 1) GATHER(uint8_t)
+    else if (D->rank_bytes == 2) GATHER(uint16_t)
+    else GATHER(uint32_t)
+#undef GATHER
+    *kmin = lo, *kmax = hi;
+}
 
 /* Grow one tree on the samples with weight w[i] > 0 (w indexed by sample id, [n]).
  * seed: this tree's stream. parallel: the split search may use several threads.
