@@ -143,7 +143,7 @@ void km_center_norms(const double *cd, int64_t k, int64_t d, double *cn) {
 
 /* What a pass computes for each row from its dot products with the k centres. */
 enum pass_mode {
-    PASS_ASSIGN, /* labels[i] = argmin_c cn[c] - 2 x.c; with sums: accumulate w x into sums[label] */
+    PASS_ASSIGN, /* labels[i] = argmin_c cn[c] - 2 x.c (ties: the lowest c) */
     PASS_SQDIST, /* out[i, c] = max(x_sq[i] - 2 x.c + cn[c], 0) */
     PASS_DIST,   /* out[i, c] = sqrt of the same */
 };
@@ -153,14 +153,10 @@ typedef struct pass {
     const double *cd; /* centres [k, d] */
     const double *cn; /* their squared norms [k] */
     int64_t k;
-    const double *w;     /* sample weights [n] or NULL */
-    const double *x_sq;  /* PASS_*DIST: squared row norms [n] */
-    int64_t *labels;     /* PASS_ASSIGN */
-    double *sums;        /* PASS_ASSIGN, optional: per-thread [nthreads][k * d + k] */
-    double *out;         /* PASS_*DIST: [n, k] */
+    const double *x_sq; /* PASS_*DIST: squared row norms [n] */
+    int64_t *labels;    /* PASS_ASSIGN */
+    double *out;        /* PASS_*DIST: [n, k] */
 } pass;
-
-
 
 void km_scratch_free(scratch *s) {
     free(s->cf);
@@ -231,7 +227,7 @@ DOTS_TILE(dots_tile_f64, double, v4d, 4)
 DOTS_TILE(dots_tile_f32, float, v8f, 8)
 
 /* The per-row step of a pass; dots [k] = x_i . c for every centre. */
-static inline void row_step(const pass *P, const kdata *D, int64_t i, const double *dots, int tid) {
+static inline void row_step(const pass *P, int64_t i, const double *dots) {
     int64_t k = P->k;
     if (P->mode == PASS_ASSIGN) {
         int64_t best = 0;
@@ -241,22 +237,6 @@ static inline void row_step(const pass *P, const kdata *D, int64_t i, const doub
             if (v < bd) { bd = v; best = c; }
         }
         P->labels[i] = best;
-        if (P->sums) {
-            int64_t d = D->d;
-            double w = P->w ? P->w[i] : 1.0;
-            double *acc = P->sums + (size_t)tid * (size_t)(k * d + k);
-            double *dst = acc + best * d;
-            acc[k * d + best] += w;
-            if (D->xs) {
-                for (int64_t p = D->xs->indptr[i]; p < D->xs->indptr[i + 1]; p++) dst[D->xs->indices[p]] += w * D->xs->data[p];
-            } else if (D->xf) {
-                const float *x = D->xf + i * d;
-                for (int64_t j = 0; j < d; j++) dst[j] += w * x[j];
-            } else {
-                const double *x = D->xd + i * d;
-                for (int64_t j = 0; j < d; j++) dst[j] += w * x[j];
-            }
-        }
     } else {
         double *o = P->out + i * k;
         for (int64_t c = 0; c < k; c++) {
@@ -320,7 +300,7 @@ static void run_pass(const pass *P, const kdata *D, scratch *s) {
         int cnt = 0;
         for (int64_t i = t * TILE; i < n && cnt < TILE; i++) rows[cnt++] = i;
         km_tile_dots(D, s, P->cd, k, rows, cnt, dots);
-        for (int r = 0; r < cnt; r++) row_step(P, D, rows[r], dots + r * k, tid);
+        for (int r = 0; r < cnt; r++) row_step(P, rows[r], dots + r * k);
     }
 }
 
