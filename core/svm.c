@@ -123,8 +123,8 @@ static tide_tensor *vec(const char *op, int64_t n, int dtype) { return tide_allo
 /* C-SVC on l rows (ids rows[] of data), labels y = +-1, per-row weights W: alpha [l] receives
  * alpha_i y_i (libsvm's svm_train_one). Returns the solver status (0, 1) or -1. */
 static int train_binary(const svm_data *data, const int64_t *rows, const signed char *y, const double *W, int64_t l,
-                        double Cp, double Cn, const tide_svm_params *p, int parallel, double *alpha, double *rho,
-                        int64_t *iters) {
+                        double Cp, double Cn, const tide_svm_params *p, int parallel, const svm_blocks *blocks,
+                        double *alpha, double *rho, int64_t *iters) {
     double *lin = malloc((size_t)l * sizeof(double)), *C = malloc((size_t)l * sizeof(double));
     int rc = -1;
     if (!lin || !C) {
@@ -137,7 +137,7 @@ static int train_binary(const svm_data *data, const int64_t *rows, const signed 
         C[i] = W[i] * (y[i] > 0 ? Cp : Cn);
     }
     svm_q q;
-    if (svm_q_init_svc(&q, data, rows, y, l, p, parallel)) goto done;
+    if (svm_q_init_svc(&q, data, rows, y, l, p, parallel, blocks)) goto done;
     rc = svm_solve(&q, l, lin, y, alpha, C, p->tol, p->shrinking, p->max_iter, rho, iters);
     svm_q_free(&q);
     if (rc >= 0)
@@ -227,13 +227,14 @@ static void fold_counts(const int64_t *perm, const signed char *y, int64_t l, in
  * of the -1 rows Cn, of the +1 rows Cp; its decision values are negated back. */
 static int pair_probability(const svm_data *data, const int64_t *rows, const signed char *y, const double *W,
                             int64_t l, double Cp, double Cn, const tide_svm_params *p, int parallel,
-                            const int64_t *perm, double *A, double *B) {
+                            const svm_blocks *blocks, const int64_t *perm, double *A, double *B) {
     double *dec = malloc((size_t)l * sizeof(double)), *sw = malloc((size_t)l * sizeof(double));
     double *alpha = malloc((size_t)l * sizeof(double));
     int64_t *srows = malloc((size_t)l * sizeof(int64_t)), *spos = malloc((size_t)l * sizeof(int64_t));
-    signed char *sy = malloc((size_t)l);
+    int64_t *slocal = malloc((size_t)l * sizeof(int64_t));
+    signed char *sy = malloc((size_t)l), *sside = malloc((size_t)l);
     int rc = -1;
-    if (!dec || !sw || !alpha || !srows || !spos || !sy) {
+    if (!dec || !sw || !alpha || !srows || !spos || !sy || !slocal || !sside) {
         tide_fail(TIDE_ENOMEM, "svm: out of memory");
         goto done;
     }
@@ -253,13 +254,23 @@ static int pair_probability(const svm_data *data, const int64_t *rows, const sig
                 if ((pass == 0) != (y[r] < 0)) continue;
                 spos[k] = r;
                 srows[k] = rows[r];
+                if (blocks) {
+                    sside[k] = blocks->side[r];
+                    slocal[k] = blocks->local[r];
+                }
                 sy[k] = pass == 0 ? +1 : -1;
                 sw[k] = W[r];
                 k++;
             }
         double rho;
         int64_t it;
-        int s = train_binary(data, srows, sy, sw, k, Cn, Cp, p, parallel, alpha, &rho, &it);
+        svm_blocks fb;
+        if (blocks) {
+            fb = *blocks;
+            fb.side = sside;
+            fb.local = slocal;
+        }
+        int s = train_binary(data, srows, sy, sw, k, Cn, Cp, p, parallel, blocks ? &fb : NULL, alpha, &rho, &it);
         if (s < 0) goto done;
         for (int64_t j = begin; j < end; j++) {
             int64_t r = perm[j];
@@ -278,6 +289,8 @@ done:
     free(srows);
     free(spos);
     free(sy);
+    free(slocal);
+    free(sside);
     return rc;
 }
 
@@ -286,7 +299,8 @@ done:
 typedef struct pair_job {
     int64_t a, b, l;
     int64_t *rows;      /* original row ids: class a then class b */
-    signed char *y;
+    signed char *y, *side;
+    int64_t *local;     /* side (0: class a) and index within the class, for the class blocks */
     double *W, *alpha;
     int64_t *perm;      /* probability fold order, or NULL */
     double rho, prob_a, prob_b;
@@ -325,6 +339,7 @@ int tide_svc_fit(const tide_tensor *x, const tide_csr *x_csr, const tide_tensor 
     int64_t *grouped = malloc((size_t)n * sizeof(int64_t));
     pair_job *jobs = calloc((size_t)P, sizeof(pair_job));
     char *nonzero = calloc((size_t)n, 1);
+    float **blocks = NULL; /* [k] within-class kernel values, or NULL */
     int rc = -1;
     if (!count || !start || !grouped || !jobs || !nonzero) {
         tide_fail(TIDE_ENOMEM, "%s: out of memory", op);
@@ -353,6 +368,40 @@ int tide_svc_fit(const tide_tensor *x, const tide_csr *x_csr, const tide_tensor 
             if (!sw || sw[i] > 0) grouped[fill[yc[i]]++] = i;
         free(fill);
     }
+    /* kernel values within each class, shared by the k - 1 pairs of the class: precomputed by
+     * GEMM when they take at most half of the cache budget (dense data, more than two classes) */
+    double block_mb = 0;
+    for (int64_t c = 0; c < k; c++) block_mb += (double)count[c] * count[c] * sizeof(float) / 1048576.0;
+    if (data.x && k > 2 && block_mb <= params->cache_mb / 2) {
+        blocks = calloc((size_t)k, sizeof(float *));
+        if (!blocks) {
+            tide_fail(TIDE_ENOMEM, "%s: out of memory", op);
+            goto done;
+        }
+        for (int64_t c = 0; c < k; c++) {
+            int64_t nc = count[c], d = data.d;
+            double *xc = malloc((size_t)(nc * d) * sizeof(double)), *sq = malloc((size_t)nc * sizeof(double));
+            blocks[c] = malloc((size_t)(nc * nc) * sizeof(float));
+            int bad = !xc || !sq || !blocks[c];
+            if (!bad) {
+                for (int64_t t = 0; t < nc; t++) {
+                    const double *src = data.x + grouped[start[c] + t] * d;
+                    double s2 = 0;
+                    for (int64_t q = 0; q < d; q++) s2 += src[q] * src[q];
+                    memcpy(xc + t * d, src, (size_t)d * sizeof(double));
+                    sq[t] = s2;
+                }
+                bad = svm_kernel_gram(params, xc, sq, nc, d, blocks[c]) != 0;
+            }
+            free(xc);
+            free(sq);
+            if (bad) {
+                tide_fail(TIDE_ENOMEM, "%s: out of memory for the within-class kernel blocks", op);
+                goto done;
+            }
+        }
+    } else
+        block_mb = 0;
     /* the binary problems, and (sequentially: the draws are one stream) their fold orders */
     mt19937 mt;
     uint32_t seed32 = libsvm_seed(params->seed);
@@ -368,7 +417,12 @@ int tide_svc_fit(const tide_tensor *x, const tide_csr *x_csr, const tide_tensor 
             J->W = malloc((size_t)J->l * sizeof(double));
             J->alpha = malloc((size_t)J->l * sizeof(double));
             if (params->probability) J->perm = malloc((size_t)J->l * sizeof(int64_t));
-            if (!J->rows || !J->y || !J->W || !J->alpha || (params->probability && !J->perm)) {
+            if (blocks) {
+                J->side = malloc((size_t)J->l);
+                J->local = malloc((size_t)J->l * sizeof(int64_t));
+            }
+            if (!J->rows || !J->y || !J->W || !J->alpha || (params->probability && !J->perm) ||
+                (blocks && (!J->side || !J->local))) {
                 tide_fail(TIDE_ENOMEM, "%s: out of memory", op);
                 goto done;
             }
@@ -377,6 +431,10 @@ int tide_svc_fit(const tide_tensor *x, const tide_csr *x_csr, const tide_tensor 
                 J->rows[t] = r;
                 J->y[t] = t < count[a] ? +1 : -1;
                 J->W[t] = sw ? sw[r] : 1.0;
+                if (blocks) {
+                    J->side[t] = t < count[a] ? 0 : 1;
+                    J->local[t] = t < count[a] ? t : t - count[a];
+                }
             }
             if (params->probability) {
                 for (int64_t t = 0; t < J->l; t++) J->perm[t] = t;
@@ -400,18 +458,24 @@ int tide_svc_fit(const tide_tensor *x, const tide_csr *x_csr, const tide_tensor 
     int nth = P > 1 ? tide_get_num_threads() : 1;
     if (nth > P) nth = (int)P;
     tide_svm_params local = *params;
-    local.cache_mb = params->cache_mb / nth;
+    local.cache_mb = (params->cache_mb - block_mb) / nth;
     int failed = 0;
 #pragma omp parallel for num_threads(nth) if (nth > 1) schedule(dynamic, 1)
     for (int64_t p = 0; p < P; p++) {
         pair_job *J = &jobs[p];
         double Cp = params->C * (cw ? cw[J->a] : 1), Cn = params->C * (cw ? cw[J->b] : 1);
         int inner = nth == 1;
-        if (params->probability &&
-            pair_probability(&data, J->rows, J->y, J->W, J->l, Cp, Cn, &local, inner, J->perm, &J->prob_a, &J->prob_b)) {
+        svm_blocks jb = {{NULL, NULL}, {count[J->a], count[J->b]}, J->side, J->local};
+        if (blocks) {
+            jb.blk[0] = blocks[J->a];
+            jb.blk[1] = blocks[J->b];
+        }
+        const svm_blocks *pb = blocks ? &jb : NULL;
+        if (params->probability && pair_probability(&data, J->rows, J->y, J->W, J->l, Cp, Cn, &local, inner, pb,
+                                                    J->perm, &J->prob_a, &J->prob_b)) {
             J->status = -1;
         } else {
-            J->status = train_binary(&data, J->rows, J->y, J->W, J->l, Cp, Cn, &local, inner, J->alpha, &J->rho,
+            J->status = train_binary(&data, J->rows, J->y, J->W, J->l, Cp, Cn, &local, inner, pb, J->alpha, &J->rho,
                                      &J->iters);
         }
         if (J->status < 0) {
@@ -484,7 +548,12 @@ done:
             free(jobs[p].W);
             free(jobs[p].alpha);
             free(jobs[p].perm);
+            free(jobs[p].side);
+            free(jobs[p].local);
         }
+    if (blocks)
+        for (int64_t c = 0; c < k; c++) free(blocks[c]);
+    free(blocks);
     free(jobs);
     free(count);
     free(start);

@@ -14,6 +14,16 @@ typedef struct svm_data {
     int64_t n, d;
 } svm_data;
 
+/* Kernel values precomputed within two classes (multi-class SVC on dense data, where every
+ * within-class value is needed by k - 1 pairs): rows i, j of the same side s have
+ * K(i, j) = blk[s][local_i * n[s] + local_j]; side / local are given per row of the problem. */
+typedef struct svm_blocks {
+    const float *blk[2];
+    int64_t n[2];
+    const signed char *side;
+    const int64_t *local;
+} svm_blocks;
+
 /* The kernel over l rows of a svm_data, in the solver's order (positions 0..l-1). Shrinking
  * swaps positions: dense rows are swapped in a private copy (so a row of K streams contiguous
  * memory), sparse rows through the position -> csr row map. */
@@ -27,17 +37,28 @@ typedef struct svm_kernel {
     double *sq;         /* squared norm per position (rbf), owned */
     double *scatter;    /* sparse: d doubles of scratch, zero between calls */
     int parallel;       /* may open OpenMP regions (false inside a parallel pair loop) */
+    const float *blk[2]; /* svm_blocks, when given: */
+    int64_t bn[2];
+    signed char *side;  /* per position (owned) */
+    int64_t *local;     /* per position (owned) */
+    int64_t *jbuf;      /* scratch [l]: positions of the other side */
+    double *dbuf;       /* scratch [l] */
 } svm_kernel;
 
-/* rows[0..l) of data -> kernel (0 ok, -1 out of memory with the message set) */
+/* rows[0..l) of data -> kernel (0 ok, -1 out of memory with the message set); blocks: NULL or
+ * the precomputed within-class values of these rows */
 int svm_kernel_init(svm_kernel *k, const svm_data *data, const int64_t *rows, int64_t l, const tide_svm_params *p,
-                    int parallel);
+                    int parallel, const svm_blocks *blocks);
 void svm_kernel_free(svm_kernel *k);
 void svm_kernel_swap(svm_kernel *k, int64_t i, int64_t j);
 /* K(i, i) and out[j - start] = K(i, j) for j in [start, end), libsvm's training formulas
  * (rbf: exp(-gamma (|x_i|^2 + |x_j|^2 - 2 x_i.x_j))) */
 double svm_kernel_diag(const svm_kernel *k, int64_t i);
 void svm_kernel_row(svm_kernel *k, int64_t i, int64_t start, int64_t end, double *out);
+
+/* out [n, n] float = K over dense rows X [n, d] with squared norms sq (through dgemm; call
+ * outside parallel regions); 0, or -1 when out of memory */
+int svm_kernel_gram(const tide_svm_params *p, const double *X, const double *sq, int64_t n, int64_t d, float *out);
 
 /* libsvm's k_function between row a of da and row b of db (prediction formula: rbf from the
  * summed squared differences) */
@@ -72,7 +93,7 @@ typedef struct svm_q {
 } svm_q;
 
 int svm_q_init_svc(svm_q *q, const svm_data *data, const int64_t *rows, const signed char *y, int64_t l,
-                   const tide_svm_params *p, int parallel);
+                   const tide_svm_params *p, int parallel, const svm_blocks *blocks);
 int svm_q_init_svr(svm_q *q, const svm_data *data, const int64_t *rows, int64_t l, const tide_svm_params *p,
                    int parallel);
 void svm_q_free(svm_q *q);

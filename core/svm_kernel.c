@@ -3,6 +3,7 @@
  * single pairs. Rows of K are parallel over their entries when the kernel may use OpenMP. */
 #include "svm_internal.h"
 
+#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +43,7 @@ static inline double kernel_from_dot(const svm_kernel *k, double dot, double sqi
 }
 
 int svm_kernel_init(svm_kernel *k, const svm_data *data, const int64_t *rows, int64_t l, const tide_svm_params *p,
-                    int parallel) {
+                    int parallel, const svm_blocks *blocks) {
     memset(k, 0, sizeof *k);
     k->type = p->kernel;
     k->degree = p->degree;
@@ -52,8 +53,22 @@ int svm_kernel_init(svm_kernel *k, const svm_data *data, const int64_t *rows, in
     k->d = data->d;
     k->parallel = parallel;
     int64_t d = data->d;
-    k->sq = malloc((size_t)(l > 0 ? l : 1) * sizeof(double));
+    size_t ln = (size_t)(l > 0 ? l : 1);
+    k->sq = malloc(ln * sizeof(double));
     if (!k->sq) goto oom;
+    if (blocks && data->x) {
+        k->side = malloc(ln);
+        k->local = malloc(ln * sizeof(int64_t));
+        k->jbuf = malloc(ln * sizeof(int64_t));
+        k->dbuf = malloc(ln * sizeof(double));
+        if (!k->side || !k->local || !k->jbuf || !k->dbuf) goto oom;
+        memcpy(k->side, blocks->side, (size_t)l);
+        memcpy(k->local, blocks->local, (size_t)l * sizeof(int64_t));
+        for (int s = 0; s < 2; s++) {
+            k->blk[s] = blocks->blk[s];
+            k->bn[s] = blocks->n[s];
+        }
+    }
     if (data->x) {
         k->xd = malloc((size_t)(l * d > 0 ? l * d : 1) * sizeof(double));
         if (!k->xd) goto oom;
@@ -87,10 +102,18 @@ void svm_kernel_free(svm_kernel *k) {
     free(k->row);
     free(k->sq);
     free(k->scatter);
+    free(k->side);
+    free(k->local);
+    free(k->jbuf);
+    free(k->dbuf);
     k->xd = NULL;
     k->row = NULL;
     k->sq = NULL;
     k->scatter = NULL;
+    k->side = NULL;
+    k->local = NULL;
+    k->jbuf = NULL;
+    k->dbuf = NULL;
 }
 
 void svm_kernel_swap(svm_kernel *k, int64_t i, int64_t j) {
@@ -98,6 +121,14 @@ void svm_kernel_swap(svm_kernel *k, int64_t i, int64_t j) {
     double t = k->sq[i];
     k->sq[i] = k->sq[j];
     k->sq[j] = t;
+    if (k->side) {
+        signed char s = k->side[i];
+        k->side[i] = k->side[j];
+        k->side[j] = s;
+        int64_t q = k->local[i];
+        k->local[i] = k->local[j];
+        k->local[j] = q;
+    }
     if (k->xd) {
         double *a = k->xd + i * k->d, *b = k->xd + j * k->d;
         for (int64_t c = 0; c < k->d; c++) {
@@ -147,14 +178,53 @@ static TIDE_HOT void dense_rows(const svm_kernel *k, int64_t i, int64_t j0, int6
     for (j = j0; j < j1; j++) out[j - j0] = kernel_from_dot(k, out[j - j0], sqi, k->sq[j]);
 }
 
+/* out[t] = K(i, js[t]) for dense rows, t < m: dot products four rows at a time */
+static TIDE_HOT void dense_list(const svm_kernel *k, int64_t i, const int64_t *js, int64_t m, double *out) {
+    int64_t d = k->d;
+    const double *xi = k->xd + i * d, *X = k->xd;
+    int64_t t = 0;
+    for (; t + 4 <= m; t += 4) {
+        const double *a = X + js[t] * d, *b = X + js[t + 1] * d, *c = X + js[t + 2] * d, *e = X + js[t + 3] * d;
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+#pragma omp simd reduction(+ : s0, s1, s2, s3)
+        for (int64_t q = 0; q < d; q++) {
+            s0 += xi[q] * a[q];
+            s1 += xi[q] * b[q];
+            s2 += xi[q] * c[q];
+            s3 += xi[q] * e[q];
+        }
+        out[t] = s0;
+        out[t + 1] = s1;
+        out[t + 2] = s2;
+        out[t + 3] = s3;
+    }
+    for (; t < m; t++) out[t] = dot_dense(xi, X + js[t] * d, d);
+    double sqi = k->sq[i];
+    for (t = 0; t < m; t++) out[t] = kernel_from_dot(k, out[t], sqi, k->sq[js[t]]);
+}
+
 /* out[j - start] = K(i, j), j in [start, end). Dense: each entry a dot product of two
- * contiguous rows (d doubles); sparse: row i is scattered into a dense [d] buffer once and
- * each row j costs its stored values. */
+ * contiguous rows (d doubles), or a lookup in the within-class block; sparse: row i is
+ * scattered into a dense [d] buffer once and each row j costs its stored values. */
 void svm_kernel_row(svm_kernel *k, int64_t i, int64_t start, int64_t end, double *out) {
     int64_t n = end - start;
     if (n <= 0) return;
     int64_t d = k->d;
     double sqi = k->sq[i];
+    if (k->side) { /* same side: the block; the other side: dot products */
+        int si = k->side[i];
+        const float *bi = k->blk[si] + k->local[i] * k->bn[si];
+        int64_t m = 0;
+        for (int64_t j = start; j < end; j++) {
+            if (k->side[j] == si)
+                out[j - start] = bi[k->local[j]];
+            else
+                k->jbuf[m++] = j;
+        }
+        dense_list(k, i, k->jbuf, m, k->dbuf);
+        for (int64_t t = 0; t < m; t++) out[k->jbuf[t] - start] = k->dbuf[t];
+        return;
+    }
     if (k->xd) {
         int nth = k->parallel ? tide_threads_for(n * d) : 1;
         if (nth <= 1) {
@@ -242,4 +312,32 @@ double svm_kfun(const svm_data *da, int64_t a, const svm_data *db, int64_t b, co
     case TIDE_SVM_SIGMOID: return tanh(p->gamma * s + p->coef0);
     default: return s;
     }
+}
+
+/* out [n, n] (float) = K over the dense rows X [n, d] with squared norms sq [n]: one dgemm per
+ * block of rows (called outside any parallel region: BLAS threads itself), then the kernel's
+ * transform in parallel rows. Returns 0, or -1 when out of memory. */
+int svm_kernel_gram(const tide_svm_params *p, const double *X, const double *sq, int64_t n, int64_t d, float *out) {
+    int64_t rows = ((int64_t)1 << 21) / (n > 0 ? n : 1);
+    if (rows < 1) rows = 1;
+    if (rows > n) rows = n;
+    double *tmp = malloc((size_t)(rows * n > 0 ? rows * n : 1) * sizeof(double));
+    if (!tmp) return -1;
+    svm_kernel k = {0};
+    k.type = p->kernel;
+    k.degree = p->degree;
+    k.gamma = p->gamma;
+    k.coef0 = p->coef0;
+    for (int64_t r0 = 0; r0 < n; r0 += rows) {
+        int64_t m = r0 + rows < n ? rows : n - r0;
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)n, (int)d, 1.0, X + r0 * d, (int)d, X, (int)d,
+                    0.0, tmp, (int)n);
+        int nth = tide_threads_for(m * n * 4);
+#pragma omp parallel for num_threads(nth) if (nth > 1) schedule(static)
+        for (int64_t i = 0; i < m; i++)
+            for (int64_t j = 0; j < n; j++)
+                out[(r0 + i) * n + j] = (float)kernel_from_dot(&k, tmp[i * n + j], sq[r0 + i], sq[j]);
+    }
+    free(tmp);
+    return 0;
 }

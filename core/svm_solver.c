@@ -120,9 +120,9 @@ static int q_oom(svm_q *q) {
 }
 
 int svm_q_init_svc(svm_q *q, const svm_data *data, const int64_t *rows, const signed char *y, int64_t l,
-                   const tide_svm_params *p, int parallel) {
+                   const tide_svm_params *p, int parallel, const svm_blocks *blocks) {
     memset(q, 0, sizeof *q);
-    if (svm_kernel_init(&q->ker, data, rows, l, p, parallel)) return -1;
+    if (svm_kernel_init(&q->ker, data, rows, l, p, parallel, blocks)) return -1;
     q->y = malloc((size_t)(l > 0 ? l : 1));
     q->QD = malloc((size_t)(l > 0 ? l : 1) * sizeof(double));
     q->krow = malloc((size_t)(l > 0 ? l : 1) * sizeof(double));
@@ -136,7 +136,7 @@ int svm_q_init_svr(svm_q *q, const svm_data *data, const int64_t *rows, int64_t 
                    int parallel) {
     memset(q, 0, sizeof *q);
     q->svr = 1;
-    if (svm_kernel_init(&q->ker, data, rows, l, p, parallel)) return -1;
+    if (svm_kernel_init(&q->ker, data, rows, l, p, parallel, NULL)) return -1;
     size_t n2 = (size_t)(l > 0 ? 2 * l : 1);
     q->sign = malloc(n2);
     q->index = malloc(n2 * sizeof(int64_t));
