@@ -188,6 +188,7 @@ function M.corr(x, opts)
   local m = matrix("corr", x)
   local n, d = m.shape[1], m.shape[2]
   local out = tide.empty(d, d, "float64")
+  local op = out:data_ptr()
   -- Columns without missing cells (ranked once for Spearman, as pandas does) are correlated
   -- together: centred, one GEMM, normalised. Pairs with missing cells use their shared rows.
   local complete = m:isnan():any(1):logical_not():totable()
@@ -198,7 +199,6 @@ function M.corr(x, opts)
       if method == "spearman" then full_ranks[j] = ranks(m:select(2, j):contiguous()) end
     end
   end
-  local done = {}
   if #full > 0 and n > 0 then
     local idx = tide.tensor(full, "int64")
     local Z
@@ -221,19 +221,18 @@ function M.corr(x, opts)
         local r = div == 0 and NAN or gp[(a - 1) * c + (b - 1)] / div
         if a == b and div ~= 0 then r = 1 end
         local i, j = full[a], full[b]
-        out[i][j], out[j][i] = r, r
-        done[i * (d + 1) + j] = true
+        op[(i - 1) * d + j - 1], op[(j - 1) * d + i - 1] = r, r
       end
     end
   end
   for i = 1, d do
     for j = 1, i do
-      if done[i * (d + 1) + j] then goto continue end
+      if complete[i] and complete[j] then goto continue end -- (done above)
       local a, b = pair(m, i, j)
       local ri, rj = full_ranks[i], full_ranks[j]
       if not (ri and rj) then ri, rj = nil, nil end
       local r = fn(a, b, ri, rj)
-      out[i][j], out[j][i] = r, r
+      op[(i - 1) * d + j - 1], op[(j - 1) * d + i - 1] = r, r
       ::continue::
     end
   end
