@@ -161,12 +161,14 @@ function B.r2(y, pred, w)
 end
 
 -- ---------------------------------------------------------------- save / load
--- state -> (JSON-able copy with tensor references, list of {name, tensor})
-local function split_state(op, state)
+-- state -> (JSON-able copy with tensor references, list of {name, tensor}); tensors are named
+-- prefix .. their path ("state." by default)
+local function split_state(op, state, prefix)
+  prefix = prefix or "state."
   local tensors, seen = {}, {}
   local function walk(v, path)
     if tensor.is_tensor(v) then
-      local name = "state." .. path
+      local name = prefix .. path
       tensors[#tensors + 1] = { name, v:is_contiguous() and v or v:contiguous() }
       return { ["$tensor"] = name }
     elseif type(v) == "table" and v ~= B.NONE then
@@ -206,6 +208,8 @@ local function join_state(op, plain, tensors)
   return walk(plain)
 end
 
+B.split_state = split_state
+
 function Estimator:to_table()
   self:check_fitted("save")
   local plain, tensors = split_state(self._name .. ".save", self.state)
@@ -229,6 +233,7 @@ function B.from_table(t, tensors, op)
   end
   local cls = B.registry[t.class] or require("tide.models").class_of(t.class)
   if not cls then raise(op .. ": unknown model class '" .. t.class .. "'") end
+  if cls.from_saved then return cls.from_saved(t, tensors or {}, op) end -- composites (Pipeline)
   local self = cls.new(t.params or {})
   self.state = join_state(op, t.state or {}, tensors or {})
   if self._after_load then self:_after_load() end

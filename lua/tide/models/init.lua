@@ -24,6 +24,7 @@ for file, names in pairs(FILES) do
 end
 -- estimators of other parts that save and load the same way (tide.models.load finds them)
 local ELSEWHERE = {
+  ["tide.preprocess.compose"] = { "Pipeline" },
   ["tide.feature_selection"] = { "VarianceThreshold", "CorrelationFilter", "SelectKBest", "SelectPercentile",
     "SelectFromModel", "RFE", "RFECV" },
 }
@@ -58,9 +59,9 @@ function M.from_table(t)
 end
 
 return setmetatable(M, { __index = function(t, k)
-  if MODULE_OF[k] == nil then return nil end
+  if MODULE_OF[k] == nil and LOADABLE[k] == nil then return nil end
   local cls = M.class_of(k)
-  if cls == nil then core.raise("tide.models: " .. MODULE_OF[k] .. " does not define " .. k) end
+  if cls == nil then core.raise("tide.models: " .. (MODULE_OF[k] or LOADABLE[k]) .. " does not define " .. k) end
   rawset(t, k, cls)
   return cls
 end })

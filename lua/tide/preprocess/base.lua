@@ -69,6 +69,11 @@ function Base:set_params(params)
   return self
 end
 
+-- An unfitted copy with the same parameters (scikit-learn's clone), for cross-validation.
+function Base:clone()
+  return getmetatable(self).new(deep_copy(self.params))
+end
+
 function Base:fit_transform(X, y)
   self:fit(X, y)
   return self:transform(X)

@@ -1,7 +1,11 @@
 -- tide.preprocess.Pipeline and ColumnTransformer (scikit-learn's contract).
 --   Pipeline({ {"impute", SimpleImputer()}, {"scale", StandardScaler()} })
 --     fit runs fit_transform through every step but the last; transform chains the steps;
---     get_params / set_params know "step__param" keys.
+--     get_params / set_params know "step__param" keys. The last step may be a model of
+--     tide.models (Pipeline({{"scale", StandardScaler()}, {"svc", SVC()}}), also
+--     tide.models.Pipeline): the pipeline then predicts (predict, predict_proba,
+--     decision_function, score) through the transformers, clones, cross-validates, and saves
+--     to one safetensors file (tide.models.load reads it back).
 --   ColumnTransformer({ {"num", Pipeline(...), {1, 2}}, {"cat", OneHotEncoder(), {"Sex"}} },
 --                     { remainder = "drop" | "passthrough", names = {...} })
 --     Columns by 1-based index, or by name through `names` (or the names of a frame-like
@@ -27,18 +31,23 @@ Pipeline._name = "Pipeline"
 B.registry.Pipeline = Pipeline
 M.Pipeline = Pipeline
 
+local function is_model(t) return type(t) == "table" and type(t.fit) == "function" and type(t.predict) == "function" end
+
 function Pipeline.new(steps)
   if type(steps) ~= "table" or #steps == 0 then raise("Pipeline: expected a non-empty list of {name, transformer} steps") end
   local seen = {}
   for i, s in ipairs(steps) do
-    if type(s) ~= "table" or type(s[1]) ~= "string" or not is_transformer(s[2]) then
-      raise(string.format("Pipeline: step %d must be {name, transformer}", i))
+    local ok = type(s) == "table" and type(s[1]) == "string" and (is_transformer(s[2]) or (i == #steps and is_model(s[2])))
+    if not ok then
+      raise(string.format("Pipeline: step %d must be {name, transformer}%s", i,
+        i == #steps and " (or {name, model} as the last step)" or ""))
     end
     if seen[s[1]] then raise("Pipeline: step name '" .. s[1] .. "' is used twice") end
     if s[1]:find("__", 1, true) then raise("Pipeline: step name '" .. s[1] .. "' must not contain '__'") end
     seen[s[1]] = true
   end
-  return setmetatable({ steps = steps }, Pipeline)
+  local last = steps[#steps][2]
+  return setmetatable({ steps = steps, _kind = is_model(last) and last._kind or "transformer" }, Pipeline)
 end
 
 local function in_step(self, i, fn)
@@ -47,6 +56,47 @@ local function in_step(self, i, fn)
     error(tostring(err) .. " (in step " .. i .. " '" .. self.steps[i][1] .. "' of Pipeline)", 0)
   end
   return err
+end
+
+-- An unfitted copy: every step cloned (scikit-learn's clone)
+function Pipeline:clone()
+  local steps = {}
+  for i, s in ipairs(self.steps) do
+    if type(s[2].clone) ~= "function" then raise("Pipeline.clone: step '" .. s[1] .. "' cannot be cloned") end
+    steps[i] = { s[1], s[2]:clone() }
+  end
+  return Pipeline.new(steps)
+end
+
+-- X through every step but the last (for the final model)
+local function through(self, op, X)
+  self:check_fitted(op)
+  local n = #self.steps
+  for i = 1, n - 1 do
+    local step = self.steps[i][2]
+    X = in_step(self, i, function() return step:transform(X) end)
+  end
+  return X
+end
+
+-- predict, predict_proba, predict_log_proba, decision_function, score: through the transformers,
+-- then the final model's method
+for _, method in ipairs({ "predict", "predict_proba", "predict_log_proba", "decision_function", "score" }) do
+  Pipeline[method] = function(self, X, ...)
+    local n = #self.steps
+    local final = self.steps[n][2]
+    if type(final[method]) ~= "function" then
+      raise(string.format("Pipeline.%s: the last step '%s' has no %s", method, self.steps[n][1], method))
+    end
+    local Xt = through(self, method, X)
+    local args = { ... }
+    return in_step(self, n, function() return final[method](final, Xt, unpack(args)) end)
+  end
+end
+
+function Pipeline:fit_predict(X, y)
+  self:fit(X, y)
+  return self:predict(X)
 end
 
 function Pipeline:fit(X, y)
@@ -61,6 +111,7 @@ function Pipeline:fit(X, y)
 end
 
 function Pipeline:fit_transform(X, y)
+  if self._kind ~= "transformer" then raise("Pipeline.fit_transform: the last step is a model; use fit and predict") end
   for i, s in ipairs(self.steps) do
     X = in_step(self, i, function() return s[2]:fit_transform(X, y) end)
   end
@@ -69,6 +120,7 @@ function Pipeline:fit_transform(X, y)
 end
 
 function Pipeline:transform(X)
+  if self._kind ~= "transformer" then raise("Pipeline.transform: the last step is a model; use predict") end
   self:check_fitted("transform")
   for i, s in ipairs(self.steps) do X = in_step(self, i, function() return s[2]:transform(X) end) end
   return X
@@ -110,6 +162,47 @@ function Pipeline:set_params(params)
     end
   end
   return self
+end
+
+-- A pipeline ending in a model saves to one safetensors file (the model's arrays as tensors
+-- "steps.<i>.state...", the rest as JSON in the metadata "tide.model"); tide.models.load reads it.
+-- A pipeline of transformers only saves to JSON, as every transformer does.
+function Pipeline:save(path)
+  if self._kind == "transformer" then return B.Base.save(self, path) end
+  local op = "Pipeline.save"
+  self:check_fitted("save")
+  local MB = require("tide.models.base")
+  local steps, tensors = {}, {}
+  for i, s in ipairs(self.steps) do
+    local est = s[2]
+    if i < #self.steps then
+      steps[i] = { name = s[1], kind = "transformer", table = est:to_table() }
+    else
+      local plain, list = MB.split_state(op, est.state, "steps." .. i .. ".state.")
+      for _, e in ipairs(list) do tensors[#tensors + 1] = e end
+      steps[i] = { name = s[1], kind = "model", class = est._name, params = est.params, state = plain }
+    end
+  end
+  local json = require("tide.io.json")
+  local meta = { ["tide.model"] = json.encode({ format = 1, class = "Pipeline", steps = steps }, op, "pipeline") }
+  require("tide.io.safetensors").save(path, tensors, meta, op)
+  return self
+end
+
+-- the saved description of Pipeline:save (models.base's loader calls this)
+function Pipeline.from_saved(t, tensors, op)
+  local MB = require("tide.models.base")
+  local steps = {}
+  for i, s in ipairs(t.steps or {}) do
+    if s.kind == "model" then
+      steps[i] = { s.name, MB.from_table({ format = t.format, class = s.class, params = s.params, state = s.state }, tensors, op) }
+    else
+      steps[i] = { s.name, B.from_table(s.table, op) }
+    end
+  end
+  local p = Pipeline.new(steps)
+  p.state = true
+  return p
 end
 
 function Pipeline:to_table()
