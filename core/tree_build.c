@@ -328,23 +328,26 @@ static void evaluate(builder *b, int64_t start, int64_t m, int64_t from, int64_t
         scratch *s = &b->sc[0];
 #endif
         int64_t f = b->perm[j];
+        if (b->cur[f]) { /* constant in an ancestor, hence here */
+            b->cands[j].status = CAND_CONSTANT;
+            continue;
+        }
         b->cands[j] = random ? random_split_feature(b, s, start, m, f, tree_hash(node_key, (uint64_t)f))
                              : best_split_feature(b, s, start, m, f);
     }
 }
 
-/* Find the node's split: draw features without replacement until max_features non-constant ones
- * were scored (scikit-learn's rule), keep the best proxy (the first drawn on ties). */
+/* Find the node's split with scikit-learn's rule: draw max_features features without replacement
+ * (features known to be constant count as drawn but cost nothing), and if all of them were
+ * constant keep drawing until one is not. Keep the best proxy (the first drawn on ties). */
 static void find_split(builder *b, int64_t start, int64_t end, double impurity, split *out) {
     const tree_data *D = b->D;
-    int64_t d = D->d, m = end - start, mf = b->o->max_features, next = 0, nonconst = 0, best = -1;
+    int64_t d = D->d, m = end - start, mf = b->o->max_features, next = 0, visited = 0, nonconst = 0, best = -1;
     uint64_t node_key = tree_hash(b->seed, b->node_counter++), draw = 0;
-    int64_t live = 0; /* the features not known to be constant */
-    for (int64_t f = 0; f < d; f++)
-        if (!b->cur[f]) b->perm[live++] = f;
-    d = live;
-    while (nonconst < mf && next < d) {
-        int64_t batch = mf - nonconst < d - next ? mf - nonconst : d - next;
+    for (int64_t f = 0; f < d; f++) b->perm[f] = f;
+    while (next < d && (visited < mf || nonconst == 0)) {
+        int64_t batch = visited < mf ? mf - visited : 4; /* past max_features: until one is not constant */
+        if (batch > d - next) batch = d - next;
         for (int64_t j = next; j < next + batch; j++) { /* Fisher-Yates, one draw at a time */
             int64_t r = j + (int64_t)tree_below(tree_hash(node_key ^ 0xD1B54A32D192ED03ull, draw++), (uint64_t)(d - j));
             int64_t t = b->perm[j];
@@ -352,6 +355,8 @@ static void find_split(builder *b, int64_t start, int64_t end, double impurity, 
         }
         evaluate(b, start, m, next, next + batch, node_key);
         for (int64_t j = next; j < next + batch; j++) {
+            if (visited >= mf && nonconst > 0) break;
+            visited++;
             if (b->cands[j].status == CAND_CONSTANT) {
                 b->cur[b->perm[j]] = 1;
                 continue;
