@@ -49,6 +49,10 @@ void km_prepare_centers(const kdata *D, const scratch *s, const double *cd, int6
 void km_tile_dots(const kdata *D, const scratch *s, const double *cd, int64_t k, const int64_t *rows, int cnt,
                   double *dots);
 
+/* The Lloyd iteration keeps Elkan's n x k lower bounds while n k <= this (default 2^24), else
+ * Hamerly's n; a variable so tests can run both. */
+extern int64_t km_elkan_limit;
+
 /* Weighted sum of squared distances to the labelled centres (order fixed: thread-count free). */
 double km_inertia(const kdata *D, const double *w, const double *cd, const double *cn, const int64_t *labels);
 

@@ -1,14 +1,16 @@
 /* kmeans_lloyd.c — Lloyd's k-means iteration, tide_kmeans_lloyd (see tide/cluster.h), with the
- * semantics of scikit-learn's _kmeans_single_lloyd, accelerated with Hamerly's bounds (2010)
+ * semantics of scikit-learn's _kmeans_single_lloyd, accelerated with triangle-inequality bounds
  * so that most rows cost a few comparisons instead of k distances once the clusters settle.
  *
- * Each row keeps an upper bound on the distance to its centre and a lower bound on the distance
- * to every other centre; when the centres move by p[c], the upper bound grows by p[label] and
- * the lower bound shrinks by the largest p of another centre. A row whose upper bound is below
- * max(lower bound, half the distance from its centre to the nearest other centre) cannot change
- * its label, and is skipped. The other rows get all k distances from the same tile kernel and
+ * Each row keeps an upper bound on the distance to its centre and lower bounds on the distances
+ * to the other centres: one per centre (Elkan 2003) while n x k of them fit in memory, else one
+ * for all (Hamerly 2010). When the centres move by p[c], the upper bound grows by p[label] and
+ * each lower bound shrinks by its centre's move (Hamerly: the largest move of another centre).
+ * A row whose upper bound is below every lower bound or half-distance between centres cannot
+ * change its label and is skipped; else the upper bound is tightened to the exact distance and
+ * the test repeated. The remaining rows get all k distances from the same tile kernel and
  * argmin as a plain Lloyd pass (||c||^2 - 2 x.c, ties to the lowest id), so the labels are those
- * of the plain iteration; the bounds carry a margin for the rounding of computed distances.
+ * of the plain iteration; the tests carry a margin for the rounding of computed distances.
  * Centre sums are updated incrementally, by the rows that changed label (rebuilt from scratch
  * on the first iteration and after an empty cluster was refilled).
  */
@@ -22,6 +24,8 @@
 #include <omp.h>
 #endif
 
+int64_t km_elkan_limit = (int64_t)1 << 24; /* 128 MB of bounds */
+
 /* One assignment pass. */
 typedef struct lloyd {
     const kdata *D;
@@ -29,11 +33,14 @@ typedef struct lloyd {
     const double *w;          /* sample weights [n] or NULL */
     const double *cd, *cn;    /* centres [k, d] and their squared norms [k] */
     const double *half;       /* [k] half the distance from each centre to the nearest other one */
+    const double *pair_half;  /* Elkan: [k, k] half the distance between each two centres */
     const double *move;       /* [k] how far each centre moved in the last update */
     double move_max, move_second; /* the largest move, and the largest of the other centres */
     int64_t move_arg;             /* whose move is move_max */
     const double *x_sq;       /* [n] squared row norms */
-    double *upper, *lower;    /* [n] the bounds */
+    double *upper;            /* [n] upper bound on the distance to the own centre */
+    double *lower;            /* Hamerly: [n] lower bound on the distance to any other centre;
+                                 Elkan: [n, k] one per centre */
     int64_t *labels;          /* [n] */
     double *delta;            /* per thread [k * d + k]: sum changes; NULL = labels only */
     int64_t *changed;         /* per thread: rows whose label changed */
@@ -41,6 +48,7 @@ typedef struct lloyd {
     double cn_max;
     int64_t k;
     bool full;                /* every row from scratch (no bounds; delta gets every row) */
+    bool elkan;               /* per-centre lower bounds (when n k is small enough to hold) */
 } lloyd;
 
 /* dst[0..d) += a * x_i */
@@ -76,7 +84,14 @@ static void full_rows(const lloyd *L, const int64_t *rows, int cnt, double *dots
         }
         double ub = b0 + L->x_sq[i], lb = s0 + L->x_sq[i];
         L->upper[i] = sqrt(ub > 0 ? ub : 0);
-        L->lower[i] = k > 1 ? sqrt(lb > 0 ? lb : 0) : INFINITY;
+        if (L->elkan) {
+            double *lr = L->lower + i * k;
+            for (int64_t c = 0; c < k; c++) {
+                double v = L->cn[c] - 2 * dr[c] + L->x_sq[i];
+                lr[c] = sqrt(v > 0 ? v : 0);
+            }
+        } else
+            L->lower[i] = k > 1 ? sqrt(lb > 0 ? lb : 0) : INFINITY;
         int64_t old = L->labels[i];
         if (best != old) {
             L->labels[i] = best;
@@ -96,6 +111,44 @@ static void full_rows(const lloyd *L, const int64_t *rows, int cnt, double *dots
     }
 }
 
+/* Hamerly: move the row's bounds with the centres; true when its label cannot change (after
+ * tightening the upper bound to the exact distance if needed). */
+static bool hamerly_skips(const lloyd *L, int64_t i) {
+    int64_t a = L->labels[i];
+    double u = L->upper[i] + L->move[a];
+    double lo = L->lower[i] - (a == L->move_arg ? L->move_second : L->move_max);
+    double g = sqrt(L->eps * (L->x_sq[i] + L->cn_max)); /* rounding margin */
+    double m = L->half[a] > lo ? L->half[a] : lo;
+    L->upper[i] = u;
+    L->lower[i] = lo;
+    if (u + g <= m) return true;
+    u = sqrt(km_row_sqdist(L->D, i, L->cd + a * L->D->d, L->cn[a])); /* tighten */
+    L->upper[i] = u;
+    return u + g <= m;
+}
+
+/* Elkan: the same with one lower bound per centre, each moved by that centre's own move and
+ * paired with half the distance between the two centres. */
+static bool elkan_skips(const lloyd *L, int64_t i) {
+    int64_t a = L->labels[i], k = L->k;
+    double *lr = L->lower + i * k;
+    const double *ph = L->pair_half + a * k;
+    double u = L->upper[i] + L->move[a];
+    double g = sqrt(L->eps * (L->x_sq[i] + L->cn_max));
+    bool open = false; /* some other centre might be nearer */
+    for (int64_t c = 0; c < k; c++) {
+        lr[c] -= L->move[c];
+        if (c != a && u + g > lr[c] && u + g > ph[c]) open = true;
+    }
+    L->upper[i] = u;
+    if (!open) return true;
+    u = sqrt(km_row_sqdist(L->D, i, L->cd + a * L->D->d, L->cn[a]));
+    L->upper[i] = u;
+    for (int64_t c = 0; c < k; c++)
+        if (c != a && u + g > lr[c] && u + g > ph[c]) return false;
+    return true;
+}
+
 static void assign_pass(const lloyd *L, int nt) {
     const kdata *D = L->D;
     int64_t n = D->n, k = L->k;
@@ -112,19 +165,7 @@ static void assign_pass(const lloyd *L, int nt) {
         int cnt = 0;
 #pragma omp for schedule(static) nowait
         for (int64_t i = 0; i < n; i++) {
-            if (!L->full) {
-                int64_t a = L->labels[i];
-                double u = L->upper[i] + L->move[a];
-                double lo = L->lower[i] - (a == L->move_arg ? L->move_second : L->move_max);
-                double g = sqrt(L->eps * (L->x_sq[i] + L->cn_max)); /* rounding margin */
-                double m = L->half[a] > lo ? L->half[a] : lo;
-                L->upper[i] = u;
-                L->lower[i] = lo;
-                if (u + g <= m) continue;
-                u = sqrt(km_row_sqdist(D, i, L->cd + a * D->d, L->cn[a])); /* tighten */
-                L->upper[i] = u;
-                if (u + g <= m) continue;
-            }
+            if (!L->full && (L->elkan ? elkan_skips(L, i) : hamerly_skips(L, i))) continue;
             rows[cnt++] = i;
             if (cnt == TILE) {
                 full_rows(L, rows, cnt, dots, delta, changed);
@@ -135,9 +176,11 @@ static void assign_pass(const lloyd *L, int nt) {
     }
 }
 
-/* half[c] = half the distance from centre c to the nearest other centre (infinity when k = 1). */
-static void half_gaps(const double *cd, int64_t k, int64_t d, double *half) {
+/* half[c] = half the distance from centre c to the nearest other centre (infinity when k = 1);
+ * pair_half [k, k] (may be NULL) half the distance between every two centres. */
+static void half_gaps(const double *cd, int64_t k, int64_t d, double *half, double *pair_half) {
     for (int64_t c = 0; c < k; c++) half[c] = INFINITY;
+    if (pair_half) for (int64_t c = 0; c < k; c++) pair_half[c * k + c] = 0;
     for (int64_t a = 0; a < k; a++)
         for (int64_t b = a + 1; b < k; b++) {
             double s = 0;
@@ -146,6 +189,7 @@ static void half_gaps(const double *cd, int64_t k, int64_t d, double *half) {
                 s += t * t;
             }
             double h = 0.5 * sqrt(s);
+            if (pair_half) pair_half[a * k + b] = pair_half[b * k + a] = h;
             if (h < half[a]) half[a] = h;
             if (h < half[b]) half[b] = h;
         }
@@ -208,10 +252,13 @@ int tide_kmeans_lloyd(const tide_tensor *x, const tide_csr *xs, const double *sa
     if (km_scratch_init(op, &D, k, &s) != 0) return -1;
     int T = s.nthreads;
     double *cd = malloc((size_t)kd * sizeof(double)), *cd_new = malloc((size_t)kd * sizeof(double));
-    double *kbuf = malloc((size_t)(3 * k) * sizeof(double));
+    /* Elkan's bounds while n x k of them fit in km_elkan_limit values, Hamerly's single bound beyond */
+    bool elkan = k > 1 && n * k <= km_elkan_limit;
+    int64_t nlow = elkan ? n * k : n;
+    double *kbuf = malloc((size_t)(3 * k + (elkan ? k * k : 0)) * sizeof(double));
     double *sums = malloc((size_t)(kd + k) * sizeof(double));
     double *delta = malloc((size_t)T * (size_t)(kd + k) * sizeof(double));
-    double *nbuf = malloc((size_t)(3 * n) * sizeof(double));
+    double *nbuf = malloc((size_t)(2 * n + nlow) * sizeof(double));
     int64_t *changed = malloc((size_t)T * sizeof(int64_t));
     int64_t *lab = (int64_t *)tide_elem_ptr(labels);
     int status = 0;
@@ -219,7 +266,7 @@ int tide_kmeans_lloyd(const tide_tensor *x, const tide_csr *xs, const double *sa
         status = tide_fail(TIDE_ENOMEM, "%s: out of memory", op);
         goto done;
     }
-    double *cn = kbuf, *half = kbuf + k, *move = kbuf + 2 * k;
+    double *cn = kbuf, *half = kbuf + k, *move = kbuf + 2 * k, *pair_half = elkan ? kbuf + 3 * k : NULL;
     double *x_sq = nbuf, *upper = nbuf + n, *lower = nbuf + 2 * n;
     if (tide_kmeans_row_norms(x, xs, x_sq) != 0) {
         status = -1;
@@ -231,7 +278,8 @@ int tide_kmeans_lloyd(const tide_tensor *x, const tide_csr *xs, const double *sa
     /* float32 tiles accumulate in float32: a wider margin for their distances */
     double eps = D.xf ? 64.0 * FLT_EPSILON * sqrt((double)d) : 64.0 * DBL_EPSILON;
     lloyd L = {.D = &D, .s = &s, .w = sample_weight, .cn = cn, .half = half, .move = move, .x_sq = x_sq,
-               .upper = upper, .lower = lower, .labels = lab, .changed = changed, .eps = eps, .k = k, .full = true};
+               .upper = upper, .lower = lower, .labels = lab, .changed = changed, .eps = eps, .k = k, .full = true,
+               .elkan = elkan, .pair_half = pair_half};
     int64_t per_row = D.xs ? 1 + D.xs->nnz / n : d;
     int nt = tide_threads_for(n * per_row * (1 + k / 4));
     if (nt > T) nt = T;
@@ -242,7 +290,7 @@ int tide_kmeans_lloyd(const tide_tensor *x, const tide_csr *xs, const double *sa
         km_center_norms(cd, k, d, cn);
         L.cn_max = 0;
         for (int64_t c = 0; c < k; c++) L.cn_max = cn[c] > L.cn_max ? cn[c] : L.cn_max;
-        half_gaps(cd, k, d, half);
+        half_gaps(cd, k, d, half, pair_half);
         km_prepare_centers(&D, &s, cd, k);
         L.cd = cd;
         L.delta = delta;
@@ -299,7 +347,7 @@ int tide_kmeans_lloyd(const tide_tensor *x, const tide_csr *xs, const double *sa
     if (!strict) { /* labels for the final centres */
         L.cn_max = 0;
         for (int64_t c = 0; c < k; c++) L.cn_max = cn[c] > L.cn_max ? cn[c] : L.cn_max;
-        half_gaps(cd, k, d, half);
+        half_gaps(cd, k, d, half, pair_half);
         km_prepare_centers(&D, &s, cd, k);
         L.cd = cd;
         L.delta = NULL;

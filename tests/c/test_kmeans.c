@@ -4,6 +4,7 @@
  * (distinct rows, repeatable, independent of the thread count), empty-cluster relocation, and
  * error messages for bad arguments. */
 #include "check.h"
+#include "kmeans_internal.h" /* km_elkan_limit: run both kinds of bounds */
 #include "fill.h"
 #include "tide/cluster.h"
 #include "tide/tensor.h"
@@ -220,7 +221,9 @@ static void test_overlapping_many_iterations(void) {
     tide_tensor *c = matrix(K2, D2, TIDE_FLOAT64, cen), *lab = labels_new(N2);
     double inertia;
     int64_t it;
-    for (int th = 1; th <= 2; th++) {
+    for (int run = 0; run < 4; run++) { /* 1 and 2 threads, Elkan's and Hamerly's bounds */
+        int th = 1 + run % 2;
+        km_elkan_limit = run < 2 ? (int64_t)1 << 24 : 0;
         tide_set_num_threads(th);
         tide_tensor *c2 = matrix(K2, D2, TIDE_FLOAT64, cen);
         CHECK(tide_kmeans_lloyd(t, NULL, NULL, c2, lab, &inertia, &it, 300, 0) == 0);
@@ -234,6 +237,7 @@ static void test_overlapping_many_iterations(void) {
         tide_tensor_free(c2);
     }
     tide_set_num_threads(0);
+    km_elkan_limit = (int64_t)1 << 24;
     tide_tensor_free(t), tide_tensor_free(c), tide_tensor_free(lab);
     free(x);
 }
@@ -291,19 +295,23 @@ static void test_seeding(void) {
 
 static void test_empty_cluster(void) {
     /* a centre far from every point gets no points in the first assignment and takes the point
-     * farthest from its centre; all k clusters end up non-empty */
+     * farthest from its centre; all k clusters end up non-empty (with either kind of bounds) */
     double init[K * DIM];
     memcpy(init, INIT, sizeof init);
     for (int j = 0; j < DIM; j++) init[2 * DIM + j] = 1000;
-    tide_tensor *x = dense(TIDE_FLOAT64), *cen = matrix(K, DIM, TIDE_FLOAT64, init), *lab = labels_new(N);
-    double inertia;
-    int64_t it;
-    CHECK(tide_kmeans_lloyd(x, NULL, NULL, cen, lab, &inertia, &it, 300, 0) == 0);
-    int count[K] = {0};
-    for (int i = 0; i < N; i++) count[(int)elem_at(lab, i)]++;
-    CHECK(count[0] > 0 && count[1] > 0 && count[2] > 0);
-    CHECK(elem_at(cen, 2 * DIM) < 100);
-    tide_tensor_free(x), tide_tensor_free(cen), tide_tensor_free(lab);
+    for (int run = 0; run < 2; run++) {
+        km_elkan_limit = run == 0 ? (int64_t)1 << 24 : 0;
+        tide_tensor *x = dense(TIDE_FLOAT64), *cen = matrix(K, DIM, TIDE_FLOAT64, init), *lab = labels_new(N);
+        double inertia;
+        int64_t it;
+        CHECK(tide_kmeans_lloyd(x, NULL, NULL, cen, lab, &inertia, &it, 300, 0) == 0);
+        int count[K] = {0};
+        for (int i = 0; i < N; i++) count[(int)elem_at(lab, i)]++;
+        CHECK(count[0] > 0 && count[1] > 0 && count[2] > 0);
+        CHECK(elem_at(cen, 2 * DIM) < 100);
+        tide_tensor_free(x), tide_tensor_free(cen), tide_tensor_free(lab);
+    }
+    km_elkan_limit = (int64_t)1 << 24;
 }
 
 static void test_errors(void) {
