@@ -26,7 +26,19 @@ local function is_transformer(t) return type(t) == "table" and type(t.fit) == "f
 
 -- ---------------------------------------------------------------- Pipeline
 local Pipeline = setmetatable({}, { __index = B.Base, __call = function(c, steps) return c.new(steps) end })
-Pipeline.__index = Pipeline
+-- predict_proba and the like exist on a pipeline only when its last step has them (as
+-- scikit-learn's available_if), so scorers can ask whether a model gives probabilities
+local FORWARDED = { predict = true, predict_proba = true, predict_log_proba = true, decision_function = true,
+  score = true, fit_predict = true }
+Pipeline.__index = function(self, k)
+  local v = Pipeline[k]
+  if v ~= nil and FORWARDED[k] then
+    local steps = rawget(self, "steps")
+    local last = steps and steps[#steps][2]
+    if not last or type(last[k]) ~= "function" then return nil end
+  end
+  return v
+end
 Pipeline._name = "Pipeline"
 B.registry.Pipeline = Pipeline
 M.Pipeline = Pipeline
@@ -56,6 +68,14 @@ local function in_step(self, i, fn)
     error(tostring(err) .. " (in step " .. i .. " '" .. self.steps[i][1] .. "' of Pipeline)", 0)
   end
   return err
+end
+
+-- The fitted state of a pipeline: a table, with the final model's classes_ (scikit-learn's
+-- Pipeline.classes_) when it has them
+local function fitted_state(self)
+  local last = self.steps[#self.steps][2]
+  local st = rawget(last, "state")
+  return { classes_ = type(st) == "table" and st.classes_ or nil }
 end
 
 -- An unfitted copy: every step cloned (scikit-learn's clone)
@@ -106,7 +126,7 @@ function Pipeline:fit(X, y)
     X = in_step(self, i, function() return step:fit_transform(X, y) end)
   end
   in_step(self, n, function() return self.steps[n][2]:fit(X, y) end)
-  self.state = true
+  self.state = fitted_state(self)
   return self
 end
 
@@ -115,7 +135,7 @@ function Pipeline:fit_transform(X, y)
   for i, s in ipairs(self.steps) do
     X = in_step(self, i, function() return s[2]:fit_transform(X, y) end)
   end
-  self.state = true
+  self.state = fitted_state(self)
   return X
 end
 
@@ -201,21 +221,21 @@ function Pipeline.from_saved(t, tensors, op)
     end
   end
   local p = Pipeline.new(steps)
-  p.state = true
+  p.state = fitted_state(p)
   return p
 end
 
 function Pipeline:to_table()
   local steps = {}
   for i, s in ipairs(self.steps) do steps[i] = { name = s[1], transformer = s[2]:to_table() } end
-  return { class = "Pipeline", steps = steps, fitted = self.state == true }
+  return { class = "Pipeline", steps = steps, fitted = self.state ~= nil }
 end
 
 function Pipeline.from_table(t)
   local steps = {}
   for i, s in ipairs(t.steps or {}) do steps[i] = { s.name, B.from_table(s.transformer) } end
   local p = Pipeline.new(steps)
-  if t.fitted then p.state = true end
+  if t.fitted then p.state = fitted_state(p) end
   return p
 end
 
@@ -242,6 +262,13 @@ function CT.new(transformers, opts)
     end
   end
   return setmetatable({ transformers = transformers, params = { remainder = remainder, names = opts.names } }, CT)
+end
+
+-- An unfitted copy: every transformer cloned, the same columns and options
+function CT:clone()
+  local list = {}
+  for i, t in ipairs(self.transformers) do list[i] = { t[1], t[2]:clone(), B.deep_copy(t[3]) } end
+  return CT.new(list, { remainder = self.params.remainder, names = B.deep_copy(self.params.names) })
 end
 
 function CT:get_params()
