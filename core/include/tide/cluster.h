@@ -38,7 +38,8 @@ int tide_kmeans_random(const tide_tensor *x, const tide_csr *xs, tide_tensor *ce
  * changes or the squared centre shift sums to <= tol (absolute; scikit-learn passes
  * tol * mean feature variance), or after max_iter iterations. labels [n] int64 and *inertia (the
  * weighted sum of squared distances to the assigned centre) describe the final centres;
- * *n_iter counts the iterations run. */
+ * *n_iter counts the iterations run. Elkan's / Hamerly's triangle-inequality bounds skip the
+ * rows whose label cannot change; the result is the plain iteration's. */
 int tide_kmeans_lloyd(const tide_tensor *x, const tide_csr *xs, const double *sample_weight, tide_tensor *centers,
                       tide_tensor *labels, double *inertia, int64_t *n_iter, int64_t max_iter, double tol);
 
