@@ -7,8 +7,8 @@
 -- Every model sees the same stratified folds (--cv folds, --repeats times with fresh shuffles).
 -- Models that need comparable feature scales (logistic regression, linear and kernel SVM, k-NN)
 -- are pipelines with a StandardScaler fitted inside each fold; a CSV's columns go through a
--- ColumnTransformer in each fold too (numbers: median imputation, scaling; text: most frequent
--- imputation, one-hot). For each data set it prints the models x metrics table (mean ± std over
+-- ColumnTransformer in each fold too (numbers: median imputation, scaling; text: codes, most
+-- frequent imputation, one-hot; categories unseen in a fold's training rows give zeros). For each data set it prints the models x metrics table (mean ± std over
 -- folds, fit and predict seconds), the best model by the first metric and the significance of
 -- its lead (corrected resampled t-test for every pair; McNemar on out-of-fold predictions), and
 -- writes to --out/<data>/: comparison.csv, comparison.json, significance.txt, roc.png, pr.png,
@@ -90,7 +90,9 @@ local function load_csv(path)
     parts[#parts + 1] = { "num", P.Pipeline({ { "impute", P.SimpleImputer{ strategy = "median" } }, { "scale", P.StandardScaler() } }), num }
   end
   if #cat > 0 then
-    parts[#parts + 1] = { "cat", P.Pipeline({ { "impute", P.SimpleImputer{ strategy = "most_frequent" } },
+    parts[#parts + 1] = { "cat", P.Pipeline({
+      { "codes", P.OrdinalEncoder{ handle_unknown = "use_encoded_value", unknown_value = -1 } },
+      { "impute", P.SimpleImputer{ strategy = "most_frequent" } },
       { "onehot", P.OneHotEncoder{ handle_unknown = "ignore" } } }), cat }
   end
   return { name = path:match("([^/]+)%.%w+$") or path, X = X, y = y, prep = function() return P.ColumnTransformer(parts) end,
