@@ -87,7 +87,11 @@ p = PCA(5, whiten=True, svd_solver="full").fit(wine)
 cases["pca_wine_whiten"] = dict(pca_attrs(p), transform10=p.transform(wine[:10]),
                                 inverse10=p.inverse_transform(p.transform(wine[:10])),
                                 fit_transform10=PCA(5, whiten=True, svd_solver="full").fit_transform(wine)[:10],
-                                covariance=p.get_covariance())
+                                covariance=p.get_covariance(), precision=p.get_precision(),
+                                score_samples10=p.score_samples(wine[:10]), score=float(p.score(wine)))
+p = PCA(4, svd_solver="full").fit(wine)
+cases["pca_wine_4"] = dict(pca_attrs(p), precision=p.get_precision(), score_samples10=p.score_samples(wine[:10]),
+                           score=float(p.score(wine)))
 cases["pca_wine_fraction"] = {"n_components": int(PCA(0.999, svd_solver="full").fit(wine).n_components_),
                               "n_components_99": int(PCA(0.99999, svd_solver="full").fit(wine).n_components_)}
 cases["pca_wine_mle"] = {"n_components": int(PCA("mle").fit(wine).n_components_),

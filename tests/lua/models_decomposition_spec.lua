@@ -78,6 +78,22 @@ describe("PCA matches scikit-learn", function()
     end
   end)
 
+  it_data("wine: get_precision, score_samples, score (the model's Gaussian log-likelihood)", function()
+    local X = load("wine")
+    for _, case in ipairs({ { ref.pca_wine_whiten, { n_components = 5, whiten = true } }, { ref.pca_wine_4, { n_components = 4 } } }) do
+      local want, params = case[1], case[2]
+      local p = M.PCA(params):fit(X)
+      -- the precision spans 1e-5 .. 1e2 (proline's scale): compare relative to its largest entry
+      local P, Pw = p:get_precision(), T(want.precision, "float64")
+      assert((P - Pw):abs():max() <= 1e-8 * Pw:abs():max(), "precision")
+      -- whitened, the precision's condition number is 1e10 and scikit-learn's slogdet of it is
+      -- off by about 1e-5 (Tide takes the log-determinant from the explained variances, exactly);
+      -- without whitening both agree to 1e-10
+      close(p:score_samples(X[{ { 1, 10 } }]), want.score_samples10, 1e-5, "score_samples")
+      assert(math.abs(p:score(X) - want.score) <= 1e-5 * math.abs(want.score), "score")
+    end
+  end)
+
   it_data("wine: n_components as a variance fraction and \"mle\"", function()
     local X = load("wine")
     assert.equals(ref.pca_wine_fraction.n_components, M.PCA{ n_components = 0.999 }:fit(X).n_components_)
