@@ -113,6 +113,15 @@ local function take(m)
   return out
 end
 
+-- scikit-learn's ConvergenceWarning, and the verbose summary
+local function report(self, op, status, nsv)
+  if status == 1 then
+    io.stderr:write(format("%s: warning: the solver stopped at max_iter=%d before converging; consider scaling the features (e.g. StandardScaler)\n",
+      op, self.params.max_iter))
+  end
+  if self.params.verbose then io.stderr:write(format("%s: %d support vectors\n", op, nsv)) end
+end
+
 -- state shared by SVC and SVR after a fit
 local function fitted_state(self, X, m, status, gamma)
   local support0 = m.support
@@ -185,6 +194,7 @@ function SVC:fit(X, y, opts)
   end
   s.probA_, s.probB_ = r.prob_a, r.prob_b
   self.state = s
+  report(self, op, status, s.support_:numel())
   if self.params.kernel == "linear" then s.coef_ = self:_linear_coef() end
   return self
 end
@@ -290,6 +300,7 @@ function SVR:fit(X, y, opts)
   local s = fitted_state(self, X, r, status, gamma)
   s.n_iter_ = r.n_iter[1]
   self.state = s
+  report(self, op, status, s.support_:numel())
   if self.params.kernel == "linear" then
     local sv = s.support_vectors_
     if is_csr(sv) then sv = sv:to_dense("float64") end
