@@ -1,11 +1,14 @@
 /* linear_model_svm.c — LinearSVC: liblinear's dual coordinate descent for the L2-regularised
- * L1-loss (hinge) and L2-loss (squared hinge) SVM (Hsieh et al., ICML 2008), with liblinear's
- * shrinking, stopping rule and one-vs-rest; see tide/linear_model.h for the contract.
+ * L1-loss (hinge) and L2-loss (squared hinge) SVM (Hsieh et al., ICML 2008), and its primal
+ * coordinate descent for the L1-regularised squared hinge (Yuan et al., JMLR 2010), with
+ * liblinear's shrinking, stopping rules and one-vs-rest; see tide/linear_model.h.
  *
  * One binary problem: rows x_i (dense [n, d] or CSR) augmented with the bias feature B
  * (intercept_scaling; absent without an intercept), labels y_i = +-1, weights w [d + 1]:
  *   dual  min_a 1/2 a^T Q a - sum a_i,  0 <= a_i <= U_i,  Q_ij = y_i y_j x_i.x_j + D_ii [i == j]
  * hinge: U_i = C_i, D_ii = 0;  squared hinge: U_i = inf, D_ii = 1 / (2 C_i);  w = sum a_i y_i x_i.
+ * The L1 problem works on the columns (CSC, the bias as a last dense column):
+ *   primal  min_w ||w||_1 + sum_i C_i max(0, b_i)^2,  b_i = 1 - y_i w . x_i
  */
 #include "linear_model_internal.h"
 
@@ -113,10 +116,185 @@ static TIDE_HOT int64_t dual_cd(const svm_rows *R, const int64_t *rows, int64_t 
     return it;
 }
 
+/* The columns of X for the L1 solver: CSC [d] (from dense X or CSR), the bias column implicit. */
+typedef struct svm_cols {
+    const int64_t *ptr;
+    const int32_t *row;
+    const double *val;
+    int64_t n, d;
+    double bias; /* 0: no bias column */
+} svm_cols;
+
+/* Visit the entries (row ind, value v = y_ind * x_ind,j) of column j (j == d: the bias column). */
+#define FOR_COLUMN(X, yi, j, BODY)                                                                                     \
+    do {                                                                                                               \
+        if ((j) < (X)->d) {                                                                                            \
+            for (int64_t k_ = (X)->ptr[j]; k_ < (X)->ptr[(j) + 1]; k_++) {                                             \
+                int64_t ind = (X)->row[k_];                                                                            \
+                double v = (X)->val[k_] * (yi)[ind];                                                                   \
+                BODY                                                                                                   \
+            }                                                                                                          \
+        } else {                                                                                                       \
+            for (int64_t ind = 0; ind < (X)->n; ind++) {                                                               \
+                double v = (X)->bias * (yi)[ind];                                                                      \
+                BODY                                                                                                   \
+            }                                                                                                          \
+        }                                                                                                              \
+    } while (0)
+
+/* One L1-regularised squared-hinge problem (liblinear's solve_l1r_l2_svc): w [wsize] out;
+ * scratch b [n], xj_sq [wsize], index [wsize]. Returns the sweeps run. */
+static int64_t primal_l1_cd(const svm_cols *X, const signed char *yi, const double *Ci, double eps, int64_t max_iter,
+                            uint64_t seed, uint64_t stream, double *w, double *b, double *xj_sq, int64_t *index) {
+    const int64_t wsize = X->d + (X->bias != 0 ? 1 : 0), n = X->n;
+    const int max_linesearch = 20;
+    const double sigma = 0.01;
+    for (int64_t i = 0; i < n; i++) b[i] = 1;
+    for (int64_t j = 0; j < wsize; j++) {
+        w[j] = 0;
+        index[j] = j;
+        double acc = 0;
+        FOR_COLUMN(X, yi, j, acc += Ci[ind] * v * v;);
+        xj_sq[j] = acc;
+    }
+    double Gmax_old = INFINITY, Gnorm1_init = -1;
+    int64_t active = wsize, it = 0;
+    uint64_t draw = 0;
+    while (it < max_iter) {
+        double Gmax_new = 0, Gnorm1_new = 0;
+        for (int64_t s = 0; s < active; s++) {
+            int64_t j = s + lm_below(lm_rand(seed, stream, draw++), active - s);
+            int64_t t = index[s];
+            index[s] = index[j];
+            index[j] = t;
+        }
+        for (int64_t s = 0; s < active; s++) {
+            int64_t j = index[s];
+            double G_loss = 0, H = 0;
+            FOR_COLUMN(X, yi, j, if (b[ind] > 0) {
+                double tmp = Ci[ind] * v;
+                G_loss -= tmp * b[ind];
+                H += tmp * v;
+            });
+            G_loss *= 2;
+            double G = G_loss;
+            H *= 2;
+            if (H < 1e-12) H = 1e-12;
+            double Gp = G + 1, Gn = G - 1, violation = 0;
+            if (w[j] == 0) {
+                if (Gp < 0) {
+                    violation = -Gp;
+                } else if (Gn > 0) {
+                    violation = Gn;
+                } else if (Gp > Gmax_old / (double)n && Gn < -Gmax_old / (double)n) { /* shrink */
+                    active--;
+                    index[s] = index[active];
+                    index[active] = j;
+                    s--;
+                    continue;
+                }
+            } else {
+                violation = w[j] > 0 ? fabs(Gp) : fabs(Gn);
+            }
+            if (violation > Gmax_new) Gmax_new = violation;
+            Gnorm1_new += violation;
+            double d; /* the Newton direction of the one-variable problem */
+            if (Gp < H * w[j])
+                d = -Gp / H;
+            else if (Gn > H * w[j])
+                d = -Gn / H;
+            else
+                d = -w[j];
+            if (fabs(d) < 1.0e-12) continue;
+            double delta = fabs(w[j] + d) - fabs(w[j]) + G * d, d_old = 0, loss_old = 0, loss_new;
+            int ls = 0;
+            for (; ls < max_linesearch; ls++) { /* backtracking: b tracks w_j + d */
+                double d_diff = d_old - d;
+                double cond = fabs(w[j] + d) - fabs(w[j]) - sigma * delta;
+                double appxcond = xj_sq[j] * d * d + G_loss * d + cond;
+                if (appxcond <= 0) {
+                    FOR_COLUMN(X, yi, j, b[ind] += d_diff * v;);
+                    break;
+                }
+                loss_new = 0;
+                if (ls == 0) {
+                    FOR_COLUMN(X, yi, j, {
+                        if (b[ind] > 0) loss_old += Ci[ind] * b[ind] * b[ind];
+                        double bn = b[ind] + d_diff * v;
+                        b[ind] = bn;
+                        if (bn > 0) loss_new += Ci[ind] * bn * bn;
+                    });
+                } else {
+                    FOR_COLUMN(X, yi, j, {
+                        double bn = b[ind] + d_diff * v;
+                        b[ind] = bn;
+                        if (bn > 0) loss_new += Ci[ind] * bn * bn;
+                    });
+                }
+                cond = cond + loss_new - loss_old;
+                if (cond <= 0) break;
+                d_old = d;
+                d *= 0.5;
+                delta *= 0.5;
+            }
+            w[j] += d;
+            if (ls >= max_linesearch) { /* too many halvings: rebuild b from w */
+                for (int64_t i = 0; i < n; i++) b[i] = 1;
+                for (int64_t q = 0; q < wsize; q++) {
+                    if (w[q] == 0) continue;
+                    double wq = w[q];
+                    FOR_COLUMN(X, yi, q, b[ind] -= wq * v;);
+                }
+            }
+        }
+        if (it == 0) Gnorm1_init = Gnorm1_new;
+        it++;
+        if (Gnorm1_new <= eps * Gnorm1_init) {
+            if (active == wsize) break;
+            active = wsize; /* converged on the active set: check every coordinate once more */
+            Gmax_old = INFINITY;
+            continue;
+        }
+        Gmax_old = Gmax_new;
+    }
+    return it;
+}
+
+/* CSC arrays of X [n, d] (dense: its nonzero cells). ptr [d + 1], row / val [nnz]; NULL on OOM. */
+static int build_columns(const tide_tensor *X, const tide_csr *Xs, int64_t n, int64_t d, int64_t **ptr,
+                         int32_t **row, double **val) {
+    int64_t nnz = Xs ? Xs->nnz : tide_csr_count_dense(X);
+    *ptr = malloc((size_t)(d + 1) * sizeof(int64_t));
+    *row = malloc((size_t)(nnz > 0 ? nnz : 1) * sizeof(int32_t));
+    *val = malloc((size_t)(nnz > 0 ? nnz : 1) * sizeof(double));
+    if (!*ptr || !*row || !*val) return tide_fail(TIDE_ENOMEM, "LinearSVC.fit: out of memory");
+    if (Xs) return tide_csr_transpose(Xs, *ptr, *row, *val);
+    const double *x = lm_f64(X);
+    int64_t *p = *ptr;
+    memset(p, 0, (size_t)(d + 1) * sizeof(int64_t));
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t j = 0; j < d; j++)
+            if (x[i * d + j] != 0) p[j + 1]++;
+    for (int64_t j = 0; j < d; j++) p[j + 1] += p[j];
+    int64_t *fill = malloc((size_t)(d > 0 ? d : 1) * sizeof(int64_t));
+    if (!fill) return tide_fail(TIDE_ENOMEM, "LinearSVC.fit: out of memory");
+    memcpy(fill, p, (size_t)d * sizeof(int64_t));
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t j = 0; j < d; j++) {
+            double v = x[i * d + j];
+            if (v != 0) {
+                (*row)[fill[j]] = (int32_t)i;
+                (*val)[fill[j]++] = v;
+            }
+        }
+    free(fill);
+    return 0;
+}
+
 int tide_linear_svc_fit(const tide_tensor *X, const tide_csr *Xs, const tide_tensor *y,
                         const tide_tensor *sample_weight, const tide_tensor *class_weight, tide_tensor *coef,
-                        tide_tensor *intercept, int64_t *n_iter, int64_t n_classes, double C, int loss, double tol,
-                        int64_t max_iter, int fit_intercept, double intercept_scaling, uint64_t seed) {
+                        tide_tensor *intercept, int64_t *n_iter, int64_t n_classes, double C, int loss, int penalty,
+                        double tol, int64_t max_iter, int fit_intercept, double intercept_scaling, uint64_t seed) {
     const char *op = "LinearSVC.fit";
     int64_t n, d;
     if (lm_check_X(op, X, Xs, &n, &d) != 0) return -1;
@@ -129,6 +307,9 @@ int tide_linear_svc_fit(const tide_tensor *X, const tide_csr *Xs, const tide_ten
     if (lm_check_vec(op, "intercept", intercept, TIDE_FLOAT64, m, false) != 0) return -1;
     if (!(C > 0) || !isfinite(C)) return TIDE_FAIL("%s: C must be > 0, got %g", op, C);
     if (loss != TIDE_SVC_SQUARED_HINGE && loss != TIDE_SVC_HINGE) return TIDE_FAIL("%s: unknown loss %d", op, loss);
+    if (penalty != TIDE_SVC_L2 && penalty != TIDE_SVC_L1) return TIDE_FAIL("%s: unknown penalty %d", op, penalty);
+    if (penalty == TIDE_SVC_L1 && loss != TIDE_SVC_SQUARED_HINGE)
+        return TIDE_FAIL("%s: the L1 penalty goes with the squared hinge loss only", op);
     if (!(tol > 0)) return TIDE_FAIL("%s: tol must be > 0, got %g", op, tol);
     if (max_iter < 1) return TIDE_FAIL("%s: max_iter must be >= 1, got %lld", op, (long long)max_iter);
     if (fit_intercept && (!(intercept_scaling > 0) || !isfinite(intercept_scaling)))
@@ -157,8 +338,22 @@ int tide_linear_svc_fit(const tide_tensor *X, const tide_csr *Xs, const tide_ten
         }
         xsq[i] = acc;
     }
+    svm_cols cols = {NULL, NULL, NULL, n, d, R.bias};
+    int64_t *cptr = NULL;
+    int32_t *crow = NULL;
+    double *cval = NULL;
+    if (penalty == TIDE_SVC_L1 && build_columns(X, Xs, n, d, &cptr, &crow, &cval) != 0) {
+        free(xsq);
+        free(cptr);
+        free(crow);
+        free(cval);
+        return -1;
+    }
+    cols.ptr = cptr;
+    cols.row = crow;
+    cols.val = cval;
     double *W = lm_f64(coef), *b = lm_f64(intercept);
-    int64_t iters = 0;
+    int64_t iters = 0, nidx = n > d + 1 ? n : d + 1;
     int failed = 0;
     int nth = m > 1 ? tide_threads_for(n * d * 4) : 1;
     if (nth > m) nth = (int)m;
@@ -168,25 +363,34 @@ int tide_linear_svc_fit(const tide_tensor *X, const tide_csr *Xs, const tide_ten
         double *Ci = malloc((size_t)n * sizeof(double));
         double *alpha = malloc((size_t)n * sizeof(double));
         int64_t *rows = malloc((size_t)n * sizeof(int64_t));
-        int64_t *index = malloc((size_t)n * sizeof(int64_t));
+        int64_t *index = malloc((size_t)nidx * sizeof(int64_t));
         signed char *yi = malloc((size_t)n);
-        if (!w || !Ci || !alpha || !rows || !index || !yi) failed = 1;
+        double *xj_sq = penalty == TIDE_SVC_L1 ? malloc((size_t)(d + 1) * sizeof(double)) : NULL;
+        if (!w || !Ci || !alpha || !rows || !index || !yi || (penalty == TIDE_SVC_L1 && !xj_sq)) failed = 1;
 #pragma omp for schedule(dynamic, 1)
         for (int64_t k = 0; k < m; k++) {
             if (failed) continue;
             /* binary: class 1 is positive; one-vs-rest: class k against the others at plain C */
             int64_t pos = m == 1 ? 1 : k;
             double Cp = C * (cw ? cw[pos] : 1.0);
-            int64_t l = 0;
+            int64_t l = 0, npos = 0;
             for (int64_t i = 0; i < n; i++) {
                 bool p = yc[i] == pos;
                 double ci = p ? Cp : (m == 1 ? C * (cw ? cw[0] : 1.0) : C);
                 if (sw) ci *= sw[i];
                 yi[i] = p ? 1 : -1;
+                npos += p;
                 Ci[i] = ci;
                 if (ci > 0 && (loss == TIDE_SVC_HINGE ? xsq[i] > 0 : true)) rows[l++] = i;
             }
-            int64_t it = dual_cd(&R, rows, l, yi, Ci, xsq, loss, tol, max_iter, seed, (uint64_t)k, w, alpha, index);
+            int64_t it;
+            if (penalty == TIDE_SVC_L1) { /* liblinear's primal tolerance: eps * max(min(#pos, #neg), 1) / n */
+                int64_t few = npos < n - npos ? npos : n - npos;
+                double eps = tol * (double)(few > 1 ? few : 1) / (double)n;
+                it = primal_l1_cd(&cols, yi, Ci, eps, max_iter, seed, (uint64_t)k, w, alpha, xj_sq, index);
+            } else {
+                it = dual_cd(&R, rows, l, yi, Ci, xsq, loss, tol, max_iter, seed, (uint64_t)k, w, alpha, index);
+            }
             if (it > iters) iters = it;
             memcpy(W + k * d, w, (size_t)d * sizeof(double));
             b[k] = fit_intercept ? intercept_scaling * w[d] : 0.0;
@@ -197,8 +401,12 @@ int tide_linear_svc_fit(const tide_tensor *X, const tide_csr *Xs, const tide_ten
         free(rows);
         free(index);
         free(yi);
+        free(xj_sq);
     }
     free(xsq);
+    free(cptr);
+    free(crow);
+    free(cval);
     if (failed) return tide_fail(TIDE_ENOMEM, "%s: out of memory", op);
     *n_iter = iters;
     return 0;

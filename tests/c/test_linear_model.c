@@ -199,7 +199,7 @@ static void test_svc(void) {
     int64_t s1[2] = {1, P}, s3[2] = {3, P}, one = 1, three = 3;
     tide_tensor *coef = tide_tensor_empty(2, s1, TIDE_FLOAT64), *b = vec(one, TIDE_FLOAT64);
     int64_t it = 0;
-    CHECK(tide_linear_svc_fit(X, NULL, codes, NULL, NULL, coef, b, &it, 2, 100.0, TIDE_SVC_SQUARED_HINGE, 1e-8, 100000,
+    CHECK(tide_linear_svc_fit(X, NULL, codes, NULL, NULL, coef, b, &it, 2, 100.0, TIDE_SVC_SQUARED_HINGE, TIDE_SVC_L2, 1e-8, 100000,
                               1, 1.0, 42) == 0);
     int correct = 0;
     for (int i = 0; i < N; i++) {
@@ -211,26 +211,44 @@ static void test_svc(void) {
     CHECK(it >= 1);
     csr_buf S = to_csr(X);
     tide_tensor *coef2 = tide_tensor_empty(2, s1, TIDE_FLOAT64), *b2 = vec(one, TIDE_FLOAT64);
-    CHECK(tide_linear_svc_fit(NULL, &S.c, codes, NULL, NULL, coef2, b2, &it, 2, 100.0, TIDE_SVC_SQUARED_HINGE, 1e-8,
+    CHECK(tide_linear_svc_fit(NULL, &S.c, codes, NULL, NULL, coef2, b2, &it, 2, 100.0, TIDE_SVC_SQUARED_HINGE, TIDE_SVC_L2, 1e-8,
                               100000, 1, 1.0, 42) == 0);
     for (int j = 0; j < P; j++) CHECK_NEAR(D(coef2)[j], D(coef)[j], 1e-9);
     /* three classes: one model per class */
     for (int i = 0; i < N; i++) c[i] = i % 3;
     tide_tensor *coef3 = tide_tensor_empty(2, s3, TIDE_FLOAT64), *b3 = vec(three, TIDE_FLOAT64);
-    CHECK(tide_linear_svc_fit(X, NULL, codes, NULL, NULL, coef3, b3, &it, 3, 1.0, TIDE_SVC_HINGE, 1e-4, 1000, 1, 1.0,
+    CHECK(tide_linear_svc_fit(X, NULL, codes, NULL, NULL, coef3, b3, &it, 3, 1.0, TIDE_SVC_HINGE, TIDE_SVC_L2, 1e-4, 1000, 1, 1.0,
                               1) == 0);
+    /* L1 penalty (primal), dense and CSR: the same model, on the right side of most rows */
+    for (int i = 0; i < N; i++) c[i] = D(y)[i] > med ? 1 : 0;
+    CHECK(tide_linear_svc_fit(X, NULL, codes, NULL, NULL, coef, b, &it, 2, 10.0, TIDE_SVC_SQUARED_HINGE, TIDE_SVC_L1,
+                              1e-10, 100000, 1, 1.0, 3) == 0);
+    CHECK(tide_linear_svc_fit(NULL, &S.c, codes, NULL, NULL, coef2, b2, &it, 2, 10.0, TIDE_SVC_SQUARED_HINGE,
+                              TIDE_SVC_L1, 1e-10, 100000, 1, 1.0, 3) == 0);
+    correct = 0;
+    for (int i = 0; i < N; i++) {
+        double f = D(b)[0];
+        for (int j = 0; j < P; j++) f += D(X)[i * P + j] * D(coef)[j];
+        correct += (f > 0) == (c[i] == 1);
+    }
+    CHECK(correct >= N - 2);
+    for (int j = 0; j < P; j++) CHECK_NEAR(D(coef2)[j], D(coef)[j], 1e-6);
+    CHECK_NEAR(D(b2)[0], D(b)[0], 1e-6);
+    CHECK(tide_linear_svc_fit(X, NULL, codes, NULL, NULL, coef, b, &it, 2, 1.0, TIDE_SVC_HINGE, TIDE_SVC_L1, 1e-4, 10,
+                              1, 1.0, 0) != 0);
+    CHECK(strstr(tide_last_error(), "the L1 penalty goes with the squared hinge loss only") != NULL);
     /* errors */
-    CHECK(tide_linear_svc_fit(X, NULL, codes, NULL, NULL, coef, b, &it, 3, 1.0, 0, 1e-4, 10, 1, 1, 0) != 0);
+    CHECK(tide_linear_svc_fit(X, NULL, codes, NULL, NULL, coef, b, &it, 3, 1.0, 0, 0, 1e-4, 10, 1, 1, 0) != 0);
     CHECK(strstr(tide_last_error(), "coef has 6 elements, expected 18") != NULL);
     c[4] = 7;
-    CHECK(tide_linear_svc_fit(X, NULL, codes, NULL, NULL, coef3, b3, &it, 3, 1.0, 0, 1e-4, 10, 1, 1, 0) != 0);
+    CHECK(tide_linear_svc_fit(X, NULL, codes, NULL, NULL, coef3, b3, &it, 3, 1.0, 0, 0, 1e-4, 10, 1, 1, 0) != 0);
     CHECK(strstr(tide_last_error(), "y[4] = 7 is not a class code in [0, 3)") != NULL);
     c[4] = 1;
-    CHECK(tide_linear_svc_fit(X, NULL, codes, NULL, NULL, coef3, b3, &it, 3, -1.0, 0, 1e-4, 10, 1, 1, 0) != 0);
+    CHECK(tide_linear_svc_fit(X, NULL, codes, NULL, NULL, coef3, b3, &it, 3, -1.0, 0, 0, 1e-4, 10, 1, 1, 0) != 0);
     CHECK(strstr(tide_last_error(), "C must be > 0") != NULL);
-    CHECK(tide_linear_svc_fit(X, NULL, codes, NULL, NULL, coef3, b3, &it, 3, 1.0, 5, 1e-4, 10, 1, 1, 0) != 0);
+    CHECK(tide_linear_svc_fit(X, NULL, codes, NULL, NULL, coef3, b3, &it, 3, 1.0, 5, 0, 1e-4, 10, 1, 1, 0) != 0);
     CHECK(strstr(tide_last_error(), "unknown loss 5") != NULL);
-    CHECK(tide_linear_svc_fit(X, &S.c, codes, NULL, NULL, coef3, b3, &it, 3, 1.0, 0, 1e-4, 10, 1, 1, 0) != 0);
+    CHECK(tide_linear_svc_fit(X, &S.c, codes, NULL, NULL, coef3, b3, &it, 3, 1.0, 0, 0, 1e-4, 10, 1, 1, 0) != 0);
     CHECK(strstr(tide_last_error(), "exactly one of") != NULL);
     tide_clear_error();
     csr_free(&S);

@@ -61,6 +61,20 @@ describe("LinearSVC", function()
       tide.allclose(m:decision_function(sparse.from_dense(Xt)), m:decision_function(Xt), 1e-12, 1e-12))
   end)
 
+  it("penalty='l1' (primal coordinate descent) matches liblinear's optimum and zeroes weights", function()
+    local l1 = { penalty = "l1", dual = false }
+    check_case(models.LinearSVC(tight({ penalty = "l1", dual = false, C = 0.1 })):fit(X, y2), ref.binary_l1, "l1")
+    check_case(models.LinearSVC(tight({ penalty = "l1", dual = false, C = 0.1 }))
+      :fit(X, y2, { sample_weight = H.tensor(D.sw, "float64") }), ref.binary_l1_sw, "l1 sw")
+    local m = models.LinearSVC(tight({ penalty = "l1", dual = false, C = 0.2 })):fit(X, y3)
+    check_case(m, ref.multi_l1, "l1 multi")
+    assert.is_true(m.coef_:eq(0):sum() >= 2) -- exact zeros, as in the reference
+    local Xs = sparse.from_dense(H.tensor(D.Xs, "float64"))
+    check_case(models.LinearSVC(tight({ penalty = "l1", dual = false, C = 0.5 })):fit(Xs, y3), ref.multi_l1_sparse,
+      "l1 csr")
+    assert.is_true(models.LinearSVC(l1):fit(X, y2).n_iter_ >= 1)
+  end)
+
   it("is reproducible for a random_state and independent of the thread count", function()
     local a = models.LinearSVC({ random_state = 7 }):fit(X, y3)
     local old = tide.threads()
@@ -148,6 +162,8 @@ describe("LinearSVC", function()
       "penalty='l2' and loss='hinge' is not supported when dual=false")
     H.assert_error(function() models.LinearSVC({ penalty = "l1" }) end,
       "penalty='l1' and loss='squared_hinge' is not supported when dual=true")
+    H.assert_error(function() models.LinearSVC({ penalty = "l1", loss = "hinge", dual = false }) end,
+      "penalty='l1' and loss='hinge' is not supported")
     H.assert_error(function() models.LinearSVC({ max_iter = 0 }) end, "max_iter must be >= 1")
     H.assert_error(function() models.LinearSVC():fit(X, tide.zeros(90, "int64")) end,
       "needs samples of at least 2 classes in the data, but the data contains only one class: 0")

@@ -52,22 +52,28 @@ int tide_enet_fit(const tide_tensor *X, const tide_csr *Xs, const tide_tensor *y
                   double l1_ratio, int fit_intercept, int64_t max_iter, double tol, int positive, int selection_random,
                   uint64_t seed);
 
-/* Losses of tide_linear_svc_fit: the squared hinge max(0, 1 - y f)^2 or the hinge max(0, 1 - y f). */
+/* Losses and penalties of tide_linear_svc_fit: the squared hinge max(0, 1 - y f)^2 or the hinge
+ * max(0, 1 - y f); 1/2 ||w||^2 (L2) or ||w||_1 (L1, squared hinge only). */
 typedef enum tide_svc_loss { TIDE_SVC_SQUARED_HINGE = 0, TIDE_SVC_HINGE = 1 } tide_svc_loss;
+typedef enum tide_svc_penalty { TIDE_SVC_L2 = 0, TIDE_SVC_L1 = 1 } tide_svc_penalty;
 
-/* LinearSVC through liblinear's dual coordinate descent with shrinking (L2-regularised,
- * L1- or L2-loss):  min 1/2 ||w||^2 + sum_i C_i loss(y_i (w . [x_i, bias]))
- * where bias = intercept_scaling when fit_intercept (the bias weight is regularised, as in
- * liblinear) and C_i = C * class_weight[class of i] * sample_weight[i]. Two classes: one model,
- * class 1 positive (coef [1, d]); more: one-vs-rest, model k has class k positive, C_i of the
- * other classes = C * sample_weight[i] (liblinear's rule) (coef [n_classes, d]). The models of
- * one-vs-rest train in parallel; coordinate order comes from seed, per model, so results do not
- * depend on the thread count. Stops when the projected-gradient spread is <= tol or after
- * max_iter sweeps; *n_iter gets the largest sweep count over the models.
- * y: int64 codes [n]; class_weight float64 [n_classes] or NULL; intercept float64 [m]. */
+/* LinearSVC as liblinear solves it:  min penalty(w) + sum_i C_i loss(y_i (w . [x_i, bias]))
+ * where bias = intercept_scaling when fit_intercept (the bias weight is penalised too, as in
+ * liblinear) and C_i = C * class_weight[class of i] * sample_weight[i].
+ *   L2 penalty: dual coordinate descent with shrinking (Hsieh et al. 2008); stops when the
+ *     projected-gradient spread is <= tol or after max_iter sweeps.
+ *   L1 penalty: primal coordinate descent with Newton steps and line search (Yuan et al. 2010,
+ *     liblinear's solve_l1r_l2_svc) on the columns; stops when the summed optimality violation
+ *     is <= tol * min(#pos, #neg) / n times the first sweep's, or after max_iter sweeps.
+ * Two classes: one model, class 1 positive (coef [1, d]); more: one-vs-rest, model k has class
+ * k positive, C_i of the other classes = C * sample_weight[i] (liblinear's rule) (coef
+ * [n_classes, d]). The models of one-vs-rest train in parallel; coordinate orders come from
+ * seed, per model, so results do not depend on the thread count. *n_iter gets the largest sweep
+ * count over the models. y: int64 codes [n]; class_weight float64 [n_classes] or NULL;
+ * intercept float64 [m]. */
 int tide_linear_svc_fit(const tide_tensor *X, const tide_csr *Xs, const tide_tensor *y,
                         const tide_tensor *sample_weight, const tide_tensor *class_weight, tide_tensor *coef,
-                        tide_tensor *intercept, int64_t *n_iter, int64_t n_classes, double C, int loss, double tol,
-                        int64_t max_iter, int fit_intercept, double intercept_scaling, uint64_t seed);
+                        tide_tensor *intercept, int64_t *n_iter, int64_t n_classes, double C, int loss, int penalty,
+                        double tol, int64_t max_iter, int fit_intercept, double intercept_scaling, uint64_t seed);
 
 #endif

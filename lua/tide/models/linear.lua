@@ -136,9 +136,11 @@ function Ridge:fit(X, y, opts)
   local dense, csr = c_args(X)
   check(C.tide_ridge_fit(dense, csr, y._c, sw and sw._c, coef._c, icpt, iters, p.alpha, flag(p.fit_intercept), code,
     p.tol, B.is_none(p.max_iter) and 0 or p.max_iter))
+  -- n_iter_ is None as in scikit-learn, whose sparse_cg does not report its steps either;
+  -- Tide keeps the count of conjugate-gradient steps in cg_steps_.
   self.state = {
-    coef_ = coef, intercept_ = icpt[0], n_features_in_ = d,
-    n_iter_ = solver == "sparse_cg" and tonumber(iters[0]) or B.NONE,
+    coef_ = coef, intercept_ = icpt[0], n_features_in_ = d, n_iter_ = B.NONE,
+    cg_steps_ = solver == "sparse_cg" and tonumber(iters[0]) or B.NONE,
   }
   return self
 end

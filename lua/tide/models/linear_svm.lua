@@ -2,7 +2,8 @@
 -- parameters, defaults, coef_ / intercept_ layout and one-vs-rest). The solver is liblinear's
 -- dual coordinate descent with shrinking (core/linear_model_svm.c): squared hinge or hinge loss,
 -- an L2 penalty, the intercept as an extra feature of value intercept_scaling (so it is
--- regularised too, as in liblinear). Dense tensors or tide.sparse CSR matrices (e.g. TF-IDF).
+-- regularised too, as in liblinear); or, with penalty='l1', its primal coordinate descent for
+-- the L1-penalised squared hinge. Dense tensors or tide.sparse CSR matrices (e.g. TF-IDF).
 local ffi = require("ffi")
 local core = require("tide._core")
 local tensor = require("tide.tensor")
@@ -43,9 +44,6 @@ local LinearSVC = B.class("LinearSVC", {
   if p.penalty == "l1" and p.dual then
     raise(name .. ": the combination penalty='l1' and loss='squared_hinge' is not supported when dual=true")
   end
-  if p.penalty == "l1" then
-    raise(name .. ": penalty='l1' (liblinear's primal L1 solver) is not available in Tide; use penalty='l2'")
-  end
   if p.multi_class == "crammer_singer" then
     raise(name .. ": multi_class='crammer_singer' is not available in Tide; use 'ovr'")
   end
@@ -53,7 +51,8 @@ end })
 M.LinearSVC = LinearSVC
 
 -- fit(X, y, {sample_weight =}). Two classes: one model, positive for classes_[2]; more: one
--- model per class against the rest. intercept_ is a float64 tensor [models], or 0.0 without an
+-- model per class against the rest. penalty='l1' (with dual=false) runs liblinear's primal
+-- coordinate descent, which zeroes weights. intercept_ is a float64 tensor [models], or 0.0 without an
 -- intercept (as in scikit-learn). penalty='l2' with dual=false has the same optimum as the dual
 -- problem and is solved there.
 function LinearSVC:fit(X, y, opts)
@@ -73,8 +72,9 @@ function LinearSVC:fit(X, y, opts)
   local dense, csr
   if sparse.is_csr(X) then csr = X:c() else dense = X._c end
   local loss = p.loss == "hinge" and C.TIDE_SVC_HINGE or C.TIDE_SVC_SQUARED_HINGE
+  local penalty = p.penalty == "l1" and C.TIDE_SVC_L1 or C.TIDE_SVC_L2
   if C.tide_linear_svc_fit(dense, csr, codes._c, sw and sw._c, cw._c, coef._c, intercept._c, iters, k, p.C, loss,
-      p.tol, p.max_iter, p.fit_intercept and 1 or 0, p.intercept_scaling, B.seed(self)) ~= 0 then
+      penalty, p.tol, p.max_iter, p.fit_intercept and 1 or 0, p.intercept_scaling, B.seed(self)) ~= 0 then
     core.raise_c()
   end
   self.state = {
