@@ -2,8 +2,8 @@
  * _BinMapper. Thresholds per feature from its non-missing values: midpoints of the distinct
  * values when there are at most max_bins of them, else NumPy's percentile(method="midpoint") at
  * linspace(0, 100, max_bins + 1)[1:-1], computed with the same floating-point steps so the
- * thresholds are bit-identical. Mapping: binary search, NaN to the missing bin, column-major
- * uint8 output [d, n] so a histogram pass reads one feature contiguously. */
+ * thresholds are bit-identical. Mapping: binary search, NaN to the missing bin, uint8 output in
+ * blocks of 64 features [B, n, 64] (see tide/boost.h). */
 #include "tide/boost.h"
 #include "internal.h"
 
@@ -193,8 +193,9 @@ tide_tensor *tide_boost_bin_map(const tide_tensor *x, const tide_tensor *thresho
             TIDE_FAIL("%s: n_bins_non_missing[%lld] = %d is out of range", op, (long long)j, (int)nbm[j]);
             return NULL;
         }
-    int64_t shape[2] = {d, n};
-    tide_tensor *o = tide_out_or_alloc(op, out, 2, shape, TIDE_UINT8);
+    int64_t nblk = (d + 63) / 64;
+    int64_t shape[3] = {nblk, n, 64};
+    tide_tensor *o = tide_out_or_alloc(op, out, 3, shape, TIDE_UINT8);
     if (!o) return NULL;
     if (!tide_tensor_is_contiguous(o)) {
         TIDE_FAIL("%s: out must be contiguous", op);
@@ -205,29 +206,28 @@ tide_tensor *tide_boost_bin_map(const tide_tensor *x, const tide_tensor *thresho
     uint8_t *po = (uint8_t *)tide_elem_ptr(o);
     int64_t s0 = x->stride[0], s1 = x->stride[1];
     int nth = tide_threads_for(n * d * 8);
-    /* blocks of 64 rows x every feature: x is read row-major in cache-sized pieces and each
-     * feature's run of 64 bins is one cache line of out */
-    int64_t nblocks = (n + 63) / 64;
+    /* row by row: x is read row-major and each block's 64 bins of a row are one cache line */
 #pragma omp parallel for num_threads(nth) if (nth > 1) schedule(static)
-    for (int64_t blk = 0; blk < nblocks; blk++) {
-        int64_t i0 = blk * 64, i1 = i0 + 64 < n ? i0 + 64 : n;
-        for (int64_t j = 0; j < d; j++) {
-            const double *t = thr + j * width;
-            int64_t nt = nbm[j] - 1;
-            uint8_t *col = po + j * n;
-            for (int64_t i = i0; i < i1; i++) {
+    for (int64_t i = 0; i < n; i++) {
+        for (int64_t blk = 0; blk < nblk; blk++) {
+            uint8_t *line = po + (blk * n + i) * 64;
+            int64_t j0 = blk * 64, nj = d - j0 < 64 ? d - j0 : 64;
+            memset(line + nj, 0, (size_t)(64 - nj));
+            for (int64_t q = 0; q < nj; q++) {
+                int64_t j = j0 + q;
                 double v = px[i * s0 + j * s1];
                 if (isnan(v)) {
-                    col[i] = (uint8_t)missing_bin;
+                    line[q] = (uint8_t)missing_bin;
                     continue;
                 }
-                int64_t lo = 0, hi = nt;
+                const double *t = thr + j * width;
+                int64_t lo = 0, hi = nbm[j] - 1;
                 while (lo < hi) {
                     int64_t mid = lo + (hi - lo - 1) / 2;
                     if (v <= t[mid]) hi = mid;
                     else lo = mid + 1;
                 }
-                col[i] = (uint8_t)lo;
+                line[q] = (uint8_t)lo;
             }
         }
     }

@@ -46,7 +46,7 @@ typedef struct {
 } gnode;
 
 typedef struct {
-    const uint8_t *binned; /* [d, n] */
+    const uint8_t *binned; /* [ceil(d / 64), n, 64] */
     int64_t n, d, nb, width; /* nb: bins per feature histogram; width: thresholds per feature */
     const int32_t *nbm;
     const uint8_t *has_missing, *active;
@@ -100,64 +100,42 @@ static void hist_put(grower *G, hbin *h) {
     G->pool[G->pool_n++] = h;
 }
 
-/* One feature's histogram hf [nb] of m samples: bins col[idx[i]] (idx NULL: col[i]), gradients
- * g[i], hessians h[i] (NULL: constant, h = count). Consecutive samples often share a bin (a
- * pixel's 0), so large runs alternate between two partial histograms: two dependency chains
- * through memory instead of one. */
-static TIDE_HOT void hist_feature(const uint8_t *col, const uint32_t *idx, int64_t m, const float *g, const float *h,
-                                  int64_t nb, hbin *hf, hbin *scratch) {
-    memset(hf, 0, (size_t)nb * sizeof(hbin));
-    if (m < 512) {
+/* The histograms of one block of nf <= 64 features, hist [nf, nb], from rows idx[0 .. m) (idx
+ * NULL: rows 0 .. m-1) of the block's bins L [n, 64], gradients g[i], hessians h[i] (NULL:
+ * constant, h = count). Each row is one cache line; its nf updates go to nf different
+ * histograms, so they do not wait for one another, and each bin still sums its samples in
+ * node order, as scikit-learn's. */
+static TIDE_HOT void hist_block(const uint8_t *L, const uint32_t *idx, int64_t m, const float *g, const float *h,
+                                int64_t nf, int64_t nb, hbin *hist) {
+    memset(hist, 0, (size_t)(nf * nb) * sizeof(hbin));
+    if (h) {
         for (int64_t i = 0; i < m; i++) {
-            hbin *b = hf + (idx ? col[idx[i]] : col[i]);
-            b->g += g[i], b->c++;
-            if (h) b->h += h[i];
+            const uint8_t *row = L + (int64_t)(idx ? idx[i] : (uint32_t)i) * 64;
+            double gi = g[i], hi = h[i];
+            for (int64_t q = 0; q < nf; q++) {
+                hbin *b = hist + q * nb + row[q];
+                b->g += gi, b->h += hi, b->c++;
+            }
         }
     } else {
-        hbin *a = hf, *o = scratch;
-        memset(o, 0, (size_t)nb * sizeof(hbin));
-        int64_t i = 0;
-        if (idx && h)
-            for (; i + 1 < m; i += 2) {
-                hbin *b0 = a + col[idx[i]], *b1 = o + col[idx[i + 1]];
-                b0->g += g[i], b0->h += h[i], b0->c++;
-                b1->g += g[i + 1], b1->h += h[i + 1], b1->c++;
+        for (int64_t i = 0; i < m; i++) {
+            const uint8_t *row = L + (int64_t)(idx ? idx[i] : (uint32_t)i) * 64;
+            double gi = g[i];
+            for (int64_t q = 0; q < nf; q++) {
+                hbin *b = hist + q * nb + row[q];
+                b->g += gi, b->c++;
             }
-        else if (idx)
-            for (; i + 1 < m; i += 2) {
-                hbin *b0 = a + col[idx[i]], *b1 = o + col[idx[i + 1]];
-                b0->g += g[i], b0->c++;
-                b1->g += g[i + 1], b1->c++;
-            }
-        else if (h)
-            for (; i + 1 < m; i += 2) {
-                hbin *b0 = a + col[i], *b1 = o + col[i + 1];
-                b0->g += g[i], b0->h += h[i], b0->c++;
-                b1->g += g[i + 1], b1->h += h[i + 1], b1->c++;
-            }
-        else
-            for (; i + 1 < m; i += 2) {
-                hbin *b0 = a + col[i], *b1 = o + col[i + 1];
-                b0->g += g[i], b0->c++;
-                b1->g += g[i + 1], b1->c++;
-            }
-        for (; i < m; i++) {
-            hbin *b = a + (idx ? col[idx[i]] : col[i]);
-            b->g += g[i], b->c++;
-            if (h) b->h += h[i];
         }
-        for (int64_t b = 0; b < nb; b++) a[b].g += o[b].g, a[b].h += o[b].h, a[b].c += o[b].c;
+        for (int64_t k = 0; k < nf * nb; k++) hist[k].h = (double)hist[k].c;
     }
-    if (!h)
-        for (int64_t b = 0; b < nb; b++) hf[b].h = (double)hf[b].c;
 }
 
 /* hist [d, nb] of the samples idx[start .. stop); root: idx is still the identity */
 static void hist_build(grower *G, int64_t start, int64_t stop, int root, hbin *hist) {
-    int64_t m = stop - start, nb = G->nb, n = G->n;
+    int64_t m = stop - start, nb = G->nb, n = G->n, d = G->d;
     const uint32_t *idx = G->idx + start;
     const float *g = G->g, *h = G->h;
-    if (!root) { /* gather the node's gradients once: every feature then reads them in order */
+    if (!root) { /* gather the node's gradients once: every block then reads them in order */
         float *go = G->g_ord, *ho = G->h_ord;
         for (int64_t i = 0; i < m; i++) go[i] = G->g[idx[i]];
         if (G->h)
@@ -165,15 +143,13 @@ static void hist_build(grower *G, int64_t start, int64_t stop, int root, hbin *h
         g = go;
         h = G->h ? ho : NULL;
     }
-    int nth = inner_threads(G, m * G->d);
-#pragma omp parallel num_threads(nth) if (nth > 1)
-    {
-        hbin scratch[256];
-#pragma omp for schedule(dynamic, 8)
-        for (int64_t f = 0; f < G->d; f++) {
-            if (!G->active[f]) continue;
-            hist_feature(G->binned + f * n, root ? NULL : idx, m, g, h, nb, hist + f * nb, scratch);
-        }
+    int64_t nblk = (d + 63) / 64;
+    int nth = inner_threads(G, m * d);
+    if (nth > nblk) nth = (int)nblk;
+#pragma omp parallel for num_threads(nth) if (nth > 1) schedule(dynamic, 1)
+    for (int64_t blk = 0; blk < nblk; blk++) {
+        int64_t f0 = blk * 64, nf = d - f0 < 64 ? d - f0 : 64;
+        hist_block(G->binned + blk * n * 64, root ? NULL : idx, m, g, h, nf, nb, hist + f0 * nb);
     }
 }
 
@@ -420,14 +396,15 @@ static int64_t new_node(grower *G, int64_t start, int64_t stop, double sg, doubl
 
 /* stable partition of idx[start .. stop) by the node's split; returns the left count */
 static int64_t partition(grower *G, const gnode *nd) {
-    const uint8_t *col = G->binned + (int64_t)nd->split.feature * G->n;
+    int64_t f = nd->split.feature;
+    const uint8_t *col = G->binned + (f / 64) * G->n * 64 + f % 64; /* bin of row s: col[s * 64] */
     uint32_t *idx = G->idx, *tmp = G->tmp;
     int bin = nd->split.bin, ml = nd->split.missing_left;
     uint8_t missing = (uint8_t)(G->nb - 1);
     int64_t l = nd->start, r = 0;
     for (int64_t i = nd->start; i < nd->stop; i++) {
         uint32_t s = idx[i];
-        uint8_t b = col[s];
+        uint8_t b = col[(int64_t)s * 64];
         int left = b == missing ? ml : b <= bin;
         if (left) idx[l++] = s;
         else tmp[r++] = s;
@@ -612,9 +589,13 @@ int tide_boost_grow(const tide_tensor *binned, const tide_tensor *grad, const ti
                     tide_tensor *nodes, tide_tensor *n_nodes, const tide_boost_tree_params *p) {
     const char *op = "boost_grow";
     if (!p) return TIDE_FAIL("%s: params are NULL", op);
-    if (!binned || binned->dtype != TIDE_UINT8 || binned->ndim != 2 || !tide_tensor_is_contiguous(binned))
-        return TIDE_FAIL("%s: binned must be a contiguous uint8 [d, n] tensor", op);
-    int64_t d = binned->shape[0], n = binned->shape[1];
+    if (!thresholds || thresholds->ndim != 2) return TIDE_FAIL("%s: thresholds must be a float64 [d, max_bins - 1] tensor", op);
+    int64_t d = thresholds->shape[0];
+    if (!binned || binned->dtype != TIDE_UINT8 || binned->ndim != 3 || !tide_tensor_is_contiguous(binned) ||
+        binned->shape[0] != (d + 63) / 64 || binned->shape[2] != 64)
+        return TIDE_FAIL("%s: binned must be a contiguous uint8 [%lld, n, 64] tensor (tide_boost_bin_map)", op,
+                         (long long)((d + 63) / 64));
+    int64_t n = binned->shape[1];
     if (n < 1 || d < 1) return TIDE_FAIL("%s: binned is empty", op);
     if (n > 4294967295LL) return TIDE_FAIL("%s: at most 2^32 - 1 samples", op);
     if (!grad || grad->ndim != 2) return TIDE_FAIL("%s: grad must be a float32 [K, n] tensor", op);

@@ -1,7 +1,7 @@
 -- tide.models.HistGradientBoostingClassifier / HistGradientBoostingRegressor: histogram
 -- gradient boosting with scikit-learn 1.2's contract, defaults and algorithm. The work is in C
 -- (core/boost_bin.c, core/boost_grow.c, core/boost.c): features are binned once into at most
--- max_bins quantile bins (uint8, feature-major; NaN gets its own bin and each split learns where
+-- max_bins quantile bins (uint8, in blocks of 64 features; NaN gets its own bin and each split learns where
 -- missing values go), then every iteration computes float32 gradients / hessians of the loss,
 -- grows one tree per raw column leaf-wise by gain on (gradient, hessian, count) histograms with
 -- the subtraction trick, and adds learning_rate * leaf values to the raw predictions. Early
@@ -186,7 +186,7 @@ local function fit_boosting(self, op, X, y, w, k, codes, n_classes)
   ok(C.tide_boost_bin_thresholds(Xt._c, max_bins, 200000, seed, thresholds._c, nbm._c))
   local binned = core.wrap(C.tide_boost_bin_map(Xt._c, thresholds._c, nbm._c, max_bins, nil))
   local binned_val = Xv and core.wrap(C.tide_boost_bin_map(Xv._c, thresholds._c, nbm._c, max_bins, nil))
-  local has_missing = binned:eq(max_bins):any(2):to("uint8")
+  local has_missing = Xt:isnan():any(1):to("uint8")
 
   -- baseline and buffers
   local base = tensor.empty({ k }, "float64")
