@@ -45,6 +45,9 @@ describe("LinearSVC", function()
     check_case(models.LinearSVC(tight()):fit(X, y2, { sample_weight = H.tensor(D.sw, "float64") }), ref.binary_sw, "sw")
     check_case(models.LinearSVC(tight({ fit_intercept = false })):fit(X, y2), ref.binary_noint, "noint")
     check_case(models.LinearSVC(tight({ intercept_scaling = 2.5 })):fit(X, y2), ref.binary_scaling, "scaling")
+    local ms = models.LinearSVC(tight()):fit(sparse.from_dense(X), y2) -- CSR: the same optimum
+    check_case(ms, ref.binary, "binary csr")
+    assert.is_true(tide.allclose(ms:decision_function(sparse.from_dense(Xt)), ms:decision_function(Xt), 1e-12, 1e-12))
   end)
 
   it("one-vs-rest matches, with class weights and CSR input", function()

@@ -92,7 +92,7 @@ function LinearSVC:decision_function(X)
   local s = self.state
   local scores
   if sparse.is_csr(X) then
-    scores = X:matmul(s.coef_:t():contiguous())
+    scores = X:matmul(s.coef_:t():clone()) -- a fresh [d, m] (csr_matmul wants row-major strides)
   else
     scores = X:matmul(s.coef_:t())
   end
