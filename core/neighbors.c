@@ -111,13 +111,15 @@ static void fheap_sift_down(fheap *h, int64_t i) {
     }
 }
 
-/* Push scores s[0..cnt) of training rows j0.. (skipping row skip); training rows arrive in
- * increasing order, so an equal score never displaces a kept (lower) index. */
-static void fheap_push_run(fheap *h, const float *s, const float *tn, int64_t cnt, int64_t j0, int64_t skip) {
+/* Push the keys tn[j] + s[j] of training rows j0 + j, j < cnt (skipping row skip): s holds
+ * -2 q.x, tn the rows' squared norms. Training rows arrive in increasing order, so an equal key
+ * never displaces a kept (lower) index. Runs of 16 keys are screened against the worst kept key
+ * first: after the heap fills, almost no key enters. */
+static TIDE_HOT void fheap_push_run(fheap *h, const float *s, const float *tn, int64_t cnt, int64_t j0, int64_t skip) {
     int64_t j = 0;
     for (; j < cnt && h->len < h->cap; j++) { /* filling: sift up */
         if (j0 + j == skip) continue;
-        float key = tn[j] - 2.0f * s[j];
+        float key = tn[j] + s[j];
         int64_t i = h->len++;
         while (i > 0) {
             int64_t parent = (i - 1) / 2;
@@ -130,13 +132,21 @@ static void fheap_push_run(fheap *h, const float *s, const float *tn, int64_t cn
         h->key[i] = key, h->idx[i] = j0 + j;
     }
     float worst = h->len > 0 ? h->key[0] : INFINITY;
-    for (; j < cnt; j++) {
-        float key = tn[j] - 2.0f * s[j];
-        if (key < worst && j0 + j != skip) {
-            h->key[0] = key, h->idx[0] = j0 + j;
-            fheap_sift_down(h, 0);
-            worst = h->key[0];
+    for (; j < cnt; j += 16) {
+        int64_t run = cnt - j < 16 ? cnt - j : 16;
+        float key[16];
+        int any = 0;
+        for (int64_t t = 0; t < run; t++) {
+            key[t] = tn[j + t] + s[j + t];
+            any |= key[t] < worst;
         }
+        if (!any) continue;
+        for (int64_t t = 0; t < run; t++)
+            if (key[t] < worst && j0 + j + t != skip) {
+                h->key[0] = key[t], h->idx[0] = j0 + j + t;
+                fheap_sift_down(h, 0);
+                worst = h->key[0];
+            }
     }
 }
 
@@ -329,7 +339,8 @@ typedef struct block_scratch {
     int64_t *hi;      /* [qb, k] exact heaps: training rows */
     double *qn;       /* [qb] squared norm of each centred (or raw, cosine) query row */
     float *qf;        /* [qb, d] the float32 query block */
-    float *S;         /* [qb, TB] GEMM scores */
+    float *S;         /* [qb, TB] GEMM scores: -2 q.x */
+    float *tn;        /* [TB] the squared norms of the current training block */
     float *fk;        /* [qb, L] shortlist heaps: scores */
     int64_t *fi;      /* [qb, L] shortlist heaps: training rows */
     int64_t *flen;    /* [qb] shortlist lengths */
@@ -363,23 +374,19 @@ static void gemm_block(const search *s, const double *q, int64_t i0, int64_t cnt
         b->qn[r] = sq;
         b->flen[r] = 0;
     }
-    /* pass 1: S [cnt, tb] = qf [cnt, d] @ prep[j0 .. j0 + tb, 0 .. d)^T, then each row's score
+    /* pass 1: S [cnt, tb] = -2 qf [cnt, d] @ prep[j0 .. j0 + tb, 0 .. d)^T, then each row's score
      * ||x_j||^2 - 2 q.x_j (euclidean; ||q - x||^2 minus ||q||^2) or 1 - 2 q.x_j (cosine: the norm
-     * column holds 1 for nonzero rows; ranks as 1 - q.x) enters its shortlist */
+     * column holds 1; ranks as 1 - q.x) enters its shortlist */
     for (int64_t j0 = 0; j0 < n; j0 += TB) {
         int64_t tb = n - j0 < TB ? n - j0 : TB;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)cnt, (int)tb, (int)d, 1.0f, b->qf, (int)d,
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)cnt, (int)tb, (int)d, -2.0f, b->qf, (int)d,
                     prep + j0 * ld, (int)ld, 0.0f, b->S, (int)TB);
+        for (int64_t c = 0; c < tb; c++) b->tn[c] = prep[(j0 + c) * ld + d]; /* the norm column, contiguous */
         int nt = tide_threads_for(cnt * tb);
 #pragma omp parallel for num_threads(nt) if (nt > 1)
         for (int64_t r = 0; r < cnt; r++) {
             fheap h = {b->fk + r * L, b->fi + r * L, b->flen[r], L};
-            float tn[256]; /* the strided norm column, copied a run at a time */
-            for (int64_t c0 = 0; c0 < tb; c0 += 256) {
-                int64_t c1 = tb - c0 < 256 ? tb - c0 : 256;
-                for (int64_t c = 0; c < c1; c++) tn[c] = prep[(j0 + c0 + c) * ld + d];
-                fheap_push_run(&h, b->S + r * TB + c0, tn, c1, j0 + c0, s->exclude_self ? i0 + r : -1);
-            }
+            fheap_push_run(&h, b->S + r * TB, b->tn, tb, j0, s->exclude_self ? i0 + r : -1);
             b->flen[r] = h.len;
         }
     }
@@ -422,7 +429,7 @@ static int search_dense(const char *op, const search *s) {
     int64_t qb = HEAP_BUDGET / per_row;
     if (qb > QB) qb = QB;
     if (qb < 1) qb = 1;
-    size_t bytes = (size_t)(qb * per_row) + 64;
+    size_t bytes = (size_t)(qb * per_row) + (size_t)TB * 4 + 64;
     char *scratch = malloc(bytes);
     if (!scratch) return tide_fail(TIDE_ENOMEM, "%s: out of memory (%zu bytes of scratch)", op, bytes);
     block_scratch b = {0};
@@ -436,6 +443,7 @@ static int search_dense(const char *op, const search *s) {
         b.flen = (int64_t *)p, p += (size_t)qb * 8;
         b.qf = (float *)p, p += (size_t)(qb * d) * 4;
         b.S = (float *)p, p += (size_t)(qb * TB) * 4;
+        b.tn = (float *)p, p += (size_t)TB * 4;
         b.fk = (float *)p, p += (size_t)(qb * L) * 4;
         b.redo = p;
     }
