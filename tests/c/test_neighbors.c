@@ -115,12 +115,12 @@ static csr_box to_csr(const tide_tensor *x) {
 static void free_csr(csr_box *b) { free(b->indptr), free(b->indices), free(b->data); }
 
 static void test_search(void) {
-    int64_t n = 300, m = 70, d = 7;
+    int64_t n = 160, m = 40, d = 7;
     tide_tensor *X = mat(n, d, next_val), *Q = mat(m, d, next_val);
     tide_tensor *Xs = mat(n, d, next_sparse), *Qs = mat(m, d, next_sparse);
     csr_box xs = to_csr(Xs), qs = to_csr(Qs);
     int metrics[] = {TIDE_KNN_EUCLIDEAN, TIDE_KNN_MANHATTAN, TIDE_KNN_COSINE, TIDE_KNN_MINKOWSKI, TIDE_KNN_CHEBYSHEV};
-    int64_t ks[] = {1, 5, 40, 299};
+    int64_t ks[] = {1, 5, 30, 159};
     for (int mi = 0; mi < 5; mi++) {
         int metric = metrics[mi];
         double p = 3;

@@ -124,7 +124,7 @@ function Mixin:_search(op, X, k)
   local x_dense, x_csr = nil, nil
   if sparse.is_csr(fx) then x_csr = fx:c() else x_dense = fx._c end
   local status = C.tide_knn_search(q_dense, q_csr, x_dense, x_csr, prep and prep._c or nil, dist._c, idx._c, k,
-    metric, self.params.p, exclude and 1 or 0)
+    metric, S.effective_metric_params_.p or 2, exclude and 1 or 0)
   if status ~= 0 then core.raise_c() end
   return dist, idx
 end
