@@ -60,6 +60,10 @@ void svm_kernel_row(svm_kernel *k, int64_t i, int64_t start, int64_t end, double
  * outside parallel regions); 0, or -1 when out of memory */
 int svm_kernel_gram(const tide_svm_params *p, const double *X, const double *sq, int64_t n, int64_t d, float *out);
 
+/* A CSR matrix of density above 1/4 is faster dense: *dense gets a copy (at most 512 MB, when
+ * memory allows; else NULL) and data is pointed at it. The caller frees *dense. */
+void svm_densify(svm_data *data, double **dense);
+
 /* libsvm's k_function between row a of da and row b of db (prediction formula: rbf from the
  * summed squared differences) */
 double svm_kfun(const svm_data *da, int64_t a, const svm_data *db, int64_t b, const tide_svm_params *p);

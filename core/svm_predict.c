@@ -156,9 +156,14 @@ int tide_svm_decision(const tide_tensor *x, const tide_csr *x_csr, const tide_te
     if (sv_csr && tide_csr_check(sv_csr, op)) return -1;
     double *o = (double *)tide_elem_ptr(out);
     const double *dc = (const double *)tide_elem_ptr(dual_coef), *b = (const double *)tide_elem_ptr(intercept);
+    double *xdense = NULL, *sdense = NULL; /* dense copies of dense-enough CSR operands (GEMM) */
+    svm_densify(&xd, &xdense);
+    svm_densify(&sd, &sdense);
     if (nsv == 0) { /* no support vector: the intercepts alone */
         for (int64_t i = 0; i < m; i++)
             for (int64_t p = 0; p < P; p++) o[i * P + p] = b[p];
+        free(xdense);
+        free(sdense);
         return 0;
     }
     int64_t block = BLOCK_DOUBLES / nsv;
@@ -210,6 +215,8 @@ done:
     free(xx);
     free(ss);
     free(first);
+    free(xdense);
+    free(sdense);
     return rc;
 }
 

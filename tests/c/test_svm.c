@@ -147,14 +147,15 @@ static int same_model(const tide_svm_model *a, const tide_svm_model *b) {
     return 1;
 }
 
-/* four classes with probabilities: CSR input and one thread give the very same model */
+/* four classes with probabilities: CSR input (sparse enough to be trained sparse) gives the same
+ * model, one thread the very same */
 static void test_csr_and_threads(void) {
-    const int64_t n = 90, d = 6;
+    const int64_t n = 90, d = 12;
     tide_tensor *x = tensor2(n, d, TIDE_FLOAT64), *y = tensor1(n, TIDE_INT64);
     for (int64_t i = 0; i < n; i++) {
         I64(y)[i] = i % 4;
         for (int64_t j = 0; j < d; j++)
-            D(x)[i * d + j] = uniform() < 0.4 ? 0 : uniform() * 2 - 1 + 0.8 * (j == I64(y)[i]);
+            D(x)[i * d + j] = uniform() < 0.9 && j != I64(y)[i] ? 0 : uniform() * 2 - 1 + 0.8 * (j == I64(y)[i]);
     }
     int64_t nnz = tide_csr_count_dense(x);
     int64_t *indptr = malloc((size_t)(n + 1) * sizeof(int64_t));
@@ -162,6 +163,7 @@ static void test_csr_and_threads(void) {
     double *data = malloc((size_t)nnz * sizeof(double));
     CHECK(tide_csr_from_dense(x, indptr, indices, data) == 0);
     tide_csr xs = {n, d, nnz, indptr, indices, data};
+    CHECK(nnz * 4 < n * d);
     tide_svm_params p = params(TIDE_SVM_RBF, 2.0);
     p.probability = 1;
     p.seed = 42;

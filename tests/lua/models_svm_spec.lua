@@ -123,6 +123,58 @@ describe("SVC against scikit-learn", function()
   end
 end)
 
+-- a sparse problem (about 10% stored values: below the density at which CSR is trained dense)
+local function sparse_problem(n, d, k)
+  local X, y, seed = tide.zeros(n, d, "float64"), {}, 12345
+  local function rand()
+    seed = (seed * 1103515245 + 12345) % 2147483648
+    return seed / 2147483648
+  end
+  for i = 1, n do
+    y[i] = (i - 1) % k
+    for j = 1, d do
+      if rand() < 0.1 or (j - 1) % k == y[i] and rand() < 0.3 then X[{ i, j }] = rand() + ((j - 1) % k == y[i] and 1 or 0) end
+    end
+  end
+  return X, y
+end
+
+describe("SVC and SVR on sparse data", function()
+  local X, y = sparse_problem(90, 40, 3)
+  local Xs = tide.sparse.from_dense(X)
+  assert(Xs.nnz < 0.25 * 90 * 40)
+  local Xq = tide.sparse.from_dense(X:narrow(1, 1, 30))
+
+  it("trains the same SVC from CSR and dense input", function()
+    for _, kernel in ipairs({ "rbf", "linear", "poly" }) do
+      local p = { kernel = kernel, probability = true, random_state = 4, gamma = 0.5 }
+      local a = M.SVC(p):fit(X, y)
+      local b = M.SVC(p):fit(Xs, y)
+      assert.is_true(a.support_:equal(b.support_), kernel .. ": support_")
+      assert.is_true((a.dual_coef_ - b.dual_coef_):abs():max() < 1e-9, kernel .. ": dual_coef_")
+      assert.is_true((a.intercept_ - b.intercept_):abs():max() < 1e-9, kernel .. ": intercept_")
+      assert.is_true((a.probA_ - b.probA_):abs():max() < 1e-7, kernel .. ": probA_")
+      -- every mix of dense / CSR queries and support vectors
+      local ref = a:decision_function(X:narrow(1, 1, 30))
+      for _, m in ipairs({ a, b }) do
+        for _, q in ipairs({ X:narrow(1, 1, 30):contiguous(), Xq }) do
+          assert.is_true((m:decision_function(q) - ref):abs():max() < 1e-9, kernel .. ": decision_function")
+        end
+      end
+      assert.is_true((b:predict_proba(Xq) - a:predict_proba(X:narrow(1, 1, 30):contiguous())):abs():max() < 1e-7)
+    end
+  end)
+
+  it("trains the same SVR from CSR and dense input", function()
+    local t = tide.tensor(y, "float64") * 0.5 + X:sum(2)
+    local a = M.SVR{ C = 3 }:fit(X, t)
+    local b = M.SVR{ C = 3 }:fit(Xs, t)
+    assert.is_true(a.support_:equal(b.support_))
+    assert.is_true((a.dual_coef_ - b.dual_coef_):abs():max() < 1e-9)
+    assert.is_true((a:predict(Xq) - b:predict(Xq)):abs():max() < 1e-9)
+  end)
+end)
+
 describe("SVR against scikit-learn", function()
   for name, c in pairs(F.svr) do
     it("fits and predicts as scikit-learn: " .. name, function()
