@@ -129,9 +129,12 @@ static double cd_penalty(const lr_problem *P, const double *w, const double *del
     return 0.5 * P->l2 * s2 + P->l1 * s1;
 }
 
-/* The minimum-norm subgradient of F, L1 norm per class -> norms [k]; Pm: current probabilities. */
+/* The minimum-norm subgradient of F, L1 norm per class -> norms [k]; Pm: current probabilities.
+ * active [k, d]: 1 where coordinate descent should visit this outer iteration — weights that are
+ * nonzero or whose zero violates optimality (|gradient| > l1). The others stay at zero for now;
+ * the full subgradient is recomputed each iteration, so one that starts violating comes back. */
 static void cd_subgradient(const lr_problem *P, const csc *X, const double *coef, const double *Pm, double *R,
-                           double *norms) {
+                           double *norms, unsigned char *active) {
     int64_t n = P->n, d = P->d, k = P->k, ldw = P->ldw;
     for (int64_t i = 0; i < n; i++) {
         double s = P->sw ? P->sw[i] : 1.0;
@@ -150,6 +153,7 @@ static void cd_subgradient(const lr_problem *P, const csc *X, const double *coef
             for (int64_t p = X->ptr[j]; p < X->ptr[j + 1]; p++) g += X->val[p] * R[(int64_t)X->row[p] * k + c];
             double v = w[j] > 0 ? g + P->l1 : w[j] < 0 ? g - P->l1 : fmax(fabs(g) - P->l1, 0.0);
             sum += fabs(v);
+            active[c * d + j] = w[j] != 0 || fabs(g) > P->l1;
         }
         if (P->fi) {
             double gb = 0;
@@ -174,8 +178,10 @@ int tide_logistic_fit_cd(const tide_tensor *x, const tide_csr *xs, const tide_te
     double *Z = malloc((size_t)(n * k) * sizeof(double)), *Pm = malloc((size_t)(n * k) * sizeof(double));
     double *R = malloc((size_t)(n * k) * sizeof(double)), *buf = malloc((size_t)(4 * n + 2 * d + 2 * k + 2) * sizeof(double));
     double *wt = P.xs ? malloc((size_t)(d * k) * sizeof(double)) : NULL;
+    unsigned char *active = malloc((size_t)(d * k));
+    int64_t *list = malloc((size_t)d * sizeof(int64_t));
     int status = 0;
-    if (!Z || !Pm || !R || !buf || (P.xs && !wt)) {
+    if (!Z || !Pm || !R || !buf || (P.xs && !wt) || !active || !list) {
         status = tide_fail(TIDE_ENOMEM, "%s: out of memory for %lld x %lld scores", op, (long long)n, (long long)k);
         goto done;
     }
@@ -193,7 +199,7 @@ int tide_logistic_fit_cd(const tide_tensor *x, const tide_csr *xs, const tide_te
     int solved = 0;
     while (!solved && iter < max_iter) {
         cd_probabilities(&P, Z, Pm);
-        cd_subgradient(&P, &X, w, Pm, R, norms);
+        cd_subgradient(&P, &X, w, Pm, R, norms, active);
         double norm = 0;
         for (int64_t c = 0; c < k; c++) norm += norms[c];
         if (norm0 < 0) norm0 = norm;
@@ -214,18 +220,22 @@ int tide_logistic_fit_cd(const tide_tensor *x, const tide_csr *xs, const tide_te
                 hsum += h[i];
                 r[i] = 0;
             }
+            int64_t na = 0;
             for (int64_t j = 0; j < d; j++) {
+                delta[j] = 0;
+                if (!active[c * d + j]) continue;
+                list[na++] = j;
                 double cj = 0;
                 for (int64_t p = X.ptr[j]; p < X.ptr[j + 1]; p++) cj += h[X.row[p]] * X.val[p] * X.val[p];
                 Hd[j] = cj;
-                delta[j] = 0;
             }
             delta[d] = 0;
             double inner_tol = 0.1 * norms[c];
             /* coordinate descent on the quadratic model */
             for (int pass = 0; pass < CD_MAX_PASSES; pass++) {
                 double qn = 0;
-                for (int64_t j = 0; j < d; j++) {
+                for (int64_t a = 0; a < na; a++) {
+                    int64_t j = list[a];
                     double cj = Hd[j];
                     if (cj + P.l2 <= 0) continue;
                     double a = 0;
@@ -300,5 +310,7 @@ done:
     free(R);
     free(buf);
     free(wt);
+    free(active);
+    free(list);
     return status;
 }
