@@ -12,7 +12,8 @@
  * argmin as a plain Lloyd pass (||c||^2 - 2 x.c, ties to the lowest id), so the labels are those
  * of the plain iteration; the tests carry a margin for the rounding of computed distances.
  * Centre sums are updated incrementally, by the rows that changed label (rebuilt from scratch
- * on the first iteration and after an empty cluster was refilled).
+ * on the first iteration and after an empty cluster was refilled), per block of rows and
+ * reduced in block order: the result does not depend on the thread count.
  */
 #include "kmeans_internal.h"
 
@@ -42,8 +43,8 @@ typedef struct lloyd {
     double *lower;            /* Hamerly: [n] lower bound on the distance to any other centre;
                                  Elkan: [n, k] one per centre */
     int64_t *labels;          /* [n] */
-    double *delta;            /* per thread [k * d + k]: sum changes; NULL = labels only */
-    int64_t *changed;         /* per thread: rows whose label changed */
+    double *delta;            /* per row block [k * d + k]: sum changes; NULL = labels only */
+    int64_t *changed;         /* per row block: rows whose label changed */
     double eps;               /* relative rounding allowance of a computed squared distance */
     double cn_max;
     int64_t k;
@@ -149,22 +150,24 @@ static bool elkan_skips(const lloyd *L, int64_t i) {
     return true;
 }
 
-static void assign_pass(const lloyd *L, int nt) {
+/* The rows are cut into nblocks contiguous blocks, handed out dynamically (a thread slowed by
+ * other processes does fewer), each with its own sum changes and count, reduced in block order
+ * afterwards: the result does not depend on the schedule or the thread count. */
+static void assign_pass(const lloyd *L, int nt, int64_t nblocks) {
     const kdata *D = L->D;
     int64_t n = D->n, k = L->k;
-#pragma omp parallel num_threads(nt)
-    {
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
+    for (int64_t b = 0; b < nblocks; b++) {
         int tid = 0;
 #ifdef _OPENMP
         tid = omp_get_thread_num();
 #endif
         double *dots = L->s->dots + (size_t)tid * (size_t)(TILE * k);
-        double *delta = L->delta ? L->delta + (size_t)tid * (size_t)(k * D->d + k) : NULL;
-        int64_t *changed = L->changed + tid;
-        int64_t rows[TILE];
+        double *delta = L->delta ? L->delta + (size_t)b * (size_t)(k * D->d + k) : NULL;
+        int64_t *changed = L->changed + b;
+        int64_t rows[TILE], i0 = n * b / nblocks, i1 = n * (b + 1) / nblocks;
         int cnt = 0;
-#pragma omp for schedule(static) nowait
-        for (int64_t i = 0; i < n; i++) {
+        for (int64_t i = i0; i < i1; i++) {
             if (!L->full && (L->elkan ? elkan_skips(L, i) : hamerly_skips(L, i))) continue;
             rows[cnt++] = i;
             if (cnt == TILE) {
@@ -257,9 +260,14 @@ int tide_kmeans_lloyd(const tide_tensor *x, const tide_csr *xs, const double *sa
     int64_t nlow = elkan ? n * k : n;
     double *kbuf = malloc((size_t)(3 * k + (elkan ? k * k : 0)) * sizeof(double));
     double *sums = malloc((size_t)(kd + k) * sizeof(double));
-    double *delta = malloc((size_t)T * (size_t)(kd + k) * sizeof(double));
+    /* row blocks: up to 64 (fewer when their sums would pass 64 MB), at least one per thread */
+    int64_t NB = ((int64_t)64 << 20) / (8 * (kd + k));
+    if (NB > 64) NB = 64;
+    if (NB > n) NB = n;
+    if (NB < T) NB = T;
+    double *delta = malloc((size_t)NB * (size_t)(kd + k) * sizeof(double));
     double *nbuf = malloc((size_t)(2 * n + nlow) * sizeof(double));
-    int64_t *changed = malloc((size_t)T * sizeof(int64_t));
+    int64_t *changed = malloc((size_t)NB * sizeof(int64_t));
     int64_t *lab = (int64_t *)tide_elem_ptr(labels);
     int status = 0;
     if (!cd || !cd_new || !kbuf || !sums || !delta || !nbuf || !changed) {
@@ -294,15 +302,15 @@ int tide_kmeans_lloyd(const tide_tensor *x, const tide_csr *xs, const double *sa
         km_prepare_centers(&D, &s, cd, k);
         L.cd = cd;
         L.delta = delta;
-        memset(delta, 0, (size_t)T * (size_t)(kd + k) * sizeof(double));
-        memset(changed, 0, (size_t)T * sizeof(int64_t));
-        assign_pass(&L, nt);
+        memset(delta, 0, (size_t)NB * (size_t)(kd + k) * sizeof(double));
+        memset(changed, 0, (size_t)NB * sizeof(int64_t));
+        assign_pass(&L, nt, NB);
         if (L.full) memset(sums, 0, (size_t)(kd + k) * sizeof(double));
         int64_t n_changed = 0;
-        for (int t = 0; t < T; t++) { /* reduce in thread order */
-            const double *src = delta + (size_t)t * (size_t)(kd + k);
+        for (int64_t b = 0; b < NB; b++) { /* reduce in block order */
+            const double *src = delta + (size_t)b * (size_t)(kd + k);
             for (int64_t m = 0; m < kd + k; m++) sums[m] += src[m];
-            n_changed += changed[t];
+            n_changed += changed[b];
         }
         double *wsum = sums + kd;
         int64_t refilled = relocate_empty(&D, sample_weight, cd, cn, lab, k, sums, wsum);
@@ -351,8 +359,8 @@ int tide_kmeans_lloyd(const tide_tensor *x, const tide_csr *xs, const double *sa
         km_prepare_centers(&D, &s, cd, k);
         L.cd = cd;
         L.delta = NULL;
-        memset(changed, 0, (size_t)T * sizeof(int64_t));
-        assign_pass(&L, nt);
+        memset(changed, 0, (size_t)NB * sizeof(int64_t));
+        assign_pass(&L, nt, NB);
     }
     if (inertia) *inertia = km_inertia(&D, sample_weight, cd, cn, lab);
     if (n_iter) *n_iter = it;
