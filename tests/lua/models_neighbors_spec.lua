@@ -55,6 +55,22 @@ describe("KNeighborsClassifier and KNeighborsRegressor match scikit-learn", func
     assert.is_true(tide.equal(only, ind[{ {}, { 1, 2 } }]))
   end)
 
+  it("kneighbors_graph holds the neighbours (connectivity or distance) as CSR", function()
+    local clf = M.KNeighborsClassifier({ n_neighbors = 4 }):fit(Xtr, y)
+    local G = clf:kneighbors_graph(Xte, nil, "distance")
+    assert.same({ 15, 60 }, G.shape)
+    assert.equal(15 * 4, G.nnz)
+    local D = G:to_dense()
+    local dist, ind = clf:kneighbors(Xte)
+    for i = 1, 15 do
+      for c = 1, 4 do assert.equal(dist[i][c], D[i][ind[i][c]]) end
+    end
+    local C = clf:kneighbors_graph(nil, 3):to_dense()
+    assert.is_true(tide.equal(C:sum(2), tide.full({ 60 }, 3, "float64")))
+    for i = 1, 60 do assert.equal(0, C[i][i]) end
+    H.assert_error(function() clf:kneighbors_graph(Xte, 2, "weights") end, 'mode must be "connectivity" or "distance"')
+  end)
+
   it("sparse (CSR) training and query data give scikit-learn's neighbours and votes", function()
     local S = ref.sparse
     local Dtr, Dte = T(S.Xtr, "float64"), T(S.Xte, "float64")

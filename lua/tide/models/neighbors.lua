@@ -95,6 +95,23 @@ function Mixin:kneighbors(X, n_neighbors, return_distance)
   return dist, idx
 end
 
+-- kneighbors_graph(X, n_neighbors, mode): the neighbour graph as a CSR matrix [m, n_samples_fit]:
+-- row i holds 1 (mode "connectivity", the default) or the distance (mode "distance") at the
+-- columns of row i's neighbours. X nil: the training set, without self-loops.
+function Mixin:kneighbors_graph(X, n_neighbors, mode)
+  local op = self._name .. ".kneighbors_graph"
+  self:check_fitted("kneighbors_graph")
+  mode = mode or "connectivity"
+  if mode ~= "connectivity" and mode ~= "distance" then
+    raise(format('%s: mode must be "connectivity" or "distance", got %s', op, tostring(mode)))
+  end
+  local dist, idx = self:_search(op, X, n_neighbors)
+  local m, k = idx.shape[1], idx.shape[2]
+  local rows = tensor.arange(1, m + 1, 1, "int64"):reshape(m, 1):expand(m, k):contiguous():reshape(m * k)
+  local vals = mode == "distance" and dist:reshape(m * k) or tensor.ones({ m * k }, "float64")
+  return sparse.from_coo(rows, idx:reshape(m * k) + 1, vals, { m, self.state.n_samples_fit_ })
+end
+
 -- dist [m, k], 0-based index [m, k]
 function Mixin:_search(op, X, k)
   local S = self.state
