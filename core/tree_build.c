@@ -47,7 +47,15 @@ static int nodes_reserve(tree_nodes *t, int64_t need) {
 typedef struct scratch {
     uint32_t *key, *idx, *key2, *idx2; /* [m]: a feature's ranks in the node and their sort */
     double *cl;                        /* [k]: class weights left of the scan position */
+    double *hist;                      /* [HIST_BINS, k]: class weights per rank (large nodes) */
+    int64_t *hcount;                   /* [HIST_BINS]: samples per rank */
 } scratch;
+
+/* Large nodes of classification trees whose feature spans at most HIST_BINS ranks (8-bit data)
+ * skip the sort: class weights are summed per rank and the ranks scanned in order, the same
+ * candidate positions as the sorted scan. */
+#define HIST_BINS 256
+#define HIST_MIN_SAMPLES 1024
 
 enum { CAND_CONSTANT = 0, CAND_NONE = 1, CAND_SPLIT = 2 };
 typedef struct cand {
@@ -170,6 +178,57 @@ static double midpoint(float lo, float hi) {
     return t;
 }
 
+/* The best split among the boundaries between the node's distinct ranks in [kmin, kmax] of one
+ * feature, from per-rank class weights (classification, large nodes): s->key holds the ranks. */
+static void hist_scan_class(const builder *b, scratch *s, int64_t m, const float *vals, uint32_t kmin, uint32_t kmax,
+                            double *best, uint32_t *lo, uint32_t *hi) {
+    int64_t k = b->k, nb = (int64_t)(kmax - kmin) + 1, msl = b->o->min_samples_leaf;
+    double *h = s->hist, *cl = s->cl, mwl = b->min_weight_leaf, wn = b->wn, wl = 0, sql = 0, sqr = 0;
+    const double *node = b->stat;
+    bool gini = b->o->criterion == TIDE_TREE_GINI;
+    int64_t *cnt = s->hcount;
+    memset(h, 0, (size_t)(nb * k) * sizeof *h);
+    memset(cnt, 0, (size_t)nb * sizeof *cnt);
+    for (int64_t i = 0; i < m; i++) {
+        uint32_t r = s->key[i] - kmin;
+        h[r * k + b->nyc[i]] += b->nw[i];
+        cnt[r]++;
+    }
+    for (int64_t j = 0; j < k; j++) cl[j] = 0, sqr += node[j] * node[j];
+    int64_t nl = 0, prev = -1;
+    for (int64_t r = 0; r < nb; r++) {
+        if (cnt[r] == 0) continue;
+        if (prev >= 0) { /* the split: ranks before r go left */
+            if (m - nl < msl) break;
+            double wr = wn - wl;
+            if (nl >= msl && wl >= mwl && wr >= mwl && !(vals[kmin + r] <= vals[kmin + prev] + TREE_FEATURE_THRESHOLD)) {
+                double proxy = 0;
+                if (gini)
+                    proxy = sql / wl + sqr / wr;
+                else
+                    for (int64_t j = 0; j < k; j++) {
+                        double a = cl[j], rr = node[j] - a;
+                        if (a > 0) proxy += a * log(a / wl);
+                        if (rr > 0) proxy += rr * log(rr / wr);
+                    }
+                if (proxy > *best) *best = proxy, *lo = kmin + (uint32_t)prev, *hi = kmin + (uint32_t)r;
+            }
+        }
+        const double *hr = h + r * k;
+        for (int64_t j = 0; j < k; j++) {
+            double w = hr[j];
+            if (w == 0) continue;
+            double cy = cl[j];
+            sql += w * (2 * cy + w);
+            sqr += w * (w - 2 * (node[j] - cy));
+            cl[j] = cy + w;
+            wl += w;
+        }
+        nl += cnt[r];
+        prev = r;
+    }
+}
+
 /* The best split of the node [start, start + m) on feature f (splitter "best").
  * key/idx hold the node's ranks sorted; the scan moves samples left one by one and scores each
  * position between two distinct values. */
@@ -181,6 +240,16 @@ static cand best_split_feature(const builder *b, scratch *s, int64_t start, int6
     tree_gather_ranks(D, f, b->samples + start, m, s->key, &kmin, &kmax);
     if (vals[kmax] <= vals[kmin] + TREE_FEATURE_THRESHOLD) return c;
     c.status = CAND_NONE;
+    if (is_class(b) && m >= HIST_MIN_SAMPLES && kmax - kmin < HIST_BINS) {
+        double best = -INFINITY;
+        uint32_t lo = 0, hi = 0;
+        hist_scan_class(b, s, m, vals, kmin, kmax, &best, &lo, &hi);
+        if (best > -INFINITY) {
+            c.status = CAND_SPLIT, c.proxy = best, c.r_lo = lo;
+            c.threshold = midpoint(vals[lo], vals[hi]);
+        }
+        return c;
+    }
     for (int64_t i = 0; i < m; i++) s->idx[i] = (uint32_t)i;
     sort_ranks(s, m, kmin, kmax);
     const uint32_t *key = s->key, *idx = s->idx;
@@ -598,7 +667,9 @@ int tree_grow(const tree_data *D, const double *w, const tide_tree_options *o, u
         s->key2 = malloc((size_t)m * sizeof *s->key2);
         s->idx2 = malloc((size_t)m * sizeof *s->idx2);
         s->cl = malloc((size_t)(k + 2) * sizeof *s->cl);
-        if (!s->key || !s->idx || !s->key2 || !s->idx2 || !s->cl) goto done;
+        s->hist = malloc((size_t)(HIST_BINS * k) * sizeof *s->hist);
+        s->hcount = malloc(HIST_BINS * sizeof *s->hcount);
+        if (!s->key || !s->idx || !s->key2 || !s->idx2 || !s->cl || !s->hist || !s->hcount) goto done;
     }
     double wt = 0;
     for (int64_t i = 0, j = 0; i < n; i++)
@@ -613,7 +684,7 @@ done:
     if (b.sc)
         for (int th = 0; th < b.nthreads; th++) {
             scratch *s = &b.sc[th];
-            free(s->key), free(s->idx), free(s->key2), free(s->idx2), free(s->cl);
+            free(s->key), free(s->idx), free(s->key2), free(s->idx2), free(s->cl), free(s->hist), free(s->hcount);
         }
     free(b.sc), free(b.samples), free(b.tmp), free(b.nyc), free(b.ny), free(b.nw), free(b.stat), free(b.lstat);
     free(b.cands), free(b.perm), free(b.cur), free(b.constant);

@@ -86,6 +86,30 @@ cases = {
     "reg_fractions": tree_case(DecisionTreeRegressor, {"min_samples_split": 0.1, "min_samples_leaf": 0.02}, yr),
 }
 
+# ---------------------------------------------------------------- 8-bit-like features, many samples
+def minstd_data(n, d):
+    """Integer features in [0, 50), labels and weights from the MINSTD generator (s * 48271 mod
+    2^31 - 1), which models_tree_spec.lua repeats exactly: large nodes of few distinct values take
+    Tide's per-rank histogram path; continuous weights keep splits from scoring the same."""
+    s, X, y, w = 12345, np.zeros((n, d)), np.zeros(n, dtype=np.int64), np.zeros(n)
+    def nxt():
+        nonlocal s
+        s = s * 48271 % 2147483647
+        return s
+    for i in range(n):
+        for j in range(d):
+            X[i, j] = nxt() % 50
+        w[i] = 0.5 + nxt() % 10007 / 10007
+        noise = nxt() % 5
+        y[i] = noise % 3 if noise == 0 else int(X[i, 0] + X[i, 1] > 50) + int(X[i, 2] > 30)
+    return X, y, w
+
+
+Xm, ym, wm = minstd_data(3000, 4)
+fits = [DecisionTreeClassifier(max_depth=6, random_state=s).fit(Xm, ym, sample_weight=wm) for s in range(5)]
+assert all(same_tree(fits[0], f) for f in fits[1:]), "the 8-bit case has ties"
+cases["hist_8bit"] = {"tree": tree_arrays(fits[0]), "proba": fits[0].predict_proba(Xm[:50])}
+
 # ---------------------------------------------------------------- the bundled data sets
 SEEDS = range(5)
 for name, loader in (("breast_cancer", load_breast_cancer), ("digits", load_digits), ("wine", load_wine)):

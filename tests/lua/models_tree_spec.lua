@@ -23,7 +23,24 @@ end
 
 local CASES = {}
 for name, c in pairs(F) do
-  if type(c) == "table" and type(c.tree) == "table" then CASES[#CASES + 1] = name end
+  if type(c) == "table" and type(c.tree) == "table" and (name:match("^cls_") or name:match("^reg_")) then
+    CASES[#CASES + 1] = name
+  end
+end
+
+-- gen_models_tree.py's minstd_data: integer features in [0, 50), labels, continuous weights
+local function minstd_data(n, d)
+  local s = 12345
+  local function nxt() s = s * 48271 % 2147483647 return s end
+  local Xm, ym, wm = tide.empty({ n, d }, "float64"), tide.empty({ n }, "int64"), tide.empty({ n }, "float64")
+  for i = 1, n do
+    local row = {}
+    for j = 1, d do row[j] = nxt() % 50; Xm[{ i, j }] = row[j] end
+    wm[i] = 0.5 + nxt() % 10007 / 10007
+    local noise = nxt() % 5
+    ym[i] = noise == 0 and noise % 3 or ((row[1] + row[2] > 50) and 1 or 0) + ((row[3] > 30) and 1 or 0)
+  end
+  return Xm, ym, wm
 end
 table.sort(CASES)
 
@@ -51,6 +68,18 @@ describe("DecisionTree parity with scikit-learn", function()
       end
     end)
   end
+
+  it("grows scikit-learn's tree on 3,000 samples of few distinct values (per-rank sums in large nodes)", function()
+    local Xm, ym, wm = minstd_data(3000, 4)
+    local c = F.hist_8bit
+    local m = M.DecisionTreeClassifier{ max_depth = 6 }:fit(Xm, ym, { sample_weight = wm })
+    for _, f in ipairs({ "children_left", "children_right", "feature", "threshold", "n_node_samples" }) do
+      H.assert_matches(m.tree_[f], c.tree[f], nil, "hist_8bit " .. f)
+    end
+    H.assert_matches(m.tree_.value, c.tree.value, 1e-11, "hist_8bit value")
+    H.assert_matches(m.tree_.impurity, c.tree.impurity, 1e-11, "hist_8bit impurity")
+    H.assert_matches(m:predict_proba(Xm:narrow(1, 1, 50)), c.proba, 1e-11, "hist_8bit predict_proba")
+  end)
 
   it("grows until the leaves are pure and fits the training data exactly", function()
     local m = M.DecisionTreeClassifier():fit(X, y3)
