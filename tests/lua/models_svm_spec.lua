@@ -254,6 +254,13 @@ describe("SVC and SVR estimators", function()
     assert.is_true(l:predict(Xt):equal(r:predict(Xt)))
   end)
 
+  it("predicts with the kernel it was fitted with, whatever set_params changes later", function()
+    local m = M.SVC{ kernel = "poly", degree = 2 }:fit(X3, y3)
+    local before = m:decision_function(Xt)
+    m:set_params{ kernel = "linear", degree = 5, coef0 = 3 }
+    assert.is_true(m:decision_function(Xt):equal(before))
+  end)
+
   it("score is accuracy for SVC and R^2 for SVR", function()
     local m = M.SVC():fit(X3, y3)
     local acc = m:predict(X3):eq(y3):to("float64"):mean()

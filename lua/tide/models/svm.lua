@@ -7,7 +7,8 @@
 -- Fitted state (scikit-learn's names): support_ (1-based training rows, int64), support_vectors_
 -- (dense tensor, or CSR when fitted on CSR), dual_coef_, intercept_, n_support_ (int32),
 -- classes_ and class_weight_ (SVC), probA_ / probB_, n_iter_, fit_status_ (1 when a solver hit
--- max_iter), _gamma (the kernel's gamma after "scale" / "auto").
+-- max_iter), _gamma (the kernel's gamma after "scale" / "auto") and _kernel (kernel, degree and
+-- coef0 as fitted: prediction uses them even after set_params).
 local ffi = require("ffi")
 local core = require("tide._core")
 local tensor = require("tide.tensor")
@@ -137,6 +138,7 @@ local function fitted_state(self, X, m, status, gamma)
     shape_fit_ = { X.shape[1], X.shape[2] },
     fit_status_ = status,
     _gamma = gamma,
+    _kernel = { kernel = self.params.kernel, degree = self.params.degree, coef0 = self.params.coef0 },
     _sparse = is_csr(X),
   }
 end
@@ -150,7 +152,8 @@ local function decision(self, op, X)
   local out = tensor.empty({ X.shape[1], P }, "float64")
   local xc, xs = c_input(X)
   local svc, svs = c_input(s.support_vectors_)
-  local cp = c_params(self.params, s._gamma)
+  local cp = c_params(self.params, s._gamma) -- the kernel as fitted, even after set_params
+  cp.kernel, cp.degree, cp.coef0 = KERNELS[s._kernel.kernel], s._kernel.degree, s._kernel.coef0
   core.check(C.tide_svm_decision(xc, xs, svc, svs, s.dual_coef_._c, s.intercept_._c, s.n_support_._c, cp, out._c))
   return out
 end
