@@ -49,10 +49,11 @@ def regression_data(n, d, noise=0.3, density=1.0, scale_spread=True):
 
 def fit_record(model, X, y, sw=None, extra=()):
     model.fit(X, y, sample_weight=sw)
-    r = {"coef": mat(model.coef_), "intercept": float(model.intercept_)}
+    icpt = model.intercept_
+    r = {"coef": mat(model.coef_), "intercept": mat(icpt) if np.ndim(icpt) else float(icpt)}
     for name in extra:
         v = getattr(model, name)
-        r[name] = mat(v) if isinstance(v, np.ndarray) else (None if v is None else v)
+        r[name] = mat(v) if isinstance(v, np.ndarray) else (list(v) if isinstance(v, list) else v)
     return r
 
 
@@ -116,6 +117,16 @@ def regression_cases():
         "C_sparse_noint": fit_record(ElasticNet(alpha=0.02, l1_ratio=0.5, fit_intercept=False, tol=1e-10,
                                                 max_iter=10000), XCs, yC, extra=ee),
     }
+    # two targets at once (no random draws here, so the LinearSVC data stay as they were)
+    Y = np.stack([yA, 2 * XA[:, 0] - XA[:, 3] + np.cos(np.arange(60.0))], axis=1)
+    out["data"]["YA"] = mat(Y)
+    out["multi"] = {
+        "ols": fit_record(LinearRegression(), XA, Y),
+        "ridge": fit_record(Ridge(alpha=0.5), XA, Y, swA),
+        "lasso": fit_record(Lasso(alpha=0.05, tol=1e-10, max_iter=10000), XA, Y, extra=("n_iter_", "dual_gap_")),
+    }
+    m = LinearRegression().fit(XA, Y)
+    out["multi"]["ols"]["score"] = m.score(XA[:30], Y[:30])
     return out
 
 

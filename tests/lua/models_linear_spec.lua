@@ -172,6 +172,36 @@ describe("Lasso and ElasticNet", function()
   end)
 end)
 
+describe("several targets", function()
+  it("fit each column of a 2-d y: coef_ [t, d], intercept_ [t], as scikit-learn", function()
+    local X, Y, R = X_of("XA"), H.tensor(D.YA, "float64"), ref.multi
+    local ols = models.LinearRegression():fit(X, Y)
+    H.assert_matches(ols.coef_, R.ols.coef, EXACT, "multi ols coef_")
+    H.assert_matches(ols.intercept_, R.ols.intercept, EXACT, "multi ols intercept_")
+    local pred = ols:predict(X)
+    assert.are.same({ 60, 2 }, pred.shape)
+    assert.is_true(tide.allclose(pred:select(2, 1), models.LinearRegression():fit(X, y_of("yA")):predict(X), 1e-10, 1e-10))
+    local rows = X:narrow(1, 1, 30)
+    assert.is_true(math.abs(ols:score(rows, Y:narrow(1, 1, 30)) - R.ols.score) < 1e-10) -- mean R² over targets
+    local ridge = models.Ridge({ alpha = 0.5 }):fit(X, Y, sw("swA"))
+    H.assert_matches(ridge.coef_, R.ridge.coef, EXACT, "multi ridge coef_")
+    H.assert_matches(ridge.intercept_, R.ridge.intercept, EXACT, "multi ridge intercept_")
+    local lasso = models.Lasso({ alpha = 0.05, tol = 1e-10, max_iter = 10000 }):fit(X, Y:totable()) -- rows as Lua arrays
+    H.assert_matches(lasso.coef_, R.lasso.coef, 1e-8, "multi lasso coef_")
+    assert.are.same(R.lasso.n_iter_, lasso.n_iter_)
+    assert.are.same({ 2 }, lasso.dual_gap_.shape)
+    -- CSR input, and a save / load round trip of the 2-d state
+    local rs = models.Ridge({ alpha = 0.5, tol = 1e-12 }):fit(sparse.from_dense(X), Y, sw("swA"))
+    H.assert_matches(rs.coef_, R.ridge.coef, 1e-8, "multi ridge CSR coef_")
+    local path = H.tmpname() .. ".safetensors"
+    lasso:save(path)
+    local back = models.load(path)
+    os.remove(path)
+    assert.is_true(back:predict(X):equal(lasso:predict(X)))
+    H.assert_error(function() ols:score(X, y_of("yA"):reshape(60, 1)) end, "y has 1 targets, the model 2")
+  end)
+end)
+
 describe("linear regressors: the estimator contract", function()
   local specs = {
     { "LinearRegression", {} }, { "Ridge", { alpha = 0.3 } }, { "Lasso", { alpha = 0.05 } },

@@ -17,14 +17,29 @@ local M = {}
 local function check(status) if status ~= 0 then core.raise_c() end end
 local function flag(b) return b and 1 or 0 end
 
--- Shared fit input: X (contiguous float64 tensor or CSR), y float64 [n], sample weights or nil.
-local function fit_inputs(op, X, y, opts, accept_sparse)
+-- Targets: y [n] -> {y}, single; y [n, t] (a tensor or a Lua array of rows) -> its t columns as
+-- float64 [n] vectors, several (coef_ [t, d], intercept_ [t], as scikit-learn for 2-d y).
+local function target_columns(op, y, n)
+  if type(y) == "table" and not tensor.is_tensor(y) and type(y[1]) == "table" then
+    local ok, t = pcall(tensor.tensor, y, "float64")
+    if not ok then raise(op .. ": y as a Lua array of rows must hold numbers in rows of equal length") end
+    y = t
+  end
+  if not (tensor.is_tensor(y) and y:dim() == 2) then return { B.targets(op, y, n) }, false end
+  if y.shape[2] == 0 then raise(op .. ": empty input: y has no columns") end
+  local cols = {}
+  for j = 1, y.shape[2] do cols[j] = B.targets(op, y:select(2, j), n) end
+  return cols, true
+end
+
+-- Shared fit input: X (contiguous float64 tensor or CSR), the target columns, sample weights.
+local function fit_inputs(op, X, y, opts)
   if opts ~= nil and type(opts) ~= "table" then raise(op .. ": opts must be a table {sample_weight = ...}") end
-  X = B.features(op, X, { sparse = accept_sparse })
-  local n, d = X.shape[1], X.shape[2]
-  y = B.targets(op, y, n)
+  X = B.features(op, X, { sparse = true })
+  local n = X.shape[1]
+  local ys, multi = target_columns(op, y, n)
   local sw = B.sample_weight(op, opts and opts.sample_weight, n)
-  return X, y, sw, n, d
+  return X, ys, multi, sw
 end
 
 -- The C arguments for X: (dense tensor or nil, CSR struct or nil); keep X alive during the call.
@@ -33,18 +48,70 @@ local function c_args(X)
   return X._c, nil
 end
 
--- X @ coef_ + intercept_ for the fitted regressors (float64 [n]).
+-- Runs solve(y, k) -> {coef =, intercept =, <extras>} for each target column and sets the state:
+-- one target: coef_ [d], intercept_ a number, the extras as they are; several: coef_ [t, d],
+-- intercept_ [t], and each extra as combine[name] puts the per-target values together.
+local function fit_targets(self, X, ys, multi, solve, combine)
+  local d = X.shape[2]
+  local fits = {}
+  for k, y in ipairs(ys) do fits[k] = solve(y, k) end
+  local state = { n_features_in_ = d }
+  if not multi then
+    for name, v in pairs(fits[1]) do state[name] = v end
+    state.coef_, state.intercept_, state.coef, state.intercept = fits[1].coef, fits[1].intercept, nil, nil
+  else
+    local t = #fits
+    local coef, icpt = tensor.empty({ t, d }, "float64"), tensor.empty({ t }, "float64")
+    local ip = icpt:data_ptr()
+    for k, f in ipairs(fits) do
+      coef:select(1, k):copy_(f.coef)
+      ip[k - 1] = f.intercept
+    end
+    state.coef_, state.intercept_ = coef, icpt
+    for name, how in pairs(combine or {}) do
+      local vals = {}
+      for k, f in ipairs(fits) do vals[k] = f[name] end
+      state[name] = how(vals)
+    end
+  end
+  self.state = state
+  return self
+end
+
+local function first(v) return v[1] end
+local function as_list(v) return v end
+local function as_tensor(v) return tensor.tensor(v, "float64") end
+local function largest(v)
+  local m = v[1]
+  for _, x in ipairs(v) do if x ~= B.NONE and (m == B.NONE or x > m) then m = x end end
+  return m
+end
+
+-- X @ coef_^T + intercept_ for the fitted regressors: float64 [n], or [n, t] for several targets.
 local function linear_predict(self, op, X)
   self:check_fitted("predict")
   X = B.features(op, X, { sparse = true, n_features = self.state.n_features_in_ })
   local coef = self.state.coef_
-  local out
-  if sparse.is_csr(X) then
-    out = X:matmul(coef:reshape(coef:numel(), 1)):reshape(X.shape[1])
-  else
-    out = X:mv(coef)
-  end
-  return out:add_(self.state.intercept_)
+  local W = coef:dim() == 1 and coef:reshape(coef:numel(), 1) or coef:t():clone() -- [d, t], row-major
+  local out = X:matmul(W) -- a tensor's or a CSR's matmul
+  out:add_(self.state.intercept_)
+  if coef:dim() == 1 then return out:reshape(X.shape[1]) end
+  return out
+end
+
+-- R² (scikit-learn's r2_score): of the one target, or the mean over several targets.
+local function linear_score(self, X, y, opts)
+  local op = self._name .. ".score"
+  self:check_fitted("score")
+  local pred = self:predict(X)
+  if pred:dim() == 1 then return B.Estimator.score(self, X, y, opts) end
+  local n = pred.shape[1]
+  local ys = target_columns(op, y, n)
+  if #ys ~= pred.shape[2] then raise(format("%s: y has %d targets, the model %d", op, #ys, pred.shape[2])) end
+  local w = B.sample_weight(op, opts and opts.sample_weight, n)
+  local total = 0
+  for j, yj in ipairs(ys) do total = total + B.r2(yj, pred:select(2, j):contiguous(), w) end
+  return total / #ys
 end
 
 local function common_checks(self)
@@ -70,31 +137,26 @@ M.LinearRegression = LinearRegression
 -- Ordinary least squares. Dense X: LAPACK dgelsd (as scipy.linalg.lstsq, so rank_ and
 -- singular_ too); CSR X: conjugate gradients on the implicitly centred normal equations.
 function LinearRegression:fit(X, y, opts)
-  local op = "LinearRegression.fit"
-  local sw
-  X, y, sw = fit_inputs(op, X, y, opts, true)
-  local d = X.shape[2]
-  local coef = tensor.zeros({ d }, "float64")
-  local icpt = ffi.new("double[1]")
-  local state = { n_features_in_ = d }
-  if sparse.is_csr(X) then
-    local iters = ffi.new("int64_t[1]")
-    check(C.tide_ridge_fit(nil, X:c(), y._c, sw and sw._c, coef._c, icpt, iters, 0, flag(self.params.fit_intercept),
-      C.TIDE_RIDGE_CG, 1e-10, 0))
-  else
-    local n = X.shape[1]
+  local ys, multi, sw
+  X, ys, multi, sw = fit_inputs("LinearRegression.fit", X, y, opts)
+  local n, d = X.shape[1], X.shape[2]
+  local fi = flag(self.params.fit_intercept)
+  return fit_targets(self, X, ys, multi, function(yk)
+    local coef = tensor.zeros({ d }, "float64")
+    local icpt = ffi.new("double[1]")
+    if sparse.is_csr(X) then
+      check(C.tide_ridge_fit(nil, X:c(), yk._c, sw and sw._c, coef._c, icpt, nil, 0, fi, C.TIDE_RIDGE_CG, 1e-10, 0))
+      return { coef = coef, intercept = icpt[0] }
+    end
     local singular = tensor.zeros({ math.min(n, d) }, "float64")
     local rank = ffi.new("int64_t[1]")
-    check(C.tide_linear_lstsq_fit(X._c, y._c, sw and sw._c, coef._c, singular._c, icpt, rank,
-      flag(self.params.fit_intercept)))
-    state.rank_, state.singular_ = tonumber(rank[0]), singular
-  end
-  state.coef_, state.intercept_ = coef, icpt[0]
-  self.state = state
-  return self
+    check(C.tide_linear_lstsq_fit(X._c, yk._c, sw and sw._c, coef._c, singular._c, icpt, rank, fi))
+    return { coef = coef, intercept = icpt[0], rank_ = tonumber(rank[0]), singular_ = singular }
+  end, { rank_ = first, singular_ = first })
 end
 
 function LinearRegression:predict(X) return linear_predict(self, "LinearRegression.predict", X) end
+LinearRegression.score = linear_score
 
 -- ---------------------------------------------------------------- Ridge
 local RIDGE_SOLVERS = { "auto", "cholesky", "svd", "sparse_cg", "lsqr", "sag", "saga", "lbfgs" }
@@ -118,11 +180,13 @@ M.Ridge = Ridge
 
 -- Least squares with an L2 penalty alpha ||coef||^2. solver "auto" is Cholesky for dense X (on
 -- X^T X, or on X X^T when there are more features than samples) and conjugate gradients for CSR.
+-- n_iter_ is None as in scikit-learn, whose sparse_cg does not report its steps either; Tide
+-- keeps the largest count of conjugate-gradient steps in cg_steps_.
 function Ridge:fit(X, y, opts)
   local op = "Ridge.fit"
   local p = self.params
-  local sw
-  X, y, sw = fit_inputs(op, X, y, opts, true)
+  local ys, multi, sw
+  X, ys, multi, sw = fit_inputs(op, X, y, opts)
   local is_sparse = sparse.is_csr(X)
   local solver = p.solver
   if solver == "auto" then solver = is_sparse and "sparse_cg" or "cholesky" end
@@ -131,21 +195,19 @@ function Ridge:fit(X, y, opts)
   end
   local code = ({ cholesky = C.TIDE_RIDGE_CHOLESKY, svd = C.TIDE_RIDGE_LSTSQ, sparse_cg = C.TIDE_RIDGE_CG })[solver]
   local d = X.shape[2]
-  local coef = tensor.zeros({ d }, "float64")
-  local icpt, iters = ffi.new("double[1]"), ffi.new("int64_t[1]")
   local dense, csr = c_args(X)
-  check(C.tide_ridge_fit(dense, csr, y._c, sw and sw._c, coef._c, icpt, iters, p.alpha, flag(p.fit_intercept), code,
-    p.tol, B.is_none(p.max_iter) and 0 or p.max_iter))
-  -- n_iter_ is None as in scikit-learn, whose sparse_cg does not report its steps either;
-  -- Tide keeps the count of conjugate-gradient steps in cg_steps_.
-  self.state = {
-    coef_ = coef, intercept_ = icpt[0], n_features_in_ = d, n_iter_ = B.NONE,
-    cg_steps_ = solver == "sparse_cg" and tonumber(iters[0]) or B.NONE,
-  }
-  return self
+  return fit_targets(self, X, ys, multi, function(yk)
+    local coef = tensor.zeros({ d }, "float64")
+    local icpt, iters = ffi.new("double[1]"), ffi.new("int64_t[1]")
+    check(C.tide_ridge_fit(dense, csr, yk._c, sw and sw._c, coef._c, icpt, iters, p.alpha, flag(p.fit_intercept),
+      code, p.tol, B.is_none(p.max_iter) and 0 or p.max_iter))
+    return { coef = coef, intercept = icpt[0], n_iter_ = B.NONE,
+      cg_steps_ = solver == "sparse_cg" and tonumber(iters[0]) or B.NONE }
+  end, { n_iter_ = first, cg_steps_ = largest })
 end
 
 function Ridge:predict(X) return linear_predict(self, "Ridge.predict", X) end
+Ridge.score = linear_score
 
 -- ---------------------------------------------------------------- ElasticNet, Lasso
 local function enet_checks(self)
@@ -172,27 +234,30 @@ local LASSO_DEFAULTS = B.deep_copy(ENET_DEFAULTS)
 LASSO_DEFAULTS.l1_ratio = nil
 
 -- min 1/(2n) ||y - X coef - b||^2 + alpha l1_ratio ||coef||_1 + alpha (1 - l1_ratio)/2 ||coef||^2
+-- per target; several targets give n_iter_ as a Lua array and dual_gap_ as a tensor, as
+-- scikit-learn.
 local function enet_fit(self, op, X, y, opts, l1_ratio)
   local p = self.params
-  local sw
-  X, y, sw = fit_inputs(op, X, y, opts, true)
+  local ys, multi, sw
+  X, ys, multi, sw = fit_inputs(op, X, y, opts)
   local d = X.shape[2]
-  local coef
   local prev = rawget(self, "state")
-  if p.warm_start and prev and prev.coef_ and prev.n_features_in_ == d then
-    coef = prev.coef_:clone()
-  else
-    coef = tensor.zeros({ d }, "float64")
-  end
+  local warm = p.warm_start and prev and prev.coef_ and prev.n_features_in_ == d and
+    (prev.coef_:dim() == 1) == not multi and (not multi or prev.coef_.shape[1] == #ys)
   local seed = p.selection == "random" and B.seed(self) or 0
-  local icpt, gap, iters = ffi.new("double[1]"), ffi.new("double[1]"), ffi.new("int64_t[1]")
   local dense, csr = c_args(X)
-  check(C.tide_enet_fit(dense, csr, y._c, sw and sw._c, coef._c, icpt, gap, iters, p.alpha, l1_ratio,
-    flag(p.fit_intercept), p.max_iter, p.tol, flag(p.positive), flag(p.selection == "random"), seed))
-  self.state = {
-    coef_ = coef, intercept_ = icpt[0], n_features_in_ = d, dual_gap_ = gap[0], n_iter_ = tonumber(iters[0]),
-  }
-  return self
+  return fit_targets(self, X, ys, multi, function(yk, k)
+    local coef
+    if warm then
+      coef = (multi and prev.coef_:select(1, k) or prev.coef_):clone()
+    else
+      coef = tensor.zeros({ d }, "float64")
+    end
+    local icpt, gap, iters = ffi.new("double[1]"), ffi.new("double[1]"), ffi.new("int64_t[1]")
+    check(C.tide_enet_fit(dense, csr, yk._c, sw and sw._c, coef._c, icpt, gap, iters, p.alpha, l1_ratio,
+      flag(p.fit_intercept), p.max_iter, p.tol, flag(p.positive), flag(p.selection == "random"), seed + k - 1))
+    return { coef = coef, intercept = icpt[0], dual_gap_ = gap[0], n_iter_ = tonumber(iters[0]) }
+  end, { n_iter_ = as_list, dual_gap_ = as_tensor })
 end
 
 local ElasticNet = B.class("ElasticNet", ENET_DEFAULTS, { kind = "regressor", check = enet_checks })
@@ -200,11 +265,13 @@ M.ElasticNet = ElasticNet
 
 function ElasticNet:fit(X, y, opts) return enet_fit(self, "ElasticNet.fit", X, y, opts, self.params.l1_ratio) end
 function ElasticNet:predict(X) return linear_predict(self, "ElasticNet.predict", X) end
+ElasticNet.score = linear_score
 
 local Lasso = B.class("Lasso", LASSO_DEFAULTS, { kind = "regressor", check = enet_checks })
 M.Lasso = Lasso
 
 function Lasso:fit(X, y, opts) return enet_fit(self, "Lasso.fit", X, y, opts, 1.0) end
 function Lasso:predict(X) return linear_predict(self, "Lasso.predict", X) end
+Lasso.score = linear_score
 
 return M
