@@ -154,6 +154,22 @@ static int64_t scatter_block(int64_t d) {
     return b < 64 ? 64 : b;
 }
 
+/* rows [i0, i0 + m) of x minus mean -> buf [m, d] */
+static void center_rows(const tide_tensor *x, const double *mu, int64_t i0, int64_t m, double *buf) {
+    int64_t d = x->shape[1];
+    const void *base = tide_elem_ptr(x);
+    for (int64_t i = 0; i < m; i++) {
+        double *dst = buf + i * d;
+        if (x->dtype == TIDE_FLOAT32) {
+            const float *src = (const float *)base + (i0 + i) * d;
+            for (int64_t j = 0; j < d; j++) dst[j] = (double)src[j] - mu[j];
+        } else {
+            const double *src = (const double *)base + (i0 + i) * d;
+            for (int64_t j = 0; j < d; j++) dst[j] = src[j] - mu[j];
+        }
+    }
+}
+
 int tide_pca_scatter(const tide_tensor *x, const tide_tensor *mean, tide_tensor *out) {
     const char *op = "pca_scatter";
     if (!x || x->ndim != 2 || (x->dtype != TIDE_FLOAT32 && x->dtype != TIDE_FLOAT64) || !tide_tensor_is_contiguous(x))
@@ -169,25 +185,45 @@ int tide_pca_scatter(const tide_tensor *x, const tide_tensor *mean, tide_tensor 
     if (!buf) return tide_fail(TIDE_ENOMEM, "%s: out of memory", op);
     const double *mu = (const double *)tide_elem_ptr(mean);
     double *c = (double *)tide_elem_ptr(out);
-    const void *base = tide_elem_ptr(x);
     for (int64_t i0 = 0; i0 < n; i0 += bs) {
         int64_t m = i0 + bs < n ? bs : n - i0;
-        for (int64_t i = 0; i < m; i++) {
-            double *dst = buf + i * d;
-            if (x->dtype == TIDE_FLOAT32) {
-                const float *src = (const float *)base + (i0 + i) * d;
-                for (int64_t j = 0; j < d; j++) dst[j] = (double)src[j] - mu[j];
-            } else {
-                const double *src = (const double *)base + (i0 + i) * d;
-                for (int64_t j = 0; j < d; j++) dst[j] = src[j] - mu[j];
-            }
-        }
+        center_rows(x, mu, i0, m, buf);
         /* upper triangle of out [d, d] (+)= buf^T buf, buf [m, d] */
         cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)d, (int)m, 1.0, buf, (int)d, i0 == 0 ? 0.0 : 1.0, c,
                     (int)d);
     }
     for (int64_t i = 0; i < d; i++)
         for (int64_t j = 0; j < i; j++) c[i * d + j] = c[j * d + i];
+    free(buf);
+    return 0;
+}
+
+int tide_pca_project(const tide_tensor *x, const tide_tensor *mean, const tide_tensor *vt, tide_tensor *out) {
+    const char *op = "pca_project";
+    if (!x || x->ndim != 2 || (x->dtype != TIDE_FLOAT32 && x->dtype != TIDE_FLOAT64) || !tide_tensor_is_contiguous(x))
+        return TIDE_FAIL("%s: x must be a contiguous float32 or float64 tensor [n, d]", op);
+    int64_t n = x->shape[0], d = x->shape[1];
+    if (n < 1 || d < 1 || d > LAPACK_MAX) return TIDE_FAIL("%s: x is empty or too wide", op);
+    if (!vt || vt->ndim != 2 || vt->shape[1] != d || vt->shape[0] > LAPACK_MAX)
+        return TIDE_FAIL("%s: vt must be a float64 tensor [k, %lld]", op, (long long)d);
+    int64_t k = vt->shape[0];
+    int64_t ms[1] = {d}, vs[2] = {k, d}, os[2] = {n, k};
+    if (check_out(op, "mean", mean, 1, ms) || check_out(op, "vt", vt, 2, vs) || check_out(op, "out", out, 2, os))
+        return -1;
+    if (k == 0) return 0;
+    int64_t bs = scatter_block(d);
+    if (bs > n) bs = n;
+    double *buf = malloc((size_t)(bs * d) * sizeof(double));
+    if (!buf) return tide_fail(TIDE_ENOMEM, "%s: out of memory", op);
+    const double *mu = (const double *)tide_elem_ptr(mean), *v = (const double *)tide_elem_ptr(vt);
+    double *o = (double *)tide_elem_ptr(out);
+    for (int64_t i0 = 0; i0 < n; i0 += bs) {
+        int64_t m = i0 + bs < n ? bs : n - i0;
+        center_rows(x, mu, i0, m, buf);
+        /* out[i0:i0+m] [m, k] = buf [m, d] @ vt^T [d, k] */
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)k, (int)d, 1.0, buf, (int)d, v, (int)d, 0.0,
+                    o + i0 * k, (int)k);
+    }
     free(buf);
     return 0;
 }

@@ -76,6 +76,21 @@ static void test_scatter_eigh(void) {
                 err = fmax(err, fabs(s - data(sc)[a * D + b]));
             }
         CHECK(err < 1e-9);
+        /* projection onto two directions: (x - mean) @ vt^T */
+        tide_tensor *vt2 = empty2(2, D), *proj = empty2(N, 2);
+        for (int m = 0; m < 2 * D; m++) data(vt2)[m] = uniform();
+        CHECK(tide_pca_project(x, mean, vt2, proj) == 0);
+        double perr = 0;
+        for (int i = 0; i < N; i++)
+            for (int c = 0; c < 2; c++) {
+                double s = 0;
+                for (int j = 0; j < D; j++) s += (elem_at(x, i * D + j) - data(mean)[j]) * data(vt2)[c * D + j];
+                perr = fmax(perr, fabs(s - data(proj)[i * 2 + c]));
+            }
+        CHECK(perr < 1e-12);
+        CHECK(tide_pca_project(x, mean, vt2, sc) != 0);
+        CHECK(strstr(tide_last_error(), "pca_project: out must be a contiguous float64 tensor [3000, 2]") != NULL);
+        tide_tensor_free(vt2), tide_tensor_free(proj);
         /* eigh: A v = w v for every pair, descending */
         tide_tensor *w = empty1(D), *vt = empty2(D, D);
         CHECK(tide_eigh(sc, w, vt) == 0);

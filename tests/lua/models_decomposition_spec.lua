@@ -125,6 +125,19 @@ describe("PCA matches scikit-learn", function()
     check_pca(M.PCA{ n_components = 10 }:fit(X), want, 1e-5, "cancer auto (covariance_eigh)")
   end)
 
+  it("data far from the origin: the projections are centred before the product", function()
+    tide.manual_seed(8)
+    local X = tide.randn(300, 4, "float64") * tide.tensor({ 3, 2, 1, 0.5 }, "float64")
+    local far = X + 1e8
+    for _, solver in ipairs({ "covariance_eigh", "full" }) do
+      local a = M.PCA{ n_components = 2, svd_solver = solver }
+      local b = M.PCA{ n_components = 2, svd_solver = solver }
+      local ya, yb = a:fit_transform(X), b:fit_transform(far)
+      assert.is_true((ya - yb):abs():max() < 1e-5, solver .. " fit_transform")
+      assert.is_true((a:transform(X) - b:transform(far)):abs():max() < 1e-5, solver .. " transform")
+    end
+  end)
+
   it("synthetic data wider than tall: full and randomized", function()
     tide.manual_seed(5)
     local X = tide.randn(30, 80, "float64")

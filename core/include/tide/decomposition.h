@@ -25,6 +25,11 @@ int tide_eigh(const tide_tensor *a, tide_tensor *w, tide_tensor *vt);
  * mean [d] (float64), centring a block of rows at a time (no centred copy of x). */
 int tide_pca_scatter(const tide_tensor *x, const tide_tensor *mean, tide_tensor *out);
 
+/* out [n, k] = (x - mean) @ vt^T for x [n, d] (contiguous float32 or float64), mean [d] and
+ * vt [k, d] (float64): the projection onto k components, centring a block of rows at a time
+ * (exact where x @ vt^T - mean @ vt^T would cancel, and no centred copy of x). */
+int tide_pca_project(const tide_tensor *x, const tide_tensor *mean, const tide_tensor *vt, tide_tensor *out);
+
 /* In place, a [m, k] with m >= k, contiguous: a <- the Q of its thin QR factorisation, an
  * orthonormal basis of its columns (LAPACK dgeqrf + dorgqr). */
 int tide_orthonormalize(tide_tensor *a);

@@ -83,6 +83,13 @@ local function randomized_svd(M, k, n_oversamples, n_iter, normalizer, seed)
   return u[{ {}, { 1, k } }]:contiguous(), s[{ { 1, k } }]:contiguous(), vt[{ { 1, k } }]:contiguous()
 end
 
+-- (X - mean) @ V^T [n, k], centring X a block of rows at a time (no centred copy).
+local function project(X, mean, V)
+  local out = f64(X.shape[1], V.shape[1])
+  ok(C.tide_pca_project(X._c, mean._c, V._c, out._c))
+  return out
+end
+
 -- Sum of squares of a contiguous tensor (a BLAS dot of its flat view; no temporary).
 local function sum_squares(t)
   local flat = t:reshape(t:numel())
@@ -190,11 +197,9 @@ function PCA:_fit(X)
     total_var = ev:sum()
     local ratio = ev / total_var
     nc = n_kept(op, nc, ratio, ev, n, d)
-    if solver == "covariance_eigh" and nc > 0 then -- signs from U's columns: X_c V^T = X V^T - mean V^T
-      local V = vt[{ { 1, nc } }]:t()
-      u = X:matmul(V) - mean:reshape(1, d):matmul(V)
-      u = u:contiguous()
+    if solver == "covariance_eigh" and nc > 0 then -- signs from U's columns: (X - mean) V^T
       local head = vt[{ { 1, nc } }]:contiguous()
+      u = project(X, mean, head)
       ok(C.tide_svd_flip(u._c, head._c, 1))
       vt[{ { 1, nc } }] = head
     end
@@ -238,8 +243,7 @@ function PCA:transform(X)
   local op = "PCA.transform"
   self:check_fitted("transform")
   X = B.features(op, X, { dtype = "float64", n_features = self.state.n_features_in_ })
-  local V = self.state.components_
-  local Y = X:matmul(V:t()) - self.state.mean_:reshape(1, V.shape[2]):matmul(V:t())
+  local Y = project(X, self.state.mean_, self.state.components_)
   if self.params.whiten then Y = Y / whiten_scale(self) end
   return Y
 end
