@@ -330,10 +330,9 @@ int tide_boost_predict(const tide_tensor *x, const tide_tensor *nodes, const tid
 int tide_boost_predict_binned(const tide_tensor *binned, const tide_tensor *nodes, const tide_tensor *tree_offsets,
                               int64_t tree_begin, int64_t tree_end, int64_t missing_bin, tide_tensor *raw) {
     const char *op = "boost_predict_binned";
-    if (!binned || binned->dtype != TIDE_UINT8 || binned->ndim != 3 || binned->shape[2] != 64 ||
-        !tide_tensor_is_contiguous(binned))
-        return TIDE_FAIL("%s: binned must be a contiguous uint8 [B, n, 64] tensor (tide_boost_bin_map)", op);
-    int64_t d = binned->shape[0] * 64, n = binned->shape[1];
+    if (!binned || binned->dtype != TIDE_UINT8 || binned->ndim != 2 || !tide_tensor_is_contiguous(binned))
+        return TIDE_FAIL("%s: binned must be a contiguous uint8 [d, n] tensor (tide_boost_bin_map)", op);
+    int64_t d = binned->shape[0], n = binned->shape[1];
     if (check_out_raw(op, raw, n)) return -1;
     int64_t *roots = NULL;
     pnode *pn = compact_trees(op, nodes, tree_offsets, tree_begin, tree_end, d, &roots);
@@ -352,7 +351,7 @@ int tide_boost_predict_binned(const tide_tensor *binned, const tide_tensor *node
             for (int64_t i = i0; i < i1; i++) {
                 const pnode *q = tree;
                 while (!q->leaf) {
-                    int b = pb[((int64_t)(q->feat / 64) * n + i) * 64 + q->feat % 64];
+                    int b = pb[(int64_t)q->feat * n + i];
                     int left = b == missing_bin ? q->missing_left : b <= q->bin;
                     q = pn + (left ? q->left : q->right);
                 }

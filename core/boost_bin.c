@@ -2,8 +2,8 @@
  * _BinMapper. Thresholds per feature from its non-missing values: midpoints of the distinct
  * values when there are at most max_bins of them, else NumPy's percentile(method="midpoint") at
  * linspace(0, 100, max_bins + 1)[1:-1], computed with the same floating-point steps so the
- * thresholds are bit-identical. Mapping: binary search, NaN to the missing bin, uint8 output in
- * blocks of 64 features [B, n, 64] (see tide/boost.h). */
+ * thresholds are bit-identical. Mapping: branch-free binary search, NaN to the missing bin, uint8
+ * output as columns [d, n] or blocks of 64 features [B, n, 64] (see tide/boost.h). */
 #include "tide/boost.h"
 #include "internal.h"
 
@@ -167,8 +167,22 @@ int tide_boost_bin_thresholds(const tide_tensor *x, int64_t max_bins, int64_t su
     return 0;
 }
 
+/* the bin of v: the number of thresholds t [nt] below it (lower bound, branch-free) */
+static inline uint8_t bin_of(const double *t, int64_t nt, double v) {
+    if (nt == 0) return 0;
+    const double *base = t;
+    int64_t len = nt;
+    while (len > 1) {
+        int64_t half = len / 2;
+        base = base[half - 1] < v ? base + half : base;
+        len -= half;
+    }
+    return (uint8_t)((base - t) + (*base < v));
+}
+
 tide_tensor *tide_boost_bin_map(const tide_tensor *x, const tide_tensor *thresholds,
-                                const tide_tensor *n_bins_non_missing, int64_t missing_bin, tide_tensor *out) {
+                                const tide_tensor *n_bins_non_missing, int64_t missing_bin, int blocked,
+                                tide_tensor *out) {
     const char *op = "boost_bin_map";
     if (check_x(op, x)) return NULL;
     int64_t n = x->shape[0], d = x->shape[1];
@@ -194,8 +208,8 @@ tide_tensor *tide_boost_bin_map(const tide_tensor *x, const tide_tensor *thresho
             return NULL;
         }
     int64_t nblk = (d + 63) / 64;
-    int64_t shape[3] = {nblk, n, 64};
-    tide_tensor *o = tide_out_or_alloc(op, out, 3, shape, TIDE_UINT8);
+    int64_t shape[3] = {blocked ? nblk : d, n, 64};
+    tide_tensor *o = tide_out_or_alloc(op, out, blocked ? 3 : 2, shape, TIDE_UINT8);
     if (!o) return NULL;
     if (!tide_tensor_is_contiguous(o)) {
         TIDE_FAIL("%s: out must be contiguous", op);
@@ -206,30 +220,33 @@ tide_tensor *tide_boost_bin_map(const tide_tensor *x, const tide_tensor *thresho
     uint8_t *po = (uint8_t *)tide_elem_ptr(o);
     int64_t s0 = x->stride[0], s1 = x->stride[1];
     int nth = tide_threads_for(n * d * 8);
-    /* row by row: x is read row-major and each block's 64 bins of a row are one cache line */
+    /* 64 rows at a time: x is read row-major; a block's bins of a row, or 64 rows of a column,
+     * are one cache line of out */
+    int64_t nrb = (n + 63) / 64;
 #pragma omp parallel for num_threads(nth) if (nth > 1) schedule(static)
-    for (int64_t i = 0; i < n; i++) {
-        for (int64_t blk = 0; blk < nblk; blk++) {
-            uint8_t *line = po + (blk * n + i) * 64;
-            int64_t j0 = blk * 64, nj = d - j0 < 64 ? d - j0 : 64;
-            memset(line + nj, 0, (size_t)(64 - nj));
-            for (int64_t q = 0; q < nj; q++) {
-                int64_t j = j0 + q;
-                double v = px[i * s0 + j * s1];
-                if (isnan(v)) {
-                    line[q] = (uint8_t)missing_bin;
-                    continue;
+    for (int64_t rb = 0; rb < nrb; rb++) {
+        int64_t i0 = rb * 64, i1 = i0 + 64 < n ? i0 + 64 : n;
+        if (blocked)
+            for (int64_t i = i0; i < i1; i++)
+                for (int64_t blk = 0; blk < nblk; blk++) {
+                    uint8_t *line = po + (blk * n + i) * 64;
+                    int64_t j0 = blk * 64, nj = d - j0 < 64 ? d - j0 : 64;
+                    memset(line + nj, 0, (size_t)(64 - nj));
+                    for (int64_t q = 0; q < nj; q++) {
+                        double v = px[i * s0 + (j0 + q) * s1];
+                        line[q] = isnan(v) ? (uint8_t)missing_bin : bin_of(thr + (j0 + q) * width, nbm[j0 + q] - 1, v);
+                    }
                 }
+        else
+            for (int64_t j = 0; j < d; j++) {
                 const double *t = thr + j * width;
-                int64_t lo = 0, hi = nbm[j] - 1;
-                while (lo < hi) {
-                    int64_t mid = lo + (hi - lo - 1) / 2;
-                    if (v <= t[mid]) hi = mid;
-                    else lo = mid + 1;
+                int64_t nt = nbm[j] - 1;
+                uint8_t *col = po + j * n;
+                for (int64_t i = i0; i < i1; i++) {
+                    double v = px[i * s0 + j * s1];
+                    col[i] = isnan(v) ? (uint8_t)missing_bin : bin_of(t, nt, v);
                 }
-                line[q] = (uint8_t)lo;
             }
-        }
     }
     return o;
 }

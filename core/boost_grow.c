@@ -46,7 +46,8 @@ typedef struct {
 } gnode;
 
 typedef struct {
-    const uint8_t *binned; /* [ceil(d / 64), n, 64] */
+    const uint8_t *cols;   /* [d, n] */
+    const uint8_t *blocks; /* [ceil(d / 64), n, 64] or NULL */
     int64_t n, d, nb, width; /* nb: bins per feature histogram; width: thresholds per feature */
     const int32_t *nbm;
     const uint8_t *has_missing, *active;
@@ -100,42 +101,89 @@ static void hist_put(grower *G, hbin *h) {
     G->pool[G->pool_n++] = h;
 }
 
-/* The histograms of one block of nf <= 64 features, hist [nf, nb], from rows idx[0 .. m) (idx
- * NULL: rows 0 .. m-1) of the block's bins L [n, 64], gradients g[i], hessians h[i] (NULL:
- * constant, h = count). Each row is one cache line; its nf updates go to nf different
- * histograms, so they do not wait for one another, and each bin still sums its samples in
- * node order, as scikit-learn's. */
+/* One feature's histogram hf [nb] of m samples from its column: bins col[idx[i]] (idx NULL:
+ * col[i]), gradients g[i], hessians h[i] (NULL: constant, h = count). Consecutive samples
+ * often share a bin (a pixel's 0), so long runs alternate between two partial histograms: two
+ * dependency chains through memory instead of one. */
+static TIDE_HOT void hist_column(const uint8_t *col, const uint32_t *idx, int64_t m, const float *g, const float *h,
+                                 int64_t nb, hbin *hf, hbin *scratch) {
+    memset(hf, 0, (size_t)nb * sizeof(hbin));
+    memset(scratch, 0, (size_t)nb * sizeof(hbin));
+    hbin *a = hf, *o = scratch;
+    int64_t i = 0;
+    if (idx && h)
+        for (; i + 1 < m; i += 2) {
+            hbin *b0 = a + col[idx[i]], *b1 = o + col[idx[i + 1]];
+            b0->g += g[i], b0->h += h[i], b0->c++;
+            b1->g += g[i + 1], b1->h += h[i + 1], b1->c++;
+        }
+    else if (idx)
+        for (; i + 1 < m; i += 2) {
+            hbin *b0 = a + col[idx[i]], *b1 = o + col[idx[i + 1]];
+            b0->g += g[i], b0->c++;
+            b1->g += g[i + 1], b1->c++;
+        }
+    else if (h)
+        for (; i + 1 < m; i += 2) {
+            hbin *b0 = a + col[i], *b1 = o + col[i + 1];
+            b0->g += g[i], b0->h += h[i], b0->c++;
+            b1->g += g[i + 1], b1->h += h[i + 1], b1->c++;
+        }
+    else
+        for (; i + 1 < m; i += 2) {
+            hbin *b0 = a + col[i], *b1 = o + col[i + 1];
+            b0->g += g[i], b0->c++;
+            b1->g += g[i + 1], b1->c++;
+        }
+    for (; i < m; i++) {
+        hbin *b = a + (idx ? col[idx[i]] : col[i]);
+        b->g += g[i], b->c++;
+        if (h) b->h += h[i];
+    }
+    for (int64_t b = 0; b < nb; b++) a[b].g += o[b].g, a[b].h += o[b].h, a[b].c += o[b].c;
+    if (!h)
+        for (int64_t b = 0; b < nb; b++) hf[b].h = (double)hf[b].c;
+}
+
+/* The histograms hist [nf, nb] of one block of nf <= 64 features from rows idx[0 .. m) of the
+ * block's bins L [n, 64]: one cache line per row instead of one per row and feature. Four
+ * features per pass keep their histograms in L1; each bin sums its samples in node order. */
 static TIDE_HOT void hist_block(const uint8_t *L, const uint32_t *idx, int64_t m, const float *g, const float *h,
                                 int64_t nf, int64_t nb, hbin *hist) {
     memset(hist, 0, (size_t)(nf * nb) * sizeof(hbin));
-    if (h) {
-        for (int64_t i = 0; i < m; i++) {
-            const uint8_t *row = L + (int64_t)(idx ? idx[i] : (uint32_t)i) * 64;
-            double gi = g[i], hi = h[i];
-            for (int64_t q = 0; q < nf; q++) {
-                hbin *b = hist + q * nb + row[q];
-                b->g += gi, b->h += hi, b->c++;
+    for (int64_t q0 = 0; q0 < nf; q0 += 4) {
+        int64_t q1 = q0 + 4 < nf ? q0 + 4 : nf;
+        if (h)
+            for (int64_t i = 0; i < m; i++) {
+                const uint8_t *row = L + (int64_t)idx[i] * 64;
+                double gi = g[i], hi = h[i];
+                for (int64_t q = q0; q < q1; q++) {
+                    hbin *b = hist + q * nb + row[q];
+                    b->g += gi, b->h += hi, b->c++;
+                }
             }
-        }
-    } else {
-        for (int64_t i = 0; i < m; i++) {
-            const uint8_t *row = L + (int64_t)(idx ? idx[i] : (uint32_t)i) * 64;
-            double gi = g[i];
-            for (int64_t q = 0; q < nf; q++) {
-                hbin *b = hist + q * nb + row[q];
-                b->g += gi, b->c++;
+        else
+            for (int64_t i = 0; i < m; i++) {
+                const uint8_t *row = L + (int64_t)idx[i] * 64;
+                double gi = g[i];
+                for (int64_t q = q0; q < q1; q++) {
+                    hbin *b = hist + q * nb + row[q];
+                    b->g += gi, b->c++;
+                }
             }
-        }
-        for (int64_t k = 0; k < nf * nb; k++) hist[k].h = (double)hist[k].c;
     }
+    if (!h)
+        for (int64_t k = 0; k < nf * nb; k++) hist[k].h = (double)hist[k].c;
 }
 
-/* hist [d, nb] of the samples idx[start .. stop); root: idx is still the identity */
+/* hist [d, nb] of the samples idx[start .. stop); root: idx is still the identity. Nodes with
+ * at least an eighth of the samples stream the columns (most of each column's cache lines hold
+ * one of their rows anyway); smaller ones read the 64-feature blocks. */
 static void hist_build(grower *G, int64_t start, int64_t stop, int root, hbin *hist) {
     int64_t m = stop - start, nb = G->nb, n = G->n, d = G->d;
     const uint32_t *idx = G->idx + start;
     const float *g = G->g, *h = G->h;
-    if (!root) { /* gather the node's gradients once: every block then reads them in order */
+    if (!root) { /* gather the node's gradients once: every feature then reads them in order */
         float *go = G->g_ord, *ho = G->h_ord;
         for (int64_t i = 0; i < m; i++) go[i] = G->g[idx[i]];
         if (G->h)
@@ -143,13 +191,25 @@ static void hist_build(grower *G, int64_t start, int64_t stop, int root, hbin *h
         g = go;
         h = G->h ? ho : NULL;
     }
-    int64_t nblk = (d + 63) / 64;
     int nth = inner_threads(G, m * d);
-    if (nth > nblk) nth = (int)nblk;
+    if (root || !G->blocks || m * 8 >= n) {
+#pragma omp parallel num_threads(nth) if (nth > 1)
+        {
+            hbin scratch[256];
+#pragma omp for schedule(dynamic, 8)
+            for (int64_t f = 0; f < d; f++) {
+                if (!G->active[f]) continue;
+                hist_column(G->cols + f * n, root ? NULL : idx, m, g, h, nb, hist + f * nb, scratch);
+            }
+        }
+    } else {
+        int64_t nblk = (d + 63) / 64;
+        if (nth > nblk) nth = (int)nblk;
 #pragma omp parallel for num_threads(nth) if (nth > 1) schedule(dynamic, 1)
-    for (int64_t blk = 0; blk < nblk; blk++) {
-        int64_t f0 = blk * 64, nf = d - f0 < 64 ? d - f0 : 64;
-        hist_block(G->binned + blk * n * 64, root ? NULL : idx, m, g, h, nf, nb, hist + f0 * nb);
+        for (int64_t blk = 0; blk < nblk; blk++) {
+            int64_t f0 = blk * 64, nf = d - f0 < 64 ? d - f0 : 64;
+            hist_block(G->blocks + blk * n * 64, idx, m, g, h, nf, nb, hist + f0 * nb);
+        }
     }
 }
 
@@ -396,15 +456,14 @@ static int64_t new_node(grower *G, int64_t start, int64_t stop, double sg, doubl
 
 /* stable partition of idx[start .. stop) by the node's split; returns the left count */
 static int64_t partition(grower *G, const gnode *nd) {
-    int64_t f = nd->split.feature;
-    const uint8_t *col = G->binned + (f / 64) * G->n * 64 + f % 64; /* bin of row s: col[s * 64] */
+    const uint8_t *col = G->cols + (int64_t)nd->split.feature * G->n;
     uint32_t *idx = G->idx, *tmp = G->tmp;
     int bin = nd->split.bin, ml = nd->split.missing_left;
     uint8_t missing = (uint8_t)(G->nb - 1);
     int64_t l = nd->start, r = 0;
     for (int64_t i = nd->start; i < nd->stop; i++) {
         uint32_t s = idx[i];
-        uint8_t b = col[(int64_t)s * 64];
+        uint8_t b = col[s];
         int left = b == missing ? ml : b <= bin;
         if (left) idx[l++] = s;
         else tmp[r++] = s;
@@ -583,7 +642,7 @@ static int check_t(const char *op, const char *name, const tide_tensor *t, int d
     return 0;
 }
 
-int tide_boost_grow(const tide_tensor *binned, const tide_tensor *grad, const tide_tensor *hess,
+int tide_boost_grow(const tide_tensor *cols, const tide_tensor *blocks, const tide_tensor *grad, const tide_tensor *hess,
                     const tide_tensor *thresholds, const tide_tensor *n_bins_non_missing,
                     const tide_tensor *has_missing, const tide_tensor *y, const tide_tensor *w, tide_tensor *raw,
                     tide_tensor *nodes, tide_tensor *n_nodes, const tide_boost_tree_params *p) {
@@ -591,11 +650,14 @@ int tide_boost_grow(const tide_tensor *binned, const tide_tensor *grad, const ti
     if (!p) return TIDE_FAIL("%s: params are NULL", op);
     if (!thresholds || thresholds->ndim != 2) return TIDE_FAIL("%s: thresholds must be a float64 [d, max_bins - 1] tensor", op);
     int64_t d = thresholds->shape[0];
-    if (!binned || binned->dtype != TIDE_UINT8 || binned->ndim != 3 || !tide_tensor_is_contiguous(binned) ||
-        binned->shape[0] != (d + 63) / 64 || binned->shape[2] != 64)
-        return TIDE_FAIL("%s: binned must be a contiguous uint8 [%lld, n, 64] tensor (tide_boost_bin_map)", op,
-                         (long long)((d + 63) / 64));
-    int64_t n = binned->shape[1];
+    if (!cols || cols->dtype != TIDE_UINT8 || cols->ndim != 2 || !tide_tensor_is_contiguous(cols) ||
+        cols->shape[0] != d)
+        return TIDE_FAIL("%s: cols must be a contiguous uint8 [%lld, n] tensor (tide_boost_bin_map)", op, (long long)d);
+    int64_t n = cols->shape[1];
+    if (blocks && (blocks->dtype != TIDE_UINT8 || blocks->ndim != 3 || !tide_tensor_is_contiguous(blocks) ||
+                   blocks->shape[0] != (d + 63) / 64 || blocks->shape[1] != n || blocks->shape[2] != 64))
+        return TIDE_FAIL("%s: blocks must be a contiguous uint8 [%lld, %lld, 64] tensor (tide_boost_bin_map)", op,
+                         (long long)((d + 63) / 64), (long long)n);
     if (n < 1 || d < 1) return TIDE_FAIL("%s: binned is empty", op);
     if (n > 4294967295LL) return TIDE_FAIL("%s: at most 2^32 - 1 samples", op);
     if (!grad || grad->ndim != 2) return TIDE_FAIL("%s: grad must be a float32 [K, n] tensor", op);
@@ -660,7 +722,8 @@ int tide_boost_grow(const tide_tensor *binned, const tide_tensor *grad, const ti
     }
     for (int t = 0; t < tree_par; t++) {
         grower *G = &Gs[t];
-        G->binned = (const uint8_t *)tide_elem_ptr(binned);
+        G->cols = (const uint8_t *)tide_elem_ptr(cols);
+        G->blocks = blocks ? (const uint8_t *)tide_elem_ptr(blocks) : NULL;
         G->n = n, G->d = d, G->nb = p->n_bins, G->width = p->n_bins - 2;
         G->nbm = nbm, G->has_missing = hm, G->active = active;
         G->act_list = act_list, G->n_active = n_active;

@@ -64,9 +64,12 @@ describe("HistGradientBoosting binning", function()
         -- bit-identical thresholds (same float steps as NumPy's percentile)
         H.assert_matches(thr[j]:narrow(1, 1, want.shape[1]), want, nil, "feature " .. j .. " thresholds")
       end
-      local binned = require("tide._core").wrap(C.tide_boost_bin_map(Xb._c, thr._c, nbm._c, mb, nil))
-      assert.are.same({ 1, Xb.shape[1], 64 }, binned.shape) -- blocks of 64 features
-      H.assert_matches(binned:select(1, 1):narrow(2, 1, d), ref.binned, nil, "binned")
+      local wrap = require("tide._core").wrap
+      local cols = wrap(C.tide_boost_bin_map(Xb._c, thr._c, nbm._c, mb, 0, nil))
+      H.assert_matches(cols:t(), ref.binned, nil, "binned columns")
+      local blocks = wrap(C.tide_boost_bin_map(Xb._c, thr._c, nbm._c, mb, 1, nil))
+      assert.are.same({ 1, Xb.shape[1], 64 }, blocks.shape) -- blocks of 64 features
+      H.assert_matches(blocks:select(1, 1):narrow(2, 1, d), ref.binned, nil, "binned blocks")
     end)
   end
 
@@ -76,10 +79,46 @@ describe("HistGradientBoosting binning", function()
     assert.are.equal(0, C.tide_boost_bin_thresholds(x._c, 4, 0, 0, thr._c, nbm._c))
     assert.are.equal(2, nbm[1])
     assert.are.equal(1.5, thr[{ 1, 1 }])
-    local b = require("tide._core").wrap(C.tide_boost_bin_map(x._c, thr._c, nbm._c, 4, nil))
-    assert.are.same({ 4, 0, 1 }, b:select(3, 1):reshape(3):to("int64"):totable())
+    local b = require("tide._core").wrap(C.tide_boost_bin_map(x._c, thr._c, nbm._c, 4, 0, nil))
+    assert.are.same({ { 4, 0, 1 } }, b:to("int64"):totable())
     assert.are_not.equal(0, C.tide_boost_bin_thresholds(x._c, 300, 0, 0, thr._c, nbm._c))
     assert.truthy(require("ffi").string(C.tide_last_error()):find("max_bins"))
+  end)
+end)
+
+describe("HistGradientBoosting tree growing", function()
+  it("grows the same trees from the blocked layout (small nodes) as from the columns", function()
+    local ffi = require("ffi")
+    local wrap = require("tide._core").wrap
+    tide.manual_seed(3)
+    local n, d, mb = 6000, 70, 63
+    local x = tide.randn(n, d, "float64")
+    x:narrow(2, 5, 1):masked_fill_(tide.rand(n, 1, "float64"):lt(0.2), 0 / 0)
+    local thr, nbm = tide.empty({ d, mb - 1 }, "float64"), tide.empty({ d }, "int32")
+    assert.are.equal(0, C.tide_boost_bin_thresholds(x._c, mb, 0, 0, thr._c, nbm._c))
+    local cols = wrap(C.tide_boost_bin_map(x._c, thr._c, nbm._c, mb, 0, nil))
+    local blocks = wrap(C.tide_boost_bin_map(x._c, thr._c, nbm._c, mb, 1, nil))
+    local has_missing = x:isnan():any(1):to("uint8")
+    local grad = (x:select(2, 1) + x:select(2, 2):sin()):to("float32"):reshape(1, n):contiguous()
+    local hess = tide.rand(1, n):add(0.5):contiguous()
+    local p = ffi.new("tide_boost_tree_params")
+    p.max_leaf_nodes, p.max_depth, p.min_samples_leaf, p.n_bins = 63, 0, 10, mb + 1
+    p.min_hessian_to_split, p.shrinkage, p.loss = 1e-3, 0.1, 2
+    local function grow(b)
+      local raw = tide.zeros(n, 1, "float64")
+      local nodes, cnt = tide.empty({ 125, 11 }, "float64"), tide.empty({ 1 }, "int64")
+      assert.are.equal(0, C.tide_boost_grow(cols._c, b and b._c or nil, grad._c, hess._c, thr._c, nbm._c,
+        has_missing._c, nil, nil, raw._c, nodes._c, cnt._c, p))
+      return nodes:narrow(1, 1, cnt[1]), raw
+    end
+    local a, ra = grow(blocks)
+    local b, rb = grow(nil)
+    assert.are.equal(125, a.shape[1]) -- 63 leaves: many small nodes took the blocked path
+    for _, col in ipairs({ 2, 3, 4, 5, 6, 7, 10, 11 }) do -- structure: exact
+      assert.is_true(a:select(2, col):equal(b:select(2, col)), "column " .. col)
+    end
+    assert.is_true(a:select(2, 1):allclose(b:select(2, 1), 1e-12, 1e-12)) -- values: sums in another order
+    assert.is_true(ra:allclose(rb, 1e-12, 1e-12))
   end)
 end)
 

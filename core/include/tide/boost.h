@@ -1,11 +1,12 @@
 /* tide/boost.h — histogram gradient boosting (tide.models.HistGradientBoosting*), the kernels of
  * scikit-learn 1.2's HistGradientBoostingClassifier / Regressor:
  *   binning:  per-feature quantile thresholds (tide_boost_bin_thresholds) and the mapping of a
- *             float64 matrix to uint8 bins (tide_boost_bin_map) in blocks of 64 features:
- *             binned [B, n, 64] with B = ceil(d / 64), bin of (row i, feature j) at
- *             [j / 64, i, j % 64] (padding features hold 0). A histogram pass over a node's rows
- *             then reads one cache line per row and block, however few rows the node has, and
- *             the block's 64 histograms stay in the L2 cache;
+ *             float64 matrix to uint8 bins (tide_boost_bin_map), in one of two layouts:
+ *             columns [d, n] (feature-major), or blocks of 64 features [B, n, 64] with
+ *             B = ceil(d / 64), the bin of (row i, feature j) at [j / 64, i, j % 64] (padding
+ *             features hold 0). Histograms of large nodes stream the columns; those of small
+ *             nodes read the blocks, one cache line per row and block, instead of gathering
+ *             bytes scattered over whole columns;
  *   losses:   baseline, gradients / hessians (float32, like scikit-learn) and the mean loss for
  *             squared_error, absolute_error and log_loss (binomial for one raw column,
  *             multinomial softmax for K > 1 columns);
@@ -49,10 +50,12 @@
 int tide_boost_bin_thresholds(const tide_tensor *x, int64_t max_bins, int64_t subsample, uint64_t seed,
                               tide_tensor *thresholds, tide_tensor *n_bins_non_missing);
 
-/* x [n, d] float64 -> out uint8 [ceil(d / 64), n, 64] (blocked as above; NULL allocates): bin of
- * x[i, j] = the number of feature j's thresholds below it, missing_bin for NaN. */
+/* x [n, d] float64 -> out uint8 [d, n] (blocked 0) or [ceil(d / 64), n, 64] (blocked 1), NULL
+ * allocates: bin of x[i, j] = the number of feature j's thresholds below it, missing_bin for
+ * NaN. */
 tide_tensor *tide_boost_bin_map(const tide_tensor *x, const tide_tensor *thresholds,
-                                const tide_tensor *n_bins_non_missing, int64_t missing_bin, tide_tensor *out);
+                                const tide_tensor *n_bins_non_missing, int64_t missing_bin, int blocked,
+                                tide_tensor *out);
 
 /* The intercept-only raw prediction: out[K]. y [n] float64 (class codes 0..K-1 for log_loss
  * with K = number of classes, or 1 column for two classes), w [n] sample weights or NULL. */
@@ -82,14 +85,15 @@ typedef struct tide_boost_tree_params {
 } tide_boost_tree_params;
 
 /* Grow one tree per raw column k < K = grad->shape[0]:
- *   binned [B, n, 64] uint8 (tide_boost_bin_map), grad [K, n] float32, hess [K, n] float32 or NULL
+ *   cols [d, n] and blocks [B, n, 64] (or NULL) uint8: the bins in both layouts
+ *   (tide_boost_bin_map), grad [K, n] float32, hess [K, n] float32 or NULL
  *   (constant), thresholds [d, max_bins - 1] and n_bins_non_missing int32 [d] of the binning,
  *   has_missing uint8 [d] (1: feature d had missing values in training); y [n], w [n] or NULL
  *   (read for absolute_error only);
  *   raw [n, K] float64 += tree k's predictions of the training rows (column k);
  *   nodes [K * cap, 11] float64: tree k in rows k * cap ... (cap >= the largest possible tree,
  *   2 * max_leaf_nodes - 1), n_nodes int64 [K]: its row count. */
-int tide_boost_grow(const tide_tensor *binned, const tide_tensor *grad, const tide_tensor *hess,
+int tide_boost_grow(const tide_tensor *cols, const tide_tensor *blocks, const tide_tensor *grad, const tide_tensor *hess,
                     const tide_tensor *thresholds, const tide_tensor *n_bins_non_missing,
                     const tide_tensor *has_missing, const tide_tensor *y, const tide_tensor *w, tide_tensor *raw,
                     tide_tensor *nodes, tide_tensor *n_nodes, const tide_boost_tree_params *p);
@@ -100,7 +104,7 @@ int tide_boost_grow(const tide_tensor *binned, const tide_tensor *grad, const ti
 int tide_boost_predict(const tide_tensor *x, const tide_tensor *nodes, const tide_tensor *tree_offsets,
                        int64_t tree_begin, int64_t tree_end, tide_tensor *raw);
 
-/* The same for binned [B, n, 64] uint8 data (tide_boost_bin_map): bin <= bin_threshold goes
+/* The same for binned [d, n] uint8 columns (tide_boost_bin_map): bin <= bin_threshold goes
  * left, missing_bin follows missing_go_to_left. */
 int tide_boost_predict_binned(const tide_tensor *binned, const tide_tensor *nodes, const tide_tensor *tree_offsets,
                               int64_t tree_begin, int64_t tree_end, int64_t missing_bin, tide_tensor *raw);

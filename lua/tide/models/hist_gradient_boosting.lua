@@ -1,7 +1,7 @@
 -- tide.models.HistGradientBoostingClassifier / HistGradientBoostingRegressor: histogram
 -- gradient boosting with scikit-learn 1.2's contract, defaults and algorithm. The work is in C
 -- (core/boost_bin.c, core/boost_grow.c, core/boost.c): features are binned once into at most
--- max_bins quantile bins (uint8, in blocks of 64 features; NaN gets its own bin and each split learns where
+-- max_bins quantile bins (uint8, by column and in blocks of 64 features; NaN gets its own bin and each split learns where
 -- missing values go), then every iteration computes float32 gradients / hessians of the loss,
 -- grows one tree per raw column leaf-wise by gain on (gradient, hessian, count) histograms with
 -- the subtraction trick, and adds learning_rate * leaf values to the raw predictions. Early
@@ -184,8 +184,10 @@ local function fit_boosting(self, op, X, y, w, k, codes, n_classes)
   local thresholds = tensor.empty({ d, max_bins - 1 }, "float64")
   local nbm = tensor.empty({ d }, "int32")
   ok(C.tide_boost_bin_thresholds(Xt._c, max_bins, 200000, seed, thresholds._c, nbm._c))
-  local binned = core.wrap(C.tide_boost_bin_map(Xt._c, thresholds._c, nbm._c, max_bins, nil))
-  local binned_val = Xv and core.wrap(C.tide_boost_bin_map(Xv._c, thresholds._c, nbm._c, max_bins, nil))
+  local binned = core.wrap(C.tide_boost_bin_map(Xt._c, thresholds._c, nbm._c, max_bins, 0, nil))
+  -- small nodes' histograms read the blocked copy (see core/include/tide/boost.h)
+  local blocks = nt >= 4096 and core.wrap(C.tide_boost_bin_map(Xt._c, thresholds._c, nbm._c, max_bins, 1, nil)) or nil
+  local binned_val = Xv and core.wrap(C.tide_boost_bin_map(Xv._c, thresholds._c, nbm._c, max_bins, 0, nil))
   local has_missing = Xt:isnan():any(1):to("uint8")
 
   -- baseline and buffers
@@ -229,7 +231,7 @@ local function fit_boosting(self, op, X, y, w, k, codes, n_classes)
   local n_iter = 0
   for it = 1, p.max_iter do
     ok(C.tide_boost_gradients(loss, raw._c, yt._c, wt and wt._c or nil, grad._c, hess and hess._c or nil))
-    ok(C.tide_boost_grow(binned._c, grad._c, hess and hess._c or nil, thresholds._c, nbm._c, has_missing._c,
+    ok(C.tide_boost_grow(binned._c, blocks and blocks._c or nil, grad._c, hess and hess._c or nil, thresholds._c, nbm._c, has_missing._c,
       y_abs and y_abs._c or nil, y_abs and wt and wt._c or nil, raw._c, nodes_buf._c, counts._c, params))
     local cp = counts:data_ptr()
     local trees, offs = {}, { 0 }
