@@ -11,6 +11,7 @@ local args = require("tide._args")
 local L = require("tide.metrics.labels")
 
 local raise = core.raise
+local C = core.C
 local is_tensor = tide.is_tensor
 local format = string.format
 
@@ -79,36 +80,16 @@ end
 -- ---------------------------------------------------------------- the binary curve
 
 -- scikit-learn's _binary_clf_curve: t float64 [N] 0/1, s float64 [N], w [N] or nil ->
--- fps, tps, thresholds (float64 [T]: one entry per distinct score, decreasing).
+-- fps, tps, thresholds (float64 [T]: one entry per distinct score, decreasing). One C kernel:
+-- a radix sort of the scores and one pass over them (tide_binary_clf_curve).
 local function clf_curve(t, s, w)
-  if w then
-    local keep = w:ne(0)
-    if not keep:all() then
-      t, s, w = t:masked_select(keep), s:masked_select(keep), w:masked_select(keep)
-    end
-  end
   local n = s:numel()
-  if n == 0 then return tide.empty(0, "float64"), tide.empty(0, "float64"), tide.empty(0, "float64") end
-  local order = s:argsort({ descending = true })
-  s, t = s:index_select(1, order), t:index_select(1, order)
-  if w then w = w:index_select(1, order) end
-  -- 1-based positions of the last sample of each run of equal scores
-  local ends
-  if n > 1 then
-    local change = s:narrow(1, 1, n - 1):ne(s:narrow(1, 2, n - 1))
-    ends = tide.cat({ tide.arange(1, n, 1, "int64"):masked_select(change), tide.tensor({ n }, "int64") })
-  else
-    ends = tide.tensor({ 1 }, "int64")
-  end
-  local tps, fps
-  if w then
-    tps = (t * w):cumsum():index_select(1, ends)
-    fps = ((1 - t) * w):cumsum():index_select(1, ends)
-  else
-    tps = t:cumsum():index_select(1, ends)
-    fps = ends:to("float64") - tps
-  end
-  return fps, tps, s:index_select(1, ends)
+  local fps, tps, thr = tide.empty(n, "float64"), tide.empty(n, "float64"), tide.empty(n, "float64")
+  local T = C.tide_binary_clf_curve(s._c, t._c, w and w._c or nil, fps._c, tps._c, thr._c)
+  if T < 0 then core.raise_c() end
+  T = tonumber(T)
+  if T == 0 then return tide.empty(0, "float64"), tide.empty(0, "float64"), tide.empty(0, "float64") end
+  return fps:narrow(1, 1, T), tps:narrow(1, 1, T), thr:narrow(1, 1, T)
 end
 
 local function diff(x) -- np.diff: x[i + 1] - x[i]
@@ -119,6 +100,7 @@ end
 local function prepend(v, x) return tide.cat({ tide.tensor({ v }, "float64"), x }) end
 
 local function roc_from_counts(fps, tps, thr, drop)
+  if fps:numel() == 0 then raise("roc_curve: every sample has weight 0") end
   if drop and fps:numel() > 2 then
     -- keep the corners: points where the second difference of fps or tps is not zero
     local corner = tide.logical_or(diff(diff(fps)):ne(0), diff(diff(tps)):ne(0))
