@@ -127,6 +127,20 @@ def regression_cases():
     }
     m = LinearRegression().fit(XA, Y)
     out["multi"]["ols"]["score"] = m.score(XA[:30], Y[:30])
+
+    # the diabetes table as Debian's python3-sklearn ships it (raw, unscaled), read by the spec
+    base = os.path.join(os.path.dirname(datasets.__file__), "data")
+    Xd = np.loadtxt(os.path.join(base, "diabetes_data_raw.csv.gz"))
+    yd = np.loadtxt(os.path.join(base, "diabetes_target.csv.gz"))
+    tr, te = train_test_split(np.arange(len(yd)), test_size=0.25, random_state=0)
+    dia = {"train": tr + 1, "test": te + 1}
+    for name, model in [("ols", LinearRegression()), ("ridge", Ridge(alpha=1.0)), ("lasso", Lasso(alpha=0.1)),
+                        ("enet", ElasticNet(alpha=0.01, l1_ratio=0.5))]:
+        model.fit(Xd[tr], yd[tr])
+        dia[name] = {"coef": mat(model.coef_), "intercept": float(model.intercept_),
+                     "r2": float(model.score(Xd[te], yd[te])),
+                     "n_iter_": int(getattr(model, "n_iter_", 0) or 0)}
+    out["diabetes"] = dia
     return out
 
 

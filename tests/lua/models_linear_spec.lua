@@ -172,6 +172,35 @@ describe("Lasso and ElasticNet", function()
   end)
 end)
 
+describe("the diabetes table (raw, as Debian's python3-sklearn ships it)", function()
+  local DIR = "/usr/lib/python3/dist-packages/sklearn/datasets/data/"
+  local csv = require("tide.csv")
+
+  it("every regressor matches scikit-learn's coefficients and test R²", function()
+    local okx, tx = pcall(csv.read, DIR .. "diabetes_data_raw.csv.gz", { header = false, sep = " " })
+    local oky, ty = pcall(csv.read, DIR .. "diabetes_target.csv.gz", { header = false })
+    if not (okx and oky) then pending("python3-sklearn's diabetes table is not installed") return end
+    local X = tide.empty({ tx.nrows, #tx.columns }, "float64")
+    for j, col in ipairs(tx.columns) do X:select(2, j):copy_(col.data:to("float64")) end
+    local y = ty.columns[1].data:to("float64")
+    local c = ref.diabetes
+    local tr, te = tide.tensor(c.train.data, "int64"), tide.tensor(c.test.data, "int64")
+    local Xtr, ytr, Xte, yte = X:index_select(1, tr), y:index_select(1, tr), X:index_select(1, te), y:index_select(1, te)
+    local fits = {
+      ols = models.LinearRegression(), ridge = models.Ridge({ alpha = 1.0 }), lasso = models.Lasso({ alpha = 0.1 }),
+      enet = models.ElasticNet({ alpha = 0.01, l1_ratio = 0.5 }),
+    }
+    for name, m in pairs(fits) do
+      m:fit(Xtr, ytr)
+      -- closed forms to 1e-9; coordinate descent stops at tol = 1e-4 after the same sweeps: 1e-6
+      local tol = (name == "ols" or name == "ridge") and EXACT or 1e-6
+      check_fit(m, c[name], tol, "diabetes " .. name)
+      assert.is_true(math.abs(m:score(Xte, yte) - c[name].r2) < 1e-6, name .. " R²")
+      if c[name].n_iter_ > 0 then assert.are.equal(c[name].n_iter_, m.n_iter_, name .. " n_iter_") end
+    end
+  end)
+end)
+
 describe("several targets", function()
   it("fit each column of a 2-d y: coef_ [t, d], intercept_ [t], as scikit-learn", function()
     local X, Y, R = X_of("XA"), H.tensor(D.YA, "float64"), ref.multi
