@@ -63,18 +63,19 @@ local function run_tide(model, xtr, ytr, xte, yte)
   if not fitted then return nil, tostring(err) end
   local fit = clock() - t0
   t0 = clock()
-  local score -- (computed inside the timed part only where the peer does the same)
-  if model == "pca" then
-    est:transform(xte)
-    score = est.explained_variance_ratio_:sum()
-  elseif model == "kmeans" then
-    est:predict(xte)
-    score = -est:score(xte)
-  else
-    local pred = est:predict(xte)
-    score = pred:eq(yte):to("float64"):mean()
-  end
-  return { fit = fit, predict = clock() - t0, score = score }
+  local predicted, score = pcall(function()
+    if model == "pca" then
+      est:transform(xte)
+      return est.explained_variance_ratio_:sum()
+    elseif model == "kmeans" then
+      est:predict(xte)
+      return -est:score(xte)
+    end
+    return est:predict(xte):eq(yte):to("float64"):mean()
+  end)
+  local predict = clock() - t0
+  if not predicted then return nil, tostring(score) end
+  return { fit = fit, predict = predict, score = score }
 end
 
 local p = peer.start("classical_vs_sklearn", "classical_vs_sklearn_peer.py", threads)
