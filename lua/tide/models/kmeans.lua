@@ -1,7 +1,8 @@
 -- tide.models.KMeans: k-means clustering with scikit-learn's contract and semantics (KMeans of
--- scikit-learn 1.2, n_init = "auto" as in 1.4). The work is in C (core/kmeans.c): greedy
--- k-means++ or random seeding, then Lloyd's iteration with distances through GEMM in row blocks
--- and OpenMP. Dense input is centred first (as scikit-learn does, for accurate distances);
+-- scikit-learn 1.2, n_init = "auto" as in 1.4). The work is in C: greedy k-means++ or random
+-- seeding (core/kmeans.c), then Lloyd's iteration (core/kmeans_lloyd.c: a fused OpenMP distance
+-- kernel, with Elkan's / Hamerly's bounds skipping rows that cannot change cluster; the result
+-- is the plain iteration's). Dense input is centred first (as scikit-learn does, for accurate distances);
 -- float32 tensors stay float32, everything else runs in float64; CSR input (tide.sparse) works
 -- on the sparse rows directly.
 --
