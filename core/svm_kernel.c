@@ -316,7 +316,8 @@ double svm_kfun(const svm_data *da, int64_t a, const svm_data *db, int64_t b, co
 
 /* out [n, n] (float) = K over the dense rows X [n, d] with squared norms sq [n]: one dgemm per
  * block of rows (called outside any parallel region: BLAS threads itself), then the kernel's
- * transform in parallel rows. Returns 0, or -1 when out of memory. */
+ * transform, serial: an OpenMP region between BLAS calls would leave our idle workers spinning
+ * against OpenBLAS's threads. Returns 0, or -1 when out of memory. */
 int svm_kernel_gram(const tide_svm_params *p, const double *X, const double *sq, int64_t n, int64_t d, float *out) {
     int64_t rows = ((int64_t)1 << 21) / (n > 0 ? n : 1);
     if (rows < 1) rows = 1;
@@ -332,8 +333,6 @@ int svm_kernel_gram(const tide_svm_params *p, const double *X, const double *sq,
         int64_t m = r0 + rows < n ? rows : n - r0;
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)n, (int)d, 1.0, X + r0 * d, (int)d, X, (int)d,
                     0.0, tmp, (int)n);
-        int nth = tide_threads_for(m * n * 4);
-#pragma omp parallel for num_threads(nth) if (nth > 1) schedule(static)
         for (int64_t i = 0; i < m; i++)
             for (int64_t j = 0; j < n; j++)
                 out[(r0 + i) * n + j] = (float)kernel_from_dot(&k, tmp[i * n + j], sq[r0 + i], sq[j]);

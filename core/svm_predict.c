@@ -60,9 +60,8 @@ static void dots_row(const svm_data *x, int64_t i, const svm_data *sv, double *k
         for (int64_t q = x->csr->indptr[i]; q < x->csr->indptr[i + 1]; q++) w[x->csr->indices[q]] = 0;
 }
 
-/* K [r1 - r0, nsv] = kernel(x rows r0..r1, SVs); xx / ss: squared norms (rbf) */
-static int kernel_block(const svm_data *x, int64_t r0, int64_t r1, const svm_data *sv, const double *xx,
-                        const double *ss, const tide_svm_params *p, double *K) {
+/* K [r1 - r0, nsv] = dot products of x rows r0..r1 with the SVs */
+static int kernel_block(const svm_data *x, int64_t r0, int64_t r1, const svm_data *sv, double *K) {
     int64_t m = r1 - r0, nsv = sv->n, d = x->d;
     if (x->x && sv->x) {
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)nsv, (int)d, 1.0, x->x + r0 * d, (int)d,
@@ -84,27 +83,27 @@ static int kernel_block(const svm_data *x, int64_t r0, int64_t r1, const svm_dat
         }
         if (failed) return tide_fail(TIDE_ENOMEM, "svm_decision: out of memory"), -1;
     }
-    int nth = tide_threads_for(m * nsv * 4);
-#pragma omp parallel for num_threads(nth) if (nth > 1) schedule(static)
-    for (int64_t i = 0; i < m; i++) {
-        double *k = K + i * nsv;
-        switch (p->kernel) {
-        case TIDE_SVM_POLY:
-            for (int64_t s = 0; s < nsv; s++) k[s] = powi(p->gamma * k[s] + p->coef0, p->degree);
-            break;
-        case TIDE_SVM_RBF:
-            for (int64_t s = 0; s < nsv; s++) {
-                double d2 = xx[r0 + i] + ss[s] - 2 * k[s];
-                k[s] = exp(-p->gamma * (d2 > 0 ? d2 : 0));
-            }
-            break;
-        case TIDE_SVM_SIGMOID:
-            for (int64_t s = 0; s < nsv; s++) k[s] = tanh(p->gamma * k[s] + p->coef0);
-            break;
-        default: break;
-        }
-    }
     return 0;
+}
+
+/* the kernel's transform of one row of dot products k [nsv] (query row r) */
+static void transform_row(double *k, int64_t nsv, int64_t r, const double *xx, const double *ss,
+                          const tide_svm_params *p) {
+    switch (p->kernel) {
+    case TIDE_SVM_POLY:
+        for (int64_t s = 0; s < nsv; s++) k[s] = powi(p->gamma * k[s] + p->coef0, p->degree);
+        break;
+    case TIDE_SVM_RBF:
+        for (int64_t s = 0; s < nsv; s++) {
+            double d2 = xx[r] + ss[s] - 2 * k[s];
+            k[s] = exp(-p->gamma * (d2 > 0 ? d2 : 0));
+        }
+        break;
+    case TIDE_SVM_SIGMOID:
+        for (int64_t s = 0; s < nsv; s++) k[s] = tanh(p->gamma * k[s] + p->coef0);
+        break;
+    default: break;
+    }
 }
 
 int tide_svm_decision(const tide_tensor *x, const tide_csr *x_csr, const tide_tensor *sv, const tide_csr *sv_csr,
@@ -187,11 +186,13 @@ int tide_svm_decision(const tide_tensor *x, const tide_csr *x_csr, const tide_te
     }
     for (int64_t r0 = 0; r0 < m; r0 += block) {
         int64_t r1 = r0 + block < m ? r0 + block : m;
-        if (kernel_block(&xd, r0, r1, &sd, xx, ss, params, K)) goto done;
-        int nth = tide_threads_for((r1 - r0) * nsv * (k > 2 ? k - 1 : 1));
+        if (kernel_block(&xd, r0, r1, &sd, K)) goto done;
+        /* one parallel region per block: the kernel's transform, then the pairwise sums */
+        int nth = tide_threads_for((r1 - r0) * nsv * (k > 2 ? k + 2 : 4));
 #pragma omp parallel for num_threads(nth) if (nth > 1) schedule(static)
         for (int64_t i = r0; i < r1; i++) {
-            const double *kv = K + (i - r0) * nsv;
+            double *kv = K + (i - r0) * nsv;
+            transform_row(kv, nsv, i, xx, ss, params);
             double *oi = o + i * P;
             if (k <= 2) { /* one problem: every SV with row 0 */
                 double s = 0;
