@@ -160,7 +160,8 @@ static int gelsd(const char *op, double *A, int64_t m, int64_t k, double *rhs, d
     dgelsd_(&im, &ik, &one, A, &lda, rhs, &ldb, s, &rcond, &r, &wq, &lwork, &iwq, &info);
     lwork = (int)wq + 1;
     double *work = malloc((size_t)lwork * sizeof(double));
-    int *iwork = malloc((size_t)(iwq > 1 ? iwq : 1) * sizeof(int) + (size_t)(8 * mn + 64) * sizeof(int));
+    /* LAPACK >= 3.2 reports the integer workspace in the query; the margin covers older ones */
+    int *iwork = malloc(((size_t)(iwq > 1 ? iwq : 1) + (size_t)(8 * mn + 64)) * sizeof(int));
     if (!work || !iwork) {
         free(s);
         free(work);
@@ -642,7 +643,7 @@ int tide_enet_fit(const tide_tensor *X, const tide_csr *Xs, const tide_tensor *y
     double *swb = sample_weight ? malloc((size_t)n * sizeof(double)) : NULL;
     double *b = malloc((size_t)n * sizeof(double));
     double *R = malloc((size_t)(2 * n) * sizeof(double));
-    double *dv = malloc((size_t)(3 * d) * sizeof(double));
+    double *dv = malloc((size_t)(2 * d) * sizeof(double)); /* column norms [d], X^T R [d] */
     double *A = NULL;
     int64_t *tp = NULL;
     int32_t *ti = NULL;
