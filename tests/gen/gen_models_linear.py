@@ -180,6 +180,8 @@ def svc_cases():
     out["binary_l1_sw"] = svc_record(LinearSVC(C=0.1, **L1), X, y2, Xt, sw)
     out["multi_l1"] = svc_record(LinearSVC(C=0.2, **L1), X, y3, Xt)
     out["multi_l1_sparse"] = svc_record(LinearSVC(C=0.5, **L1), sp.csr_matrix(Xs), y3, Xt)
+    out["binary_cw"] = svc_record(LinearSVC(class_weight={0: 3.0, 1: 0.5}, **TIGHT), X, y2, Xt)
+    out["binary_hinge_balanced"] = svc_record(LinearSVC(loss="hinge", class_weight="balanced", **TIGHT), X, y2, Xt, sw)
 
     tables = {"breast_cancer": datasets.load_breast_cancer, "digits": datasets.load_digits, "wine": datasets.load_wine}
     for name, load in tables.items():
