@@ -13,6 +13,23 @@
 
 #define ALMOST_INF 1e300
 
+/* v [n] holds only integers in [0, 65536): counting sort in place; returns 0 otherwise */
+static int sort_small_ints(double *v, int64_t n, uint32_t *counts) {
+    for (int64_t i = 0; i < n; i++)
+        if (!(v[i] >= 0 && v[i] < 65536 && v[i] == (double)(int32_t)v[i])) return 0;
+    memset(counts, 0, 65536 * sizeof(uint32_t));
+    int32_t hi = 0;
+    for (int64_t i = 0; i < n; i++) {
+        int32_t k = (int32_t)v[i];
+        counts[k]++;
+        if (k > hi) hi = k;
+    }
+    int64_t o = 0;
+    for (int32_t k = 0; k <= hi; k++)
+        for (uint32_t c = 0; c < counts[k]; c++) v[o++] = (double)k;
+    return 1;
+}
+
 /* ascending sort of v [n] (no NaN): quicksort, median of three, insertion sort below 16 */
 static void sort_doubles(double *v, int64_t n) {
     while (n > 16) {
@@ -134,13 +151,14 @@ int tide_boost_bin_thresholds(const tide_tensor *x, int64_t max_bins, int64_t su
 #pragma omp parallel num_threads(nth) if (nth > 1)
     {
         double *buf = malloc((size_t)(m > 0 ? m : 1) * 8 * sizeof(double));
-        if (!buf) {
+        uint32_t *counts = malloc(65536 * sizeof(uint32_t));
+        if (!buf || !counts) {
 #pragma omp atomic write
             failed = 1;
         }
 #pragma omp for schedule(dynamic, 1)
         for (int64_t grp = 0; grp < ngroups; grp++) {
-            if (!buf) continue;
+            if (!buf || !counts) continue;
             int64_t j0 = grp * 8, nj = d - j0 < 8 ? d - j0 : 8;
             int64_t cnt[8] = {0};
             for (int64_t r = 0; r < m; r++) {
@@ -153,7 +171,7 @@ int tide_boost_bin_thresholds(const tide_tensor *x, int64_t max_bins, int64_t su
             }
             for (int64_t q = 0; q < nj; q++) {
                 double *v = buf + q * m;
-                sort_doubles(v, cnt[q]);
+                if (!sort_small_ints(v, cnt[q], counts)) sort_doubles(v, cnt[q]);
                 double *t = thr + (j0 + q) * (max_bins - 1);
                 int64_t nt = feature_thresholds(v, cnt[q], max_bins, t);
                 for (int64_t k = nt; k < max_bins - 1; k++) t[k] = INFINITY;
@@ -161,6 +179,7 @@ int tide_boost_bin_thresholds(const tide_tensor *x, int64_t max_bins, int64_t su
             }
         }
         free(buf);
+        free(counts);
     }
     free(rows);
     if (failed) return tide_fail(TIDE_ENOMEM, "%s: out of memory", op);
@@ -181,8 +200,7 @@ static inline uint8_t bin_of(const double *t, int64_t nt, double v) {
 }
 
 tide_tensor *tide_boost_bin_map(const tide_tensor *x, const tide_tensor *thresholds,
-                                const tide_tensor *n_bins_non_missing, int64_t missing_bin, int blocked,
-                                tide_tensor *out) {
+                                const tide_tensor *n_bins_non_missing, int64_t missing_bin, tide_tensor *out) {
     const char *op = "boost_bin_map";
     if (check_x(op, x)) return NULL;
     int64_t n = x->shape[0], d = x->shape[1];
@@ -207,9 +225,8 @@ tide_tensor *tide_boost_bin_map(const tide_tensor *x, const tide_tensor *thresho
             TIDE_FAIL("%s: n_bins_non_missing[%lld] = %d is out of range", op, (long long)j, (int)nbm[j]);
             return NULL;
         }
-    int64_t nblk = (d + 63) / 64;
-    int64_t shape[3] = {blocked ? nblk : d, n, 64};
-    tide_tensor *o = tide_out_or_alloc(op, out, blocked ? 3 : 2, shape, TIDE_UINT8);
+    int64_t shape[2] = {d, n};
+    tide_tensor *o = tide_out_or_alloc(op, out, 2, shape, TIDE_UINT8);
     if (!o) return NULL;
     if (!tide_tensor_is_contiguous(o)) {
         TIDE_FAIL("%s: out must be contiguous", op);
@@ -220,33 +237,54 @@ tide_tensor *tide_boost_bin_map(const tide_tensor *x, const tide_tensor *thresho
     uint8_t *po = (uint8_t *)tide_elem_ptr(o);
     int64_t s0 = x->stride[0], s1 = x->stride[1];
     int nth = tide_threads_for(n * d * 8);
-    /* 64 rows at a time: x is read row-major; a block's bins of a row, or 64 rows of a column,
-     * are one cache line of out */
+    /* 64 rows x every feature: x is read row-major in cache-sized pieces, a feature's
+     * thresholds stay in L1 for its 64 rows, and those 64 bins are one cache line of out */
     int64_t nrb = (n + 63) / 64;
 #pragma omp parallel for num_threads(nth) if (nth > 1) schedule(static)
     for (int64_t rb = 0; rb < nrb; rb++) {
         int64_t i0 = rb * 64, i1 = i0 + 64 < n ? i0 + 64 : n;
-        if (blocked)
-            for (int64_t i = i0; i < i1; i++)
-                for (int64_t blk = 0; blk < nblk; blk++) {
-                    uint8_t *line = po + (blk * n + i) * 64;
-                    int64_t j0 = blk * 64, nj = d - j0 < 64 ? d - j0 : 64;
-                    memset(line + nj, 0, (size_t)(64 - nj));
-                    for (int64_t q = 0; q < nj; q++) {
-                        double v = px[i * s0 + (j0 + q) * s1];
-                        line[q] = isnan(v) ? (uint8_t)missing_bin : bin_of(thr + (j0 + q) * width, nbm[j0 + q] - 1, v);
-                    }
-                }
-        else
-            for (int64_t j = 0; j < d; j++) {
-                const double *t = thr + j * width;
-                int64_t nt = nbm[j] - 1;
-                uint8_t *col = po + j * n;
-                for (int64_t i = i0; i < i1; i++) {
-                    double v = px[i * s0 + j * s1];
-                    col[i] = isnan(v) ? (uint8_t)missing_bin : bin_of(t, nt, v);
-                }
+        for (int64_t j = 0; j < d; j++) {
+            const double *t = thr + j * width;
+            int64_t nt = nbm[j] - 1;
+            uint8_t *col = po + j * n;
+            for (int64_t i = i0; i < i1; i++) {
+                double v = px[i * s0 + j * s1];
+                col[i] = isnan(v) ? (uint8_t)missing_bin : bin_of(t, nt, v);
             }
+        }
     }
+    return o;
+}
+
+tide_tensor *tide_boost_bin_blocks(const tide_tensor *cols, tide_tensor *out) {
+    const char *op = "boost_bin_blocks";
+    if (!cols || cols->dtype != TIDE_UINT8 || cols->ndim != 2 || !tide_tensor_is_contiguous(cols)) {
+        TIDE_FAIL("%s: cols must be a contiguous uint8 [d, n] tensor", op);
+        return NULL;
+    }
+    int64_t d = cols->shape[0], n = cols->shape[1], nblk = (d + 63) / 64;
+    int64_t shape[3] = {nblk, n, 64};
+    tide_tensor *o = tide_out_or_alloc(op, out, 3, shape, TIDE_UINT8);
+    if (!o) return NULL;
+    if (!tide_tensor_is_contiguous(o)) {
+        TIDE_FAIL("%s: out must be contiguous", op);
+        return NULL;
+    }
+    const uint8_t *pc = (const uint8_t *)tide_elem_ptr(cols);
+    uint8_t *po = (uint8_t *)tide_elem_ptr(o);
+    int64_t nrb = (n + 63) / 64;
+    int nth = tide_threads_for(n * d);
+    /* 64 x 64 tiles: 64 rows of 64 columns in, 64 rows of one block out */
+#pragma omp parallel for collapse(2) num_threads(nth) if (nth > 1) schedule(static)
+    for (int64_t blk = 0; blk < nblk; blk++)
+        for (int64_t rb = 0; rb < nrb; rb++) {
+            int64_t i0 = rb * 64, i1 = i0 + 64 < n ? i0 + 64 : n;
+            int64_t j0 = blk * 64, nj = d - j0 < 64 ? d - j0 : 64;
+            for (int64_t i = i0; i < i1; i++) {
+                uint8_t *line = po + (blk * n + i) * 64;
+                for (int64_t q = 0; q < nj; q++) line[q] = pc[(j0 + q) * n + i];
+                for (int64_t q = nj; q < 64; q++) line[q] = 0;
+            }
+        }
     return o;
 }

@@ -50,12 +50,13 @@
 int tide_boost_bin_thresholds(const tide_tensor *x, int64_t max_bins, int64_t subsample, uint64_t seed,
                               tide_tensor *thresholds, tide_tensor *n_bins_non_missing);
 
-/* x [n, d] float64 -> out uint8 [d, n] (blocked 0) or [ceil(d / 64), n, 64] (blocked 1), NULL
- * allocates: bin of x[i, j] = the number of feature j's thresholds below it, missing_bin for
- * NaN. */
+/* x [n, d] float64 -> out uint8 [d, n] (NULL allocates): bin of x[i, j] = the number of
+ * feature j's thresholds below it, missing_bin for NaN. */
 tide_tensor *tide_boost_bin_map(const tide_tensor *x, const tide_tensor *thresholds,
-                                const tide_tensor *n_bins_non_missing, int64_t missing_bin, int blocked,
-                                tide_tensor *out);
+                                const tide_tensor *n_bins_non_missing, int64_t missing_bin, tide_tensor *out);
+
+/* cols [d, n] uint8 -> out [ceil(d / 64), n, 64] (the blocked layout; NULL allocates). */
+tide_tensor *tide_boost_bin_blocks(const tide_tensor *cols, tide_tensor *out);
 
 /* The intercept-only raw prediction: out[K]. y [n] float64 (class codes 0..K-1 for log_loss
  * with K = number of classes, or 1 column for two classes), w [n] sample weights or NULL. */

@@ -184,10 +184,10 @@ local function fit_boosting(self, op, X, y, w, k, codes, n_classes)
   local thresholds = tensor.empty({ d, max_bins - 1 }, "float64")
   local nbm = tensor.empty({ d }, "int32")
   ok(C.tide_boost_bin_thresholds(Xt._c, max_bins, 200000, seed, thresholds._c, nbm._c))
-  local binned = core.wrap(C.tide_boost_bin_map(Xt._c, thresholds._c, nbm._c, max_bins, 0, nil))
+  local binned = core.wrap(C.tide_boost_bin_map(Xt._c, thresholds._c, nbm._c, max_bins, nil))
   -- small nodes' histograms read the blocked copy (see core/include/tide/boost.h)
-  local blocks = nt >= 4096 and core.wrap(C.tide_boost_bin_map(Xt._c, thresholds._c, nbm._c, max_bins, 1, nil)) or nil
-  local binned_val = Xv and core.wrap(C.tide_boost_bin_map(Xv._c, thresholds._c, nbm._c, max_bins, 0, nil))
+  local blocks = nt >= 4096 and core.wrap(C.tide_boost_bin_blocks(binned._c, nil)) or nil
+  local binned_val = Xv and core.wrap(C.tide_boost_bin_map(Xv._c, thresholds._c, nbm._c, max_bins, nil))
   local has_missing = Xt:isnan():any(1):to("uint8")
 
   -- baseline and buffers
