@@ -178,6 +178,20 @@ describe("cross_validate matches scikit-learn", function()
     local g = ev.cross_validate(LSQ{}, X, y, { cv = ev.GroupKFold({ n_splits = 3 }), groups = groups })
     assert.equals(3, g.test_score:numel())
     assert.truthy(#ev.scorer_names() > 20)
+    -- fit_params: per-sample values are cut to each fold's training rows
+    local Rec = B.class("SpecRecorder", {}, { kind = "regressor" })
+    function Rec:fit(Xf, _, o)
+      self.state = { n = Xf.shape[1], w = o.sample_weight, tag = o.tag }
+      return self
+    end
+    function Rec:predict(Xp) return tide.zeros(Xp.shape[1], "float64") end
+    local rec = ev.cross_validate(Rec{}, X, y, { cv = 3, return_estimator = true,
+      fit_params = { sample_weight = tide.arange(1, 61, 1, "float64"), tag = "x" } })
+    for f, est in ipairs(rec.estimator) do
+      assert.equals(40, est.state.w:numel())
+      assert.is_true(est.state.w:equal(rec.folds[f].train:to("float64")))
+      assert.equals("x", est.state.tag)
+    end
     local acc = ev.get_scorer("r2")
     assert.equals(r.test_r2[1], acc(r.estimator and r.estimator[1] or LSQ{}:fit(X:narrow(1, 21, 40), y:narrow(1, 21, 40)),
       X:narrow(1, 1, 20), y:narrow(1, 1, 20)))

@@ -47,6 +47,19 @@ local function check_y(op, X, y)
   if ny ~= n then raise(format("%s: X has %d samples but y has %d", op, n, ny)) end
 end
 
+-- fit_params for one fold: per-sample values (tensors or Lua arrays with one entry per sample,
+-- such as sample_weight) are cut to the training rows, as scikit-learn does; others pass as is.
+local function fold_params(params, n, train)
+  if params == nil then return nil end
+  local out = {}
+  for k, v in pairs(params) do
+    local len = is_tensor(v) and v.ndim >= 1 and v.shape[1] or (type(v) == "table" and not is_tensor(v) and #v or nil)
+    if len == n and (is_tensor(v) or #v > 0) then out[k] = split.take(v, train) else out[k] = v end
+  end
+  return out
+end
+M._fold_params = fold_params
+
 -- One fold: fit a clone on train, then score each scorer on test (and train). Returns the fitted
 -- clone and {fit_time, score_time, test = {..}, train = {..}}.
 local function run_fold(op, est, X, y, fold, scorers, train_score, fit_opts)
@@ -54,6 +67,7 @@ local function run_fold(op, est, X, y, fold, scorers, train_score, fit_opts)
   local ytr = y ~= nil and split.take(y, fold.train) or nil
   local yte = y ~= nil and split.take(y, fold.test) or nil
   local model = est:clone()
+  fit_opts = fold_params(fit_opts, split.num_samples("cross_validate", X), fold.train)
   local t0 = now()
   model:fit(Xtr, ytr, fit_opts)
   local t1 = now()
@@ -174,7 +188,7 @@ function M.cross_val_predict(estimator, X, y, opts)
     local Xtr, Xte = split.take(X, fold.train), split.take(X, fold.test)
     local ytr = y ~= nil and split.take(y, fold.train) or nil
     local model = estimator:clone()
-    model:fit(Xtr, ytr, opts.fit_params)
+    model:fit(Xtr, ytr, fold_params(opts.fit_params, n, fold.train))
     local pred = model[method](model, Xte)
     local mc = rawget(model, "state") and model.state.classes_
     if classes and is_tensor(pred) and pred.ndim == 2 and mc and #mc ~= #classes then
