@@ -107,6 +107,17 @@ static int check_vector(const char *op, const char *what, const tide_tensor *t, 
     return 0;
 }
 
+/* sample_weight: NULL, or float64 [n] of finite values >= 0 */
+static int check_weights(const char *op, const tide_tensor *w, int64_t n) {
+    if (!w) return 0;
+    if (check_vector(op, "sample_weight", w, TIDE_FLOAT64, n)) return -1;
+    const double *v = (const double *)tide_elem_ptr(w);
+    for (int64_t i = 0; i < n; i++)
+        if (!(v[i] >= 0) || isinf(v[i]))
+            return TIDE_FAIL("%s: sample_weight[%lld] must be finite and >= 0, got %g", op, (long long)i, v[i]), -1;
+    return 0;
+}
+
 /* A CSR matrix of density above 1/4 trains faster dense (contiguous dot products, the class
  * blocks): *dense gets a [rows, cols] copy when it takes at most 512 MB (and memory allows),
  * and data points to it. */
@@ -337,7 +348,7 @@ int tide_svc_fit(const tide_tensor *x, const tide_csr *x_csr, const tide_tensor 
     if (n < 1 || data.d < 1) return TIDE_FAIL("%s: x must have rows and columns", op), -1;
     if (k < 2) return TIDE_FAIL("%s: n_classes must be >= 2, got %lld", op, (long long)k), -1;
     if (check_vector(op, "y", y, TIDE_INT64, n)) return -1;
-    if (sample_weight && check_vector(op, "sample_weight", sample_weight, TIDE_FLOAT64, n)) return -1;
+    if (check_weights(op, sample_weight, n)) return -1;
     if (class_weight && check_vector(op, "class_weight", class_weight, TIDE_FLOAT64, k)) return -1;
     const int64_t *yc = (const int64_t *)tide_elem_ptr(y);
     const double *sw = sample_weight ? (const double *)tide_elem_ptr(sample_weight) : NULL;
@@ -594,7 +605,7 @@ int tide_svr_fit(const tide_tensor *x, const tide_csr *x_csr, const tide_tensor 
     int64_t n = data.n;
     if (n < 1 || data.d < 1) return TIDE_FAIL("%s: x must have rows and columns", op), -1;
     if (check_vector(op, "y", y, TIDE_FLOAT64, n)) return -1;
-    if (sample_weight && check_vector(op, "sample_weight", sample_weight, TIDE_FLOAT64, n)) return -1;
+    if (check_weights(op, sample_weight, n)) return -1;
     const double *yv = (const double *)tide_elem_ptr(y);
     const double *sw = sample_weight ? (const double *)tide_elem_ptr(sample_weight) : NULL;
     int64_t l = 0;

@@ -255,6 +255,13 @@ static void test_errors(void) {
     tide_tensor *w = tensor1(4, TIDE_FLOAT64);
     for (int i = 0; i < 4; i++) D(w)[i] = i % 2 ? 0 : 1; /* class 1 has no weight */
     CHECK(tide_svc_fit(x, NULL, y, 2, w, NULL, &p, &m) == -1 && has("no sample with positive weight"));
+    D(w)[1] = -1;
+    CHECK(tide_svc_fit(x, NULL, y, 2, w, NULL, &p, &m) == -1 && has("sample_weight[1] must be finite and >= 0"));
+    D(w)[1] = 1.0 / 0.0;
+    tide_tensor *yr = tensor1(4, TIDE_FLOAT64);
+    for (int i = 0; i < 4; i++) D(yr)[i] = i;
+    CHECK(tide_svr_fit(x, NULL, yr, w, &p, &m) == -1 && has("sample_weight[1]"));
+    tide_tensor_free(yr);
     tide_tensor *dec = tensor2(4, 2, TIDE_FLOAT64), *out = tensor1(4, TIDE_INT64);
     CHECK(tide_svc_vote(dec, 2, out) == -1 && has("dec must be"));
     CHECK(tide_svc_ovr(dec, 2, NULL) == -1);
