@@ -9,6 +9,8 @@
   with NumPy, scored by scikit-learn's metrics), with StratifiedKFold(5): per-fold accuracy,
   f1_macro, roc_auc(_ovr), neg_log_loss; cross_val_predict; a least-squares regressor's r2 and
   neg_mean_squared_error over KFold(4) on synthetic data;
+- cross_val_score of GaussianNB and KNeighborsClassifier (defaults) on breast cancer, wine and
+  digits, for the same numbers from tide.models through tide.evaluate;
 - the corrected resampled t-test and McNemar's test (chi-squared with and without continuity
   correction, exact binomial) and the distributions behind them (SciPy).
 
@@ -19,7 +21,10 @@ import os
 import numpy as np
 from scipy import special, stats
 from sklearn import metrics as M
-from sklearn.datasets import load_breast_cancer, load_wine
+from sklearn.datasets import load_breast_cancer, load_digits, load_wine
+from sklearn.naive_bayes import GaussianNB
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.model_selection import cross_val_score
 from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold, train_test_split, StratifiedShuffleSplit
 
 from fixture_writer import write_fixture
@@ -153,6 +158,14 @@ dist = {
 }
 tests["dist"] = dist
 
+# real estimators through cross_val_score (cv=5: StratifiedKFold), for tide.models' twins
+real = {}
+for name, loader in [("breast_cancer", load_breast_cancer), ("wine", load_wine), ("digits", load_digits)]:
+    X, y = loader(return_X_y=True)
+    real[name] = {"gaussian_nb": cross_val_score(GaussianNB(), X, y).tolist(),
+                  "knn": cross_val_score(KNeighborsClassifier(), X, y).tolist(),
+                  "gaussian_nb_f1_macro": cross_val_score(GaussianNB(), X, y, scoring="f1_macro").tolist()}
+
 write_fixture(os.path.join(here, "..", "fixtures", "evaluate.lua"),
-              {"splits": splits, "sizes": sizes, "strat": strat, "cv": cv, "tests": tests},
+              {"splits": splits, "sizes": sizes, "strat": strat, "cv": cv, "tests": tests, "real": real},
               "tests/gen/gen_evaluate.py")
