@@ -67,6 +67,61 @@ static double pairwise_sum(const double *a, int64_t n) {
     return pairwise_sum(a, n2) + pairwise_sum(a + n2, n - n2);
 }
 
+/* Moments of the cnt rows rows[0..cnt) of x [., d] into m [d], v [d] (zeroed here): np.mean /
+ * np.var, or with weights np.average of x and of (x - mean)^2. Returns the row count or the
+ * summed weights (0 for no rows). */
+static TIDE_HOT double class_moments(const double *restrict x, int64_t d, const int64_t *rows, int64_t cnt,
+                                     const double *w, double *restrict m, double *restrict v) {
+#pragma omp simd
+    for (int64_t j = 0; j < d; j++) m[j] = 0, v[j] = 0;
+    if (cnt == 0) return 0;
+    double total;
+    if (w) { /* sum(x * w) / sum(w), down each column; the weight total pairwise, as NumPy */
+        double *wk = malloc((size_t)cnt * sizeof(double));
+        total = 0;
+        for (int64_t r = 0; r < cnt; r++) {
+            double wi = w[rows[r]];
+            if (wk) wk[r] = wi; else total += wi;
+            const double *xi = x + rows[r] * d;
+#pragma omp simd
+            for (int64_t j = 0; j < d; j++) m[j] += xi[j] * wi;
+        }
+        if (wk) total = pairwise_sum(wk, cnt);
+        free(wk);
+#pragma omp simd
+        for (int64_t j = 0; j < d; j++) m[j] /= total;
+        for (int64_t r = 0; r < cnt; r++) {
+            double wi = w[rows[r]];
+            const double *xi = x + rows[r] * d;
+#pragma omp simd
+            for (int64_t j = 0; j < d; j++) {
+                double t = xi[j] - m[j];
+                v[j] += t * t * wi;
+            }
+        }
+    } else {
+        total = (double)cnt;
+        for (int64_t r = 0; r < cnt; r++) {
+            const double *xi = x + rows[r] * d;
+#pragma omp simd
+            for (int64_t j = 0; j < d; j++) m[j] += xi[j];
+        }
+#pragma omp simd
+        for (int64_t j = 0; j < d; j++) m[j] /= total;
+        for (int64_t r = 0; r < cnt; r++) {
+            const double *xi = x + rows[r] * d;
+#pragma omp simd
+            for (int64_t j = 0; j < d; j++) {
+                double t = xi[j] - m[j];
+                v[j] += t * t;
+            }
+        }
+    }
+#pragma omp simd
+    for (int64_t j = 0; j < d; j++) v[j] /= total;
+    return total;
+}
+
 int tide_gaussian_nb_stats(const tide_tensor *X, const tide_tensor *codes, const tide_tensor *weight,
                            tide_tensor *count, tide_tensor *mean, tide_tensor *var) {
     const char *op = "gaussian_nb_stats";
@@ -105,58 +160,8 @@ int tide_gaussian_nb_stats(const tide_tensor *X, const tide_tensor *codes, const
     int nth = tide_threads_for(n * d);
     if (nth > c) nth = (int)c;
 #pragma omp parallel for num_threads(nth) if (nth > 1) schedule(dynamic, 1)
-    for (int64_t k = 0; k < c; k++) {
-        double *m = mu + k * d, *v = va + k * d;
-        int64_t r0 = start[k], r1 = start[k + 1];
-        for (int64_t j = 0; j < d; j++) m[j] = 0, v[j] = 0;
-        if (r0 == r1) {
-            cnt[k] = 0;
-            continue;
-        }
-        double total;
-        if (w) { /* np.average: sum(x * w) / sum(w), down each column */
-            double *wk = malloc((size_t)(r1 - r0) * sizeof(double));
-            for (int64_t r = r0; r < r1; r++) {
-                double wi = w[rows[r]];
-                if (wk) wk[r - r0] = wi;
-                const double *xi = x + rows[r] * d;
-                for (int64_t j = 0; j < d; j++) m[j] += xi[j] * wi;
-            }
-            if (wk) {
-                total = pairwise_sum(wk, r1 - r0);
-                free(wk);
-            } else {
-                total = 0;
-                for (int64_t r = r0; r < r1; r++) total += w[rows[r]];
-            }
-            for (int64_t j = 0; j < d; j++) m[j] /= total;
-            for (int64_t r = r0; r < r1; r++) {
-                double wi = w[rows[r]];
-                const double *xi = x + rows[r] * d;
-                for (int64_t j = 0; j < d; j++) {
-                    double t = xi[j] - m[j];
-                    v[j] += t * t * wi;
-                }
-            }
-            for (int64_t j = 0; j < d; j++) v[j] /= total;
-        } else { /* np.mean, np.var */
-            total = (double)(r1 - r0);
-            for (int64_t r = r0; r < r1; r++) {
-                const double *xi = x + rows[r] * d;
-                for (int64_t j = 0; j < d; j++) m[j] += xi[j];
-            }
-            for (int64_t j = 0; j < d; j++) m[j] /= total;
-            for (int64_t r = r0; r < r1; r++) {
-                const double *xi = x + rows[r] * d;
-                for (int64_t j = 0; j < d; j++) {
-                    double t = xi[j] - m[j];
-                    v[j] += t * t;
-                }
-            }
-            for (int64_t j = 0; j < d; j++) v[j] /= total;
-        }
-        cnt[k] = total;
-    }
+    for (int64_t k = 0; k < c; k++)
+        cnt[k] = class_moments(x, d, rows + start[k], start[k + 1] - start[k], w, mu + k * d, va + k * d);
     free(start), free(rows);
     return 0;
 }
@@ -192,6 +197,7 @@ int tide_gaussian_nb_jll(const tide_tensor *X, const tide_tensor *theta, const t
                 const double *tk = th + k * d, *vk = va + k * d;
                 double s;
                 if (t) {
+#pragma omp simd
                     for (int64_t j = 0; j < d; j++) {
                         double e = xi[j] - tk[j];
                         t[j] = e * e / vk[j];

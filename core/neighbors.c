@@ -153,11 +153,13 @@ static TIDE_HOT void fheap_push_run(fheap *h, const float *s, const float *tn, i
 /* ---------------------------------------------------------------- exact distances */
 
 /* The metric's monotone "reduced" distance (squared euclidean, sum of p-th powers, ...) between
- * two dense float64 rows of length d; final_distance turns it into the distance. */
+ * two dense float64 rows of length d; final_distance turns it into the distance. The sums are
+ * vectorised (their rounding may differ from a sequential sum in the last bits). */
 static TIDE_HOT double reduced_dense(const double *a, const double *b, int64_t d, int metric, double p) {
     switch (metric) {
     case TIDE_KNN_EUCLIDEAN: {
         double s = 0;
+#pragma omp simd reduction(+ : s)
         for (int64_t j = 0; j < d; j++) {
             double t = a[j] - b[j];
             s += t * t;
@@ -166,11 +168,13 @@ static TIDE_HOT double reduced_dense(const double *a, const double *b, int64_t d
     }
     case TIDE_KNN_MANHATTAN: {
         double s = 0;
+#pragma omp simd reduction(+ : s)
         for (int64_t j = 0; j < d; j++) s += fabs(a[j] - b[j]);
         return s;
     }
     case TIDE_KNN_CHEBYSHEV: {
         double s = 0;
+#pragma omp simd reduction(max : s)
         for (int64_t j = 0; j < d; j++) {
             double t = fabs(a[j] - b[j]);
             if (t > s) s = t;
@@ -179,6 +183,7 @@ static TIDE_HOT double reduced_dense(const double *a, const double *b, int64_t d
     }
     case TIDE_KNN_COSINE: {
         double ab = 0, aa = 0, bb = 0;
+#pragma omp simd reduction(+ : ab, aa, bb)
         for (int64_t j = 0; j < d; j++) ab += a[j] * b[j], aa += a[j] * a[j], bb += b[j] * b[j];
         double den = sqrt(aa) * sqrt(bb);
         double c = 1.0 - (den > 0 ? ab / den : 0.0);

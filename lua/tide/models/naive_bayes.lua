@@ -131,10 +131,21 @@ function GaussianNB:_partial_fit(op, X, y, classes_opt, sample_weight)
   local codes, classes = class_codes(self, op, y, n, classes_opt, first)
   local w = B.sample_weight(op, sample_weight, n)
   local k = #classes
-  -- epsilon_ from this batch's feature variances
-  local one, mean1, var1 = tensor.empty({ 1 }, "float64"), tensor.empty({ 1, d }, "float64"), tensor.empty({ 1, d }, "float64")
-  ok(C.tide_gaussian_nb_stats(X._c, nil, nil, one._c, mean1._c, var1._c))
-  local epsilon = self.params.var_smoothing * var1:max()
+  local cnt, mu, var = tensor.empty({ k }, "float64"), tensor.empty({ k, d }, "float64"), tensor.empty({ k, d }, "float64")
+  ok(C.tide_gaussian_nb_stats(X._c, codes._c, w and w._c or nil, cnt._c, mu._c, var._c))
+  -- epsilon_ from this batch's (unweighted) feature variances: pooled from the class moments
+  -- (law of total variance) when they are unweighted, else one more pass
+  local total_var
+  if w == nil then
+    local nc = cnt:reshape(k, 1)
+    local mean = (mu * nc):sum(1) / n
+    total_var = ((var + (mu - mean) ^ 2) * nc):sum(1) / n
+  else
+    local one, mean1 = tensor.empty({ 1 }, "float64"), tensor.empty({ 1, d }, "float64")
+    total_var = tensor.empty({ 1, d }, "float64")
+    ok(C.tide_gaussian_nb_stats(X._c, nil, nil, one._c, mean1._c, total_var._c))
+  end
+  local epsilon = self.params.var_smoothing * total_var:max()
   local S = self.state
   if first then
     S = { classes_ = classes, n_features_in_ = d, theta_ = tensor.zeros({ k, d }, "float64"),
@@ -151,8 +162,6 @@ function GaussianNB:_partial_fit(op, X, y, classes_opt, sample_weight)
     S.var_:sub_(epsilon) -- scikit-learn removes this batch's epsilon, then adds it back below
   end
   S.epsilon_ = epsilon
-  local cnt, mu, var = tensor.empty({ k }, "float64"), tensor.empty({ k, d }, "float64"), tensor.empty({ k, d }, "float64")
-  ok(C.tide_gaussian_nb_stats(X._c, codes._c, w and w._c or nil, cnt._c, mu._c, var._c))
   local present = tensor.zeros({ k }, "float64"):index_add_(1, codes + 1, tensor.ones({ n }, "float64")) -- rows per class
   for c = 1, k do
     local n_new, n_past = cnt[c], S.class_count_[c]
