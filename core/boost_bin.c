@@ -193,7 +193,7 @@ static inline uint8_t bin_of(const double *t, int64_t nt, double v) {
     int64_t len = nt;
     while (len > 1) {
         int64_t half = len / 2;
-        base = base[half - 1] < v ? base + half : base;
+        base += (int64_t)(base[half - 1] < v) * half; /* arithmetic, not a branch: the compiler kept one */
         len -= half;
     }
     return (uint8_t)((base - t) + (*base < v));
