@@ -226,6 +226,120 @@ done:
     return status;
 }
 
+/* ---------------------------------------------------------------- non-negative least squares */
+
+/* Lawson-Hanson active set on the Gram matrix: min ||A w - b|| subject to w >= 0, with
+ * G = A^T A [d, d] (full, column-major) and Atb = A^T b [d]. w [d] out; scratch: Gs [d * d],
+ * rhs [d], s [d], idx [d] (int64), passive [d] (char). Returns 0, or 1 out of iterations. */
+static int nnls_gram(const double *G, const double *Atb, int64_t d, double *w, double *Gs, double *rhs, double *s,
+                     int64_t *idx, char *passive) {
+    if (d <= 0) return 0;
+    double gmax = 0;
+    for (int64_t j = 0; j < d; j++) gmax = fmax(gmax, fabs(Atb[j]));
+    const double tol = 1e-12 * (gmax > 1 ? gmax : 1);
+    memset(w, 0, (size_t)d * sizeof(double));
+    memset(passive, 0, (size_t)d);
+    for (int64_t outer = 0; outer < 3 * d + 10; outer++) {
+        /* the most violated coordinate of the gradient A^T (b - A w) among the zeros */
+        int64_t best = -1;
+        double gbest = tol;
+        for (int64_t j = 0; j < d; j++) {
+            if (passive[j]) continue;
+            double g = Atb[j];
+            for (int64_t k = 0; k < d; k++) g -= G[j * d + k] * w[k];
+            if (g > gbest) {
+                gbest = g;
+                best = j;
+            }
+        }
+        if (best < 0) return 0;
+        passive[best] = 1;
+        for (int inner = 0; inner < 3 * d + 10; inner++) {
+            /* unconstrained least squares on the passive set: G_PP s_P = Atb_P */
+            int64_t p = 0;
+            for (int64_t j = 0; j < d; j++)
+                if (passive[j]) idx[p++] = j;
+            for (int64_t a = 0; a < p; a++) {
+                rhs[a] = Atb[idx[a]];
+                for (int64_t c = 0; c < p; c++) Gs[a * p + c] = G[idx[a] * d + idx[c]];
+            }
+            if (posv(Gs, p, rhs)) { /* collinear passive columns: drop the newest one */
+                passive[best] = 0;
+                return 0;
+            }
+            memset(s, 0, (size_t)d * sizeof(double));
+            bool feasible = true;
+            for (int64_t a = 0; a < p; a++) {
+                s[idx[a]] = rhs[a];
+                if (rhs[a] <= 0) feasible = false;
+            }
+            if (feasible) {
+                memcpy(w, s, (size_t)d * sizeof(double));
+                break;
+            }
+            /* step from w toward s until the first passive coordinate reaches zero */
+            double step = 1;
+            for (int64_t a = 0; a < p; a++) {
+                int64_t j = idx[a];
+                if (s[j] <= 0) step = fmin(step, w[j] / (w[j] - s[j]));
+            }
+            for (int64_t j = 0; j < d; j++) {
+                w[j] += step * (s[j] - w[j]);
+                if (passive[j] && w[j] <= tol) {
+                    passive[j] = 0;
+                    w[j] = 0;
+                }
+            }
+        }
+    }
+    return 1;
+}
+
+int tide_linear_nnls_fit(const tide_tensor *X, const tide_tensor *y, const tide_tensor *sample_weight,
+                         tide_tensor *coef, double *intercept, int fit_intercept) {
+    const char *op = "LinearRegression.fit";
+    int64_t n, d;
+    if (!X) return TIDE_FAIL("%s: positive=true takes dense X only", op);
+    if (check_regression(op, X, NULL, y, sample_weight, coef, &n, &d) != 0) return -1;
+    if (!intercept) return TIDE_FAIL("%s: intercept is NULL", op);
+    double *A = malloc((size_t)(n * d) * sizeof(double));
+    double *b = malloc((size_t)n * sizeof(double));
+    double *xoff = malloc((size_t)d * sizeof(double));
+    double *G = malloc((size_t)(2 * d * d) * sizeof(double));
+    double *vec = malloc((size_t)(3 * d) * sizeof(double));
+    int64_t *idx = malloc((size_t)d * sizeof(int64_t));
+    char *passive = malloc((size_t)d);
+    double *swb = sample_weight ? malloc((size_t)n * sizeof(double)) : NULL;
+    int status = 0;
+    if (!A || !b || !xoff || !G || !vec || !idx || !passive || (sample_weight && !swb)) {
+        status = nomem(op);
+        goto done;
+    }
+    double yoff, *s;
+    prepare(lm_f64(X), NULL, lm_f64(y), lm_f64(sample_weight), n, d, fit_intercept, false, swb, &s, xoff, &yoff);
+    centred_columns(lm_f64(X), lm_f64(y), s, xoff, yoff, n, d, A, b);
+    cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, (int)d, (int)n, 1.0, A, (int)n, 0.0, G, (int)d);
+    for (int64_t j = 0; j < d; j++) /* mirror the upper triangle */
+        for (int64_t i = j + 1; i < d; i++) G[j * d + i] = G[i * d + j];
+    double *Atb = vec, *w = lm_f64(coef);
+    cblas_dgemv(CblasColMajor, CblasTrans, (int)n, (int)d, 1.0, A, (int)n, b, 1, 0.0, Atb, 1);
+    if (nnls_gram(G, Atb, d, w, G + d * d, vec + d, vec + 2 * d, idx, passive) != 0) {
+        status = TIDE_FAIL("%s: non-negative least squares did not converge", op);
+        goto done;
+    }
+    *intercept = intercept_of(fit_intercept, xoff, yoff, w, d);
+done:
+    free(A);
+    free(b);
+    free(xoff);
+    free(G);
+    free(vec);
+    free(idx);
+    free(passive);
+    free(swb);
+    return status;
+}
+
 /* ---------------------------------------------------------------- conjugate gradients */
 
 /* The centred, weighted data as an operator: M = diag(s) (X - 1 mu^T), X dense (row-major) or CSR

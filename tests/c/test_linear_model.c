@@ -187,6 +187,42 @@ static void test_lasso_kkt(void) {
     tide_tensor_free(coef);
 }
 
+/* NNLS: coef >= 0, zero gradient on the positive coordinates, non-positive on the zeros (KKT). */
+static void test_nnls(void) {
+    tide_tensor *X, *y;
+    make_data(&X, &y); /* W_TRUE has negative weights: the constraint binds */
+    tide_tensor *coef = vec(P, TIDE_FLOAT64);
+    double icpt, xm[P] = {0}, ym = 0;
+    CHECK(tide_linear_nnls_fit(X, y, NULL, coef, &icpt, 1) == 0);
+    for (int i = 0; i < N; i++) {
+        ym += D(y)[i] / N;
+        for (int j = 0; j < P; j++) xm[j] += D(X)[i * P + j] / N;
+    }
+    int zeros = 0;
+    for (int j = 0; j < P; j++) {
+        CHECK(D(coef)[j] >= 0);
+        double g = 0; /* Xc^T (yc - Xc w) */
+        for (int i = 0; i < N; i++) {
+            double r = D(y)[i] - ym;
+            for (int k = 0; k < P; k++) r -= (D(X)[i * P + k] - xm[k]) * D(coef)[k];
+            g += (D(X)[i * P + j] - xm[j]) * r;
+        }
+        if (D(coef)[j] > 0)
+            CHECK_NEAR(g, 0, 1e-8);
+        else {
+            zeros++;
+            CHECK(g <= 1e-8);
+        }
+    }
+    CHECK(zeros >= 2);
+    CHECK(tide_linear_nnls_fit(NULL, y, NULL, coef, &icpt, 1) != 0);
+    CHECK(strstr(tide_last_error(), "positive=true takes dense X only") != NULL);
+    tide_clear_error();
+    tide_tensor_free(X);
+    tide_tensor_free(y);
+    tide_tensor_free(coef);
+}
+
 /* LinearSVC on separable data: every training row on the right side, dense == CSR. */
 static void test_svc(void) {
     tide_tensor *X, *y;
@@ -317,6 +353,7 @@ int main(void) {
     test_exact_recovery();
     test_ridge_normal_equations();
     test_lasso_kkt();
+    test_nnls();
     test_svc();
     test_errors();
     CHECK(tide_memory()->live_tensors == live);

@@ -81,6 +81,9 @@ def regression_cases():
         "D": fit_record(LinearRegression(), XD, yA, extra=ext),
         "C": fit_record(LinearRegression(), XC, yC),
         "C_sw": fit_record(LinearRegression(), XC, yC, swC),
+        "A_pos": fit_record(LinearRegression(positive=True), XA, yA),
+        "A_pos_sw": fit_record(LinearRegression(positive=True), XA, yA, swA),
+        "B_pos": fit_record(LinearRegression(positive=True, fit_intercept=False), XB, yB),
     }
     out["ridge"] = {
         "A": fit_record(Ridge(), XA, yA),

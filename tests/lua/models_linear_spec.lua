@@ -48,6 +48,18 @@ describe("LinearRegression", function()
     check_fit(models.LinearRegression():fit(X_of("XC"), y_of("yC"), sw("swC")), ref.ols.C_sw, EXACT, "ols dense sw")
   end)
 
+  it("positive = true is scipy's non-negative least squares", function()
+    local cases = { A_pos = { "XA", "yA" }, A_pos_sw = { "XA", "yA", "swA" }, B_pos = { "XB", "yB" } }
+    for name, c in pairs(cases) do
+      local p = { positive = true, fit_intercept = name ~= "B_pos" }
+      local m = models.LinearRegression(p):fit(X_of(c[1]), y_of(c[2]), c[3] and sw(c[3]) or nil)
+      check_fit(m, ref.ols[name], 1e-8, "nnls " .. name)
+      assert.is_true(m.coef_:min() >= 0)
+    end
+    H.assert_error(function() models.LinearRegression({ positive = true }):fit(sparse.from_dense(X_of("XA")), y_of("yA")) end,
+      "positive=true does not accept sparse input")
+  end)
+
   it("predicts X coef_ + intercept_ and scores R^2", function()
     local X, y = X_of("XA"), y_of("yA")
     local m = models.LinearRegression():fit(X, y)
@@ -278,7 +290,7 @@ describe("linear regressors: the estimator contract", function()
     H.assert_error(function() models.ElasticNet({ l1_ratio = 1.5 }) end, "ElasticNet: l1_ratio must be <= 1")
     H.assert_error(function() models.Lasso({ selection = "shuffle" }) end, "selection must be one of")
     H.assert_error(function() models.Lasso({ nope = 1 }) end, "unknown parameter 'nope'")
-    H.assert_error(function() models.LinearRegression({ positive = true }) end, "positive=true is not supported")
+    H.assert_error(function() models.Ridge({ positive = true }) end, "positive=true is not supported by Tide's Ridge")
     H.assert_error(function() models.Ridge({ solver = "cholesky" }):fit(sparse.from_dense(X), y) end,
       "Ridge.fit: solver \"cholesky\" does not take sparse input")
     local bad = X:clone()

@@ -25,6 +25,11 @@ int tide_linear_lstsq_fit(const tide_tensor *X, const tide_tensor *y, const tide
                           tide_tensor *coef, tide_tensor *singular, double *intercept, int64_t *rank,
                           int fit_intercept);
 
+/* Least squares with coef >= 0 (LinearRegression(positive = true), scipy's nnls): the
+ * Lawson-Hanson active-set method on the centred Gram matrix. Dense X only. */
+int tide_linear_nnls_fit(const tide_tensor *X, const tide_tensor *y, const tide_tensor *sample_weight,
+                         tide_tensor *coef, double *intercept, int fit_intercept);
+
 /* Solvers of tide_ridge_fit. CHOLESKY: the normal equations (X^T X + alpha I) w = X^T y, or the
  * dual (X X^T + alpha I) a = y, w = X^T a, when d > n (dense only); falls back to LSTSQ when the
  * matrix is not numerically positive definite. LSTSQ: dgelsd on [X; sqrt(alpha) I] w = [y; 0]

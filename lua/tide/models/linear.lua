@@ -118,10 +118,7 @@ local function common_checks(self)
   local p, name = self.params, self._name
   B.check_bool(name, "fit_intercept", p.fit_intercept)
   B.check_bool(name, "copy_X", p.copy_X)
-  if p.positive ~= false then
-    if p.positive == true then raise(name .. ": positive=true is not supported by Tide's " .. name) end
-    B.check_bool(name, "positive", p.positive)
-  end
+  B.check_bool(name, "positive", p.positive)
 end
 
 -- ---------------------------------------------------------------- LinearRegression
@@ -136,14 +133,23 @@ M.LinearRegression = LinearRegression
 
 -- Ordinary least squares. Dense X: LAPACK dgelsd (as scipy.linalg.lstsq, so rank_ and
 -- singular_ too); CSR X: conjugate gradients on the implicitly centred normal equations.
+-- positive = true: non-negative least squares (Lawson-Hanson, as scipy's nnls), dense X only.
 function LinearRegression:fit(X, y, opts)
+  local op = "LinearRegression.fit"
   local ys, multi, sw
-  X, ys, multi, sw = fit_inputs("LinearRegression.fit", X, y, opts)
+  X, ys, multi, sw = fit_inputs(op, X, y, opts)
   local n, d = X.shape[1], X.shape[2]
   local fi = flag(self.params.fit_intercept)
+  if self.params.positive and sparse.is_csr(X) then
+    raise(op .. ": positive=true does not accept sparse input; use X:to_dense()")
+  end
   return fit_targets(self, X, ys, multi, function(yk)
     local coef = tensor.zeros({ d }, "float64")
     local icpt = ffi.new("double[1]")
+    if self.params.positive then
+      check(C.tide_linear_nnls_fit(X._c, yk._c, sw and sw._c, coef._c, icpt, fi))
+      return { coef = coef, intercept = icpt[0] }
+    end
     if sparse.is_csr(X) then
       check(C.tide_ridge_fit(nil, X:c(), yk._c, sw and sw._c, coef._c, icpt, nil, 0, fi, C.TIDE_RIDGE_CG, 1e-10, 0))
       return { coef = coef, intercept = icpt[0] }
@@ -167,6 +173,7 @@ local Ridge = B.class("Ridge", {
 }, { kind = "regressor", check = function(self)
   local p, name = self.params, self._name
   common_checks(self)
+  if p.positive then raise(name .. ": positive=true is not supported by Tide's Ridge (scikit-learn uses lbfgs for it)") end
   B.check_number(name, "alpha", p.alpha, 0)
   B.check_number(name, "tol", p.tol, 0)
   if not B.is_none(p.max_iter) then B.check_int(name, "max_iter", p.max_iter, 1) end
