@@ -131,7 +131,7 @@ int lr_work_init(lr_work *W, const lr_problem *P, const char *op) {
     }
     if (P->x && P->k <= LR_FUSED_MAX_K) {
         W->nt = tide_threads_for(P->n * P->d * P->k / 4);
-        W->part = malloc((size_t)(W->nt * P->k * (P->d + 1)) * sizeof(double));
+        W->part = malloc((size_t)lr_fused_scratch(P, W->nt) * sizeof(double));
         if (!W->part) {
             lr_work_free(W);
             return tide_fail(TIDE_ENOMEM, "%s: out of memory for %d gradient buffers", op, W->nt);

@@ -57,8 +57,9 @@ static inline double lr_row_grad(const lr_problem *P, int64_t i, double *z) {
 
 /* Dense X with k <= LR_FUSED_MAX_K: the loss terms rowloss [n] and the gradient grad [k, ldw]
  * without the L2 term, in one pass over X (logistic_dense.c). part: scratch of
- * nt * k * (d + 1) doubles for nt threads. */
+ * lr_fused_scratch(P, nt) doubles for nt threads. */
 #define LR_FUSED_MAX_K 16
+int64_t lr_fused_scratch(const lr_problem *P, int nt);
 void lr_fused_dense(const lr_problem *P, const double *coef, double *rowloss, double *grad, double *part, int nt);
 
 /* Raw scores Z [n, k] = X W^T + b (W = coef without the intercept column); wt: scratch [d, k]
