@@ -27,8 +27,8 @@
 #include <string.h>
 
 #define QB 512             /* query rows per block */
-#define TB 4096            /* training rows per GEMM block */
-#define HEAP_BUDGET (32 << 20) /* bytes of candidate heaps per query block */
+#define TB 16384           /* training rows per GEMM block (few blocks: each ends an OpenMP region whose idle threads spin) */
+#define HEAP_BUDGET (64 << 20) /* bytes of scratch per query block (mostly the scores S) */
 #define EXTRA_CANDIDATES 16 /* shortlist length L = max(2k, k + EXTRA_CANDIDATES) */
 
 /* ---------------------------------------------------------------- bounded max-heaps */
