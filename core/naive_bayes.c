@@ -28,7 +28,8 @@ static int check_f64_matrix(const char *op, const char *what, const tide_tensor 
 static int check_vec(const char *op, const char *what, const tide_tensor *t, int dtype, int64_t n) {
     if (!t) return TIDE_FAIL("%s: %s is NULL", op, what);
     if (t->dtype != dtype || t->ndim != 1 || !tide_tensor_is_contiguous(t))
-        return TIDE_FAIL("%s: %s must be a contiguous 1-d %s tensor", op, what, dtype == TIDE_INT64 ? "int64" : "float64");
+        return TIDE_FAIL("%s: %s must be a contiguous 1-d %s tensor", op, what,
+                         dtype == TIDE_INT64 ? "int64" : "float64");
     if (t->shape[0] != n)
         return TIDE_FAIL("%s: %s has %lld values, expected %lld", op, what, (long long)t->shape[0], (long long)n);
     return 0;
@@ -138,7 +139,8 @@ int tide_gaussian_nb_stats(const tide_tensor *X, const tide_tensor *codes, const
     const double *x = (const double *)tide_elem_ptr(X);
     const int64_t *cp = codes ? (const int64_t *)tide_elem_ptr(codes) : NULL;
     const double *w = weight ? (const double *)tide_elem_ptr(weight) : NULL;
-    double *cnt = (double *)tide_elem_ptr(count), *mu = (double *)tide_elem_ptr(mean), *va = (double *)tide_elem_ptr(var);
+    double *cnt = (double *)tide_elem_ptr(count), *mu = (double *)tide_elem_ptr(mean);
+    double *va = (double *)tide_elem_ptr(var);
     /* the rows of each class, in order: classes are the unit of parallel work */
     int64_t *start = calloc((size_t)c + 1, sizeof(int64_t)), *rows = malloc((size_t)(n > 0 ? n : 1) * sizeof(int64_t));
     if (!start || !rows) {

@@ -27,7 +27,9 @@
 #include <string.h>
 
 #define QB 512             /* query rows per block */
-#define TB 16384           /* training rows per GEMM block (few blocks: each ends an OpenMP region whose idle threads spin) */
+/* training rows per GEMM block: few blocks, since each ends an OpenMP region whose idle threads
+ * spin while the next sgemm wants the cores */
+#define TB 16384
 #define HEAP_BUDGET (64 << 20) /* bytes of scratch per query block (mostly the scores S) */
 #define EXTRA_CANDIDATES 16 /* shortlist length L = max(2k, k + EXTRA_CANDIDATES) */
 
@@ -617,7 +619,8 @@ int tide_knn_search(const tide_tensor *query, const tide_csr *query_csr, const t
     } else {
         if (tide_csr_check(query_csr, op)) return -1;
         if (query_csr->cols != d)
-            return TIDE_FAIL("%s: query has %lld columns, train has %lld", op, (long long)query_csr->cols, (long long)d);
+            return TIDE_FAIL("%s: query has %lld columns, train has %lld", op, (long long)query_csr->cols,
+                             (long long)d);
         m = query_csr->rows;
     }
     if (n < 1 || d < 1) return TIDE_FAIL("%s: the training data is empty", op);
