@@ -2,7 +2,10 @@
 (roc_curve with and without drop_intermediate, roc_auc_score binary / max_fpr / multiclass ovr
 and ovo with every average, precision_recall_curve, average_precision_score, log_loss,
 brier_score_loss) and regression metrics (MSE / RMSE / MAE / MAPE / median AE / max error / R² /
-explained variance, single and multi-output, weights, constant targets).
+explained variance, single and multi-output, weights, constant targets), top-k accuracy on the
+multiclass cases, and on label values (section label_values, for metrics_labels_spec.lua) the
+classification metrics, Matthews' correlation, Cohen's kappa (plain, linear, quadratic), zero-one
+and Hamming losses.
 
 Binary cases use labels {0, 1}, {-1, 1}, Tide's {1, 2} (positive class 2, passed to scikit-learn
 as pos_label=2) and strings with an explicit pos_label; scores have ties (rounded values) and some
@@ -82,6 +85,7 @@ def multiclass_case(n, k, weights=False, base=0):
     c["ovr"] = ovr
     if sw is None:
         c["ovo"] = {avg: M.roc_auc_score(labels, prob, multi_class="ovo", average=avg) for avg in ("macro", "weighted")}
+    c["top_k"] = [M.top_k_accuracy_score(labels, prob, k=kk, **kw) for kk in range(1, k + 1)]  # ties: rounded
     c["log_loss"] = M.log_loss(labels, prob, **kw)
     c["log_loss_eps"] = M.log_loss(labels, prob, eps=1e-3, **kw)
     return c
@@ -151,6 +155,12 @@ def label_case(y_true, y_pred, pos_label=None, labels=None):
         prf["binary"] = [p, r, f]
         c["pos_label"] = pos_label
     c["prf"] = prf
+    if labels is None:
+        c["mcc"] = M.matthews_corrcoef(y_true, y_pred)
+        c["kappa"] = {w or "none": M.cohen_kappa_score(y_true, y_pred, weights=w) for w in (None, "linear", "quadratic")}
+        c["zero_one"] = M.zero_one_loss(y_true, y_pred)
+        c["zero_one_count"] = float(M.zero_one_loss(y_true, y_pred, normalize=False))
+        c["hamming"] = M.hamming_loss(y_true, y_pred)
     c["report"] = M.classification_report(y_true, y_pred, labels=labels).split("\n")  # lines (no newlines in fixtures)
     return c
 

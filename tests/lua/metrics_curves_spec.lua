@@ -118,6 +118,9 @@ describe("multiclass scores against scikit-learn", function()
           near(m.roc_auc_score(c.y_true, proba, { multi_class = "ovo", average = avg }), c.ovo[avg], name .. " ovo " .. avg)
         end
       end
+      for k, expected in ipairs(c.top_k) do
+        near(m.top_k_accuracy_score(c.y_true, proba, { k = k, sample_weight = w }), expected, name .. " top_k " .. k)
+      end
       near(m.log_loss(c.y_true, proba, { sample_weight = w }), c.log_loss, name .. " log_loss")
       near(m.log_loss(c.y_true, proba, { sample_weight = w, eps = 1e-3 }), c.log_loss_eps, name .. " log_loss eps")
     end)

@@ -57,9 +57,30 @@ describe("metrics on label values against scikit-learn", function()
           near(bf, c.prf.binary[3], name .. " binary f1")
         end
         assert.equals(table.concat(c.report, "\n"), m.classification_report(yt, yp, { labels = c.labels }))
+        if c.mcc then
+          near(m.matthews_corrcoef(yt, yp), c.mcc, name .. " mcc")
+          near(m.cohen_kappa_score(yt, yp), c.kappa.none, name .. " kappa")
+          near(m.cohen_kappa_score(yt, yp, { weights = "linear" }), c.kappa.linear, name .. " kappa linear")
+          near(m.cohen_kappa_score(yt, yp, { weights = "quadratic" }), c.kappa.quadratic, name .. " kappa quadratic")
+          near(m.zero_one_loss(yt, yp), c.zero_one, name .. " zero_one_loss")
+          near(m.zero_one_loss(yt, yp, { normalize = false }), c.zero_one_count, name .. " zero_one count")
+          near(m.hamming_loss(yt, yp), c.hamming, name .. " hamming")
+        end
       end
     end)
   end
+
+  it("agreement metrics: constant sides, class ids and errors", function()
+    near(m.matthews_corrcoef({ 1, 1, 2 }, { 1, 1, 1 }), 0, "constant prediction")
+    near(m.matthews_corrcoef({ 1, 2, 1, 2 }, { 1, 2, 1, 2 }), 1, "perfect")
+    near(m.cohen_kappa_score({ "a", "b" }, { "a", "b" }), 1, "kappa perfect")
+    H.assert_error(function() return m.cohen_kappa_score({ 1 }, { 1 }, { weights = "cubic" }) end,
+      "cohen_kappa_score: weights must be nil, 'linear' or 'quadratic', got cubic")
+    H.assert_error(function() return m.matthews_corrcoef({ 1, 2 }, { 1 }) end, "matthews_corrcoef: y_true has 2 labels and y_pred 1")
+    H.assert_error(function() return m.top_k_accuracy_score({ 0, 1, 2 }, tide.zeros(3, 2)) end,
+      "top_k_accuracy_score: y_true has 3 classes but y_score has 2 columns")
+    near(m.top_k_accuracy_score({ 0, 1, 0 }, { 0.2, 0.7, 0.6 }, { k = 1 }), 2 / 3, "binary k = 1")
+  end)
 
   it("0/1 labels default to pos_label = 1, as scikit-learn", function()
     local c = ref.binary01

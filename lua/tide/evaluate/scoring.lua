@@ -34,11 +34,8 @@ local function threshold_score(est, X, op, name)
     return d
   end
   local p = proba(est, X, op, name)
-  if p.ndim == 2 then
-    if p.shape[2] ~= 2 then raise(format("%s: a binary score needs 2 probability columns, got %d", op, p.shape[2])) end
-    return p:select(2, 2):contiguous()
-  end
-  return p
+  if p.ndim == 2 and p.shape[2] == 2 then return p:select(2, 2):contiguous() end
+  return p -- multiclass: every column
 end
 
 local function predict(est, X) return est:predict(X) end
@@ -52,6 +49,8 @@ end
 -- labels
 add("accuracy", "predict", function(y, p) return metrics.accuracy(y, p) end)
 add("balanced_accuracy", "predict", function(y, p) return metrics.balanced_accuracy(y, p) end)
+add("matthews_corrcoef", "predict", function(y, p) return metrics.matthews_corrcoef(y, p) end)
+add("top_k_accuracy", "threshold", function(y, s, est) return metrics.top_k_accuracy_score(y, s, { labels = classes_of(est) }) end)
 for _, base in ipairs({ "f1", "precision", "recall" }) do
   local f = ({ f1 = metrics.f1_score, precision = metrics.precision, recall = metrics.recall })[base]
   add(base, "predict", function(y, p) return f(y, p, { average = "binary" }) end)
