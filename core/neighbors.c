@@ -7,8 +7,11 @@
  * then our threads update one bounded max-heap of L candidates per query row). Pass 2 computes
  * the L candidates' distances exactly in float64 and keeps the k smallest. Any training row left
  * out of the shortlist scored at least the L-th candidate's score, so its exact distance is at
- * least that score minus the float32 error bound; when that bound does not clear the k-th exact
+ * least that score minus the float32 rounding bound; when that does not clear the k-th exact
  * distance the row is searched again exactly over all training rows (rare: ties and duplicates).
+ * The bound, (4 sqrt(d) + 16) float32 roundings of ||q||^2 + max ||x||^2, is several times the
+ * typical (random-walk) error of a d-term float32 product, not its worst case (d roundings),
+ * which would send most rows of real data to the exact search.
  * BLAS is never called inside an OpenMP region of ours.
  *
  * The other metrics, and CSR training data, compute exact float64 distances directly, in
@@ -346,8 +349,9 @@ typedef struct block_scratch {
     int64_t *hi;      /* [qb, k] exact heaps: training rows */
     double *qn;       /* [qb] squared norm of each centred (or raw, cosine) query row */
     float *qf;        /* [qb, d] the float32 query block */
-    float *S;         /* [qb, TB] GEMM scores: -2 q.x */
-    float *tn;        /* [TB] the squared norms of the current training block */
+    float *S;         /* [qb, ts] GEMM scores: -2 q.x */
+    float *tn;        /* [ts] the squared norms of the current training block */
+    int64_t ts;       /* training rows per GEMM block: min(TB, n) */
     float *fk;        /* [qb, L] shortlist heaps: scores */
     int64_t *fi;      /* [qb, L] shortlist heaps: training rows */
     int64_t *flen;    /* [qb] shortlist lengths */
@@ -384,16 +388,17 @@ static void gemm_block(const search *s, const double *q, int64_t i0, int64_t cnt
     /* pass 1: S [cnt, tb] = -2 qf [cnt, d] @ prep[j0 .. j0 + tb, 0 .. d)^T, then each row's score
      * ||x_j||^2 - 2 q.x_j (euclidean; ||q - x||^2 minus ||q||^2) or 1 - 2 q.x_j (cosine: the norm
      * column holds 1; ranks as 1 - q.x) enters its shortlist */
-    for (int64_t j0 = 0; j0 < n; j0 += TB) {
-        int64_t tb = n - j0 < TB ? n - j0 : TB;
+    int64_t ts = b->ts;
+    for (int64_t j0 = 0; j0 < n; j0 += ts) {
+        int64_t tb = n - j0 < ts ? n - j0 : ts;
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)cnt, (int)tb, (int)d, -2.0f, b->qf, (int)d,
-                    prep + j0 * ld, (int)ld, 0.0f, b->S, (int)TB);
+                    prep + j0 * ld, (int)ld, 0.0f, b->S, (int)ts);
         for (int64_t c = 0; c < tb; c++) b->tn[c] = prep[(j0 + c) * ld + d]; /* the norm column, contiguous */
         int nt = tide_threads_for(cnt * tb);
 #pragma omp parallel for num_threads(nt) if (nt > 1)
         for (int64_t r = 0; r < cnt; r++) {
             fheap h = {b->fk + r * L, b->fi + r * L, b->flen[r], L};
-            fheap_push_run(&h, b->S + r * TB, b->tn, tb, j0, s->exclude_self ? i0 + r : -1);
+            fheap_push_run(&h, b->S + r * ts, b->tn, tb, j0, s->exclude_self ? i0 + r : -1);
             b->flen[r] = h.len;
         }
     }
@@ -431,15 +436,18 @@ static int search_dense(const char *op, const search *s) {
     if (L > avail) L = avail;
     bool gemm = s->prep != NULL;
     if (gemm && !(s->prep[n * (d + 1) + d] < 1e30f)) gemm = false; /* float32 would overflow */
+    int64_t ts = n < TB ? n : TB;
     /* bytes per query row of the block's scratch (see block_scratch) */
-    int64_t per_row = k * 16 + (s->qd ? 0 : d * 8) + (gemm ? 8 + d * 4 + TB * 4 + L * 12 + 8 + 1 : 0);
+    int64_t per_row = k * 16 + (s->qd ? 0 : d * 8) + (gemm ? 8 + d * 4 + ts * 4 + L * 12 + 8 + 1 : 0);
     int64_t qb = HEAP_BUDGET / per_row;
     if (qb > QB) qb = QB;
+    if (qb > s->m) qb = s->m;
     if (qb < 1) qb = 1;
-    size_t bytes = (size_t)(qb * per_row) + (size_t)TB * 4 + 64;
+    size_t bytes = (size_t)(qb * per_row) + (size_t)ts * 4 + 64;
     char *scratch = malloc(bytes);
     if (!scratch) return tide_fail(TIDE_ENOMEM, "%s: out of memory (%zu bytes of scratch)", op, bytes);
     block_scratch b = {0};
+    b.ts = ts;
     char *p = scratch; /* 8-byte members first, then 4-byte, then 1-byte */
     b.hk = (double *)p, p += (size_t)(qb * k) * 8;
     b.hi = (int64_t *)p, p += (size_t)(qb * k) * 8;
@@ -449,8 +457,8 @@ static int search_dense(const char *op, const search *s) {
         b.fi = (int64_t *)p, p += (size_t)(qb * L) * 8;
         b.flen = (int64_t *)p, p += (size_t)qb * 8;
         b.qf = (float *)p, p += (size_t)(qb * d) * 4;
-        b.S = (float *)p, p += (size_t)(qb * TB) * 4;
-        b.tn = (float *)p, p += (size_t)TB * 4;
+        b.S = (float *)p, p += (size_t)(qb * ts) * 4;
+        b.tn = (float *)p, p += (size_t)ts * 4;
         b.fk = (float *)p, p += (size_t)(qb * L) * 4;
         b.redo = p;
     }

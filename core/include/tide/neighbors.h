@@ -6,8 +6,10 @@
  * tide/sparse.h: 0-based, float64 values). Euclidean and cosine distances of dense training
  * data go through a float32 GEMM (||q - x||^2 = ||q||^2 + ||x||^2 - 2 q.x on centred rows,
  * blocked over query and training rows) that shortlists candidates; the shortlist is then
- * ranked by distances computed exactly in float64, and a query row whose shortlist cannot be
- * proven to hold the true k nearest (float32 error bound) is searched again exactly. The other
+ * ranked by distances computed exactly in float64, and a query row whose shortlist is not
+ * separated from the other rows by more than the float32 rounding bound (4 sqrt(d) + 16 units
+ * of float32 rounding of the squared norms, several times the typical error of a d-term float32
+ * product) is searched again exactly. The other
  * metrics, and sparse training data, compute exact float64 distances directly. Ties are broken
  * by the lower training index. Every function returns 0 on success, nonzero on failure with a
  * message in tide_last_error().
