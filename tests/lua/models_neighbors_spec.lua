@@ -128,6 +128,23 @@ describe("KNeighborsClassifier and KNeighborsRegressor match scikit-learn", func
     assert.is_true(tide.equal(i1, i2))
   end)
 
+  it("results do not depend on the thread count", function()
+    tide.manual_seed(5)
+    local X = tide.randn(3000, 20, "float64")
+    local Q = tide.randn(700, 20, "float64")
+    local y = tide.randint(0, 3, { 3000 })
+    local saved = tide.threads()
+    local out = {}
+    for _, n in ipairs({ 1, 2 }) do
+      tide.threads(n)
+      local m = M.KNeighborsClassifier({ n_neighbors = 7, weights = "distance" }):fit(X, y)
+      local d, i = m:kneighbors(Q)
+      out[n] = { d, i, m:predict_proba(Q) }
+    end
+    tide.threads(saved)
+    for j = 1, 3 do assert.is_true(tide.equal(out[1][j], out[2][j])) end
+  end)
+
   it("string labels, Lua rows and float32 input", function()
     local clf = M.KNeighborsClassifier({ n_neighbors = 1 }):fit({ { 0, 0 }, { 1, 1 }, { 5, 5 } }, { "a", "b", "c" })
     assert.same({ "a", "c" }, clf:predict({ { 0.1, 0 }, { 4, 4.5 } }))
