@@ -130,11 +130,10 @@ int lr_work_init(lr_work *W, const lr_problem *P, const char *op) {
         W->tval = malloc((size_t)(P->xs->nnz > 0 ? P->xs->nnz : 1) * sizeof(double));
     }
     if (P->x && P->k <= LR_FUSED_MAX_K) {
-        W->nt = tide_threads_for(P->n * P->d * P->k / 4);
-        W->part = malloc((size_t)lr_fused_scratch(P, W->nt) * sizeof(double));
+        W->part = malloc((size_t)lr_fused_scratch(P) * sizeof(double));
         if (!W->part) {
             lr_work_free(W);
-            return tide_fail(TIDE_ENOMEM, "%s: out of memory for %d gradient buffers", op, W->nt);
+            return tide_fail(TIDE_ENOMEM, "%s: out of memory for the gradient buffers", op);
         }
     }
     if (!W->Z || !W->rowloss || (P->xs && (!W->wt || !W->tptr || !W->tind || !W->tval))) {
@@ -184,7 +183,7 @@ double lr_loss_grad(const lr_problem *P, lr_work *W, const double *coef, double 
     double *Z = W->Z;
     int fused = W->part && grad;
     if (fused) {
-        lr_fused_dense(P, coef, W->rowloss, grad, W->part, W->nt);
+        lr_fused_dense(P, coef, W->rowloss, grad, W->part);
     } else if (P->xs) {
         lr_csr_pointwise(P, coef, Z, W->rowloss, W->wt);
     } else {

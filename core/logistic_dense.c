@@ -3,14 +3,14 @@
  *   1. scores  z [4, k] = x [4, d] W^T + b   (W^T [d, kp]: class-minor, kp = k rounded up to 4),
  *   2. the pointwise loss and dloss/dz (lr_row_grad),
  *   3. G_t^T [d, kp] += x [4, d]^T r [4, kp]  (G_t: the thread's partial sum),
- * and the partial sums are added in thread order at the end. With classes innermost, one x value
+ * and the partial sums (one per part of the rows, whichever thread runs it) are added in a fixed
+ * order at the end. With classes innermost, one x value
  * (broadcast) meets kp / 4 vectors of W^T or G^T, which stay in registers across the 4 rows:
  * ~0.6 memory operations per FMA. With k ~ 10, two BLAS calls (X W^T, then R^T X) are bound by
  * reading X twice, and OpenBLAS packs the skinny operand on every call; this reads X once.
  */
 #include "logistic_internal.h"
 
-#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,31 +97,37 @@ static LR_HOT void fused_rows(const lr_problem *P, const double *WT, const doubl
     }
 }
 
-int64_t lr_fused_scratch(const lr_problem *P, int nt) {
-    int64_t kp = (P->k + 3) / 4 * 4;
-    return (int64_t)(nt + 1) * (P->d + 1) * kp;
+/* The rows are split into a number of parts that depends on n only, each with its own gradient
+ * buffer, folded in part order: the result is the same for any thread count. */
+static int64_t fused_parts(const lr_problem *P) {
+    int64_t parts = P->n / 1024;
+    return parts < 1 ? 1 : parts > 8 ? 8 : parts;
 }
 
-void lr_fused_dense(const lr_problem *P, const double *coef, double *rowloss, double *grad, double *part, int nt) {
-    int64_t n = P->n, d = P->d, k = P->k, ldw = P->ldw, kp = (k + 3) / 4 * 4;
+int64_t lr_fused_scratch(const lr_problem *P) {
+    int64_t kp = (P->k + 3) / 4 * 4;
+    return (fused_parts(P) + 1) * (P->d + 1) * kp;
+}
+
+void lr_fused_dense(const lr_problem *P, const double *coef, double *rowloss, double *grad, double *part) {
+    int64_t n = P->n, d = P->d, k = P->k, ldw = P->ldw, kp = (k + 3) / 4 * 4, np = fused_parts(P);
     int KV = (int)(kp / 4);
-    /* part: W^T [d + 1, kp] (row d: the intercepts), then per thread G^T [d + 1, kp] */
+    /* part: W^T [d + 1, kp] (row d: the intercepts), then per part G^T [d + 1, kp] */
     double *WT = part, *parts = part + (d + 1) * kp;
-    memset(part, 0, (size_t)lr_fused_scratch(P, nt) * sizeof(double));
+    memset(part, 0, (size_t)lr_fused_scratch(P) * sizeof(double));
     for (int64_t c = 0; c < k; c++) {
         for (int64_t j = 0; j < d; j++) WT[j * kp + c] = coef[c * ldw + j];
         if (P->fi) WT[d * kp + c] = coef[c * ldw + d];
     }
-    int64_t per = ((n + nt - 1) / nt + 3) / 4 * 4; /* rows per part, a multiple of 4 */
-#pragma omp parallel num_threads(nt) if (nt > 1)
-    {
-        /* part t covers rows [t * per, (t + 1) * per), whichever thread runs it */
-        for (int t = omp_get_thread_num(); t < nt; t += omp_get_num_threads()) {
-            int64_t i0 = t * per, i1 = i0 + per < n ? i0 + per : n;
-            if (i0 < i1) fused_rows(P, WT, WT + d * kp, i0, i1, rowloss, parts + t * (d + 1) * kp, KV);
-        }
+    int64_t per = ((n + np - 1) / np + 3) / 4 * 4; /* rows per part, a multiple of 4 */
+    int nt = tide_threads_for(n * d * k / 4);
+    if (nt > np) nt = (int)np;
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
+    for (int64_t t = 0; t < np; t++) {
+        int64_t i0 = t * per, i1 = i0 + per < n ? i0 + per : n;
+        if (i0 < i1) fused_rows(P, WT, WT + d * kp, i0, i1, rowloss, parts + t * (d + 1) * kp, KV);
     }
-    for (int t = 1; t < nt; t++) { /* fold the partial sums into part 0, in thread order */
+    for (int64_t t = 1; t < np; t++) { /* fold the partial sums into part 0, in part order */
         const double *Gt = parts + t * (d + 1) * kp;
         for (int64_t j = 0; j < (d + 1) * kp; j++) parts[j] += Gt[j];
     }

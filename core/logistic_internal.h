@@ -56,11 +56,11 @@ static inline double lr_row_grad(const lr_problem *P, int64_t i, double *z) {
 }
 
 /* Dense X with k <= LR_FUSED_MAX_K: the loss terms rowloss [n] and the gradient grad [k, ldw]
- * without the L2 term, in one pass over X (logistic_dense.c). part: scratch of
- * lr_fused_scratch(P, nt) doubles for nt threads. */
+ * without the L2 term, in one pass over X (logistic_dense.c); the same result for any thread
+ * count. part: scratch of lr_fused_scratch(P) doubles. */
 #define LR_FUSED_MAX_K 16
-int64_t lr_fused_scratch(const lr_problem *P, int nt);
-void lr_fused_dense(const lr_problem *P, const double *coef, double *rowloss, double *grad, double *part, int nt);
+int64_t lr_fused_scratch(const lr_problem *P);
+void lr_fused_dense(const lr_problem *P, const double *coef, double *rowloss, double *grad, double *part);
 
 /* Raw scores Z [n, k] = X W^T + b (W = coef without the intercept column); wt: scratch [d, k]
  * for CSR input (unused for dense). */
@@ -75,8 +75,7 @@ typedef struct lr_work {
     int64_t *tptr;   /* CSR input: X^T as CSR, [d + 1] */
     int32_t *tind;   /* [nnz] */
     double *tval;    /* [nnz] */
-    double *part;    /* dense, k <= LR_FUSED_MAX_K: per-thread gradient sums, [nt, k, d + 1] */
-    int nt;
+    double *part;    /* dense, k <= LR_FUSED_MAX_K: lr_fused_dense's scratch */
 } lr_work;
 
 int lr_work_init(lr_work *W, const lr_problem *P, const char *op);
