@@ -153,8 +153,15 @@ local function binary_auc(op, t, s, w, max_fpr)
     raise(op .. ": only one class present in y_true; ROC AUC is not defined in that case")
   end
   local fps, tps, thr = clf_curve(t, s, w)
+  if max_fpr == nil or max_fpr == 1 then
+    -- the trapezoids straight from the counts: dropping the collinear points (as roc_curve
+    -- does) and dividing by the totals first change the area only by rounding
+    local T = fps:numel()
+    local f, tp = prepend(0, fps), prepend(0, tps)
+    local area = ((f:narrow(1, 2, T) - f:narrow(1, 1, T)) * (tp:narrow(1, 2, T) + tp:narrow(1, 1, T))):sum()
+    return area / (2 * fps[T] * tps[T])
+  end
   local fpr, tpr = roc_from_counts(fps, tps, thr, true)
-  if max_fpr == nil or max_fpr == 1 then return M.auc(fpr, tpr) end
   -- a point at max_fpr by linear interpolation, then the McClish correction
   local stop = fpr:le(max_fpr):sum() -- searchsorted(fpr, max_fpr, "right"); < #fpr as fpr ends at 1
   local x0, x1, y0, y1 = fpr[stop], fpr[stop + 1], tpr[stop], tpr[stop + 1]

@@ -13,7 +13,7 @@
 local M = {}
 for _, part in ipairs({ "classification", "agreement", "curves", "regression" }) do
   for name, f in pairs(require("tide.metrics." .. part)) do
-    assert(M[name] == nil, "tide.metrics: " .. name .. " is defined twice")
+    if M[name] ~= nil then error("tide.metrics: " .. name .. " is defined twice") end
     M[name] = f
   end
 end
