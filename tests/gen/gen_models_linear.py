@@ -126,6 +126,7 @@ def regression_cases():
     out["multi"] = {
         "ols": fit_record(LinearRegression(), XA, Y),
         "ridge": fit_record(Ridge(alpha=0.5), XA, Y, swA),
+        "ridge_alphas": fit_record(Ridge(alpha=np.array([0.5, 20.0])), XA, Y),
         "lasso": fit_record(Lasso(alpha=0.05, tol=1e-10, max_iter=10000), XA, Y, extra=("n_iter_", "dual_gap_")),
     }
     m = LinearRegression().fit(XA, Y)

@@ -227,6 +227,10 @@ describe("several targets", function()
     local ridge = models.Ridge({ alpha = 0.5 }):fit(X, Y, sw("swA"))
     H.assert_matches(ridge.coef_, R.ridge.coef, EXACT, "multi ridge coef_")
     H.assert_matches(ridge.intercept_, R.ridge.intercept, EXACT, "multi ridge intercept_")
+    local ra = models.Ridge({ alpha = { 0.5, 20.0 } }):fit(X, Y) -- one penalty per target
+    H.assert_matches(ra.coef_, R.ridge_alphas.coef, EXACT, "ridge alphas coef_")
+    H.assert_error(function() models.Ridge({ alpha = { 1, 2, 3 } }):fit(X, Y) end, "alpha has 3 values but y has 2 targets")
+    H.assert_error(function() models.Ridge({ alpha = { 1, -2 } }) end, "Ridge: alpha[2] must be >= 0")
     local lasso = models.Lasso({ alpha = 0.05, tol = 1e-10, max_iter = 10000 }):fit(X, Y:totable()) -- rows as Lua arrays
     H.assert_matches(lasso.coef_, R.lasso.coef, 1e-8, "multi lasso coef_")
     assert.are.same(R.lasso.n_iter_, lasso.n_iter_)

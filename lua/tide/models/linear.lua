@@ -174,7 +174,12 @@ local Ridge = B.class("Ridge", {
   local p, name = self.params, self._name
   common_checks(self)
   if p.positive then raise(name .. ": positive=true is not supported by Tide's Ridge (scikit-learn uses lbfgs for it)") end
-  B.check_number(name, "alpha", p.alpha, 0)
+  if type(p.alpha) == "table" and p.alpha ~= B.NONE then -- one penalty per target
+    if #p.alpha == 0 then raise(name .. ": alpha as a list needs one value per target") end
+    for k, a in ipairs(p.alpha) do B.check_number(name, "alpha[" .. k .. "]", a, 0) end
+  else
+    B.check_number(name, "alpha", p.alpha, 0)
+  end
   B.check_number(name, "tol", p.tol, 0)
   if not B.is_none(p.max_iter) then B.check_int(name, "max_iter", p.max_iter, 1) end
   B.check_one_of(name, "solver", p.solver, RIDGE_SOLVERS)
@@ -202,11 +207,16 @@ function Ridge:fit(X, y, opts)
   end
   local code = ({ cholesky = C.TIDE_RIDGE_CHOLESKY, svd = C.TIDE_RIDGE_LSTSQ, sparse_cg = C.TIDE_RIDGE_CG })[solver]
   local d = X.shape[2]
+  local alphas = type(p.alpha) == "table" and p.alpha or nil
+  if alphas and #alphas ~= 1 and #alphas ~= #ys then
+    raise(format("%s: alpha has %d values but y has %d targets", op, #alphas, #ys))
+  end
   local dense, csr = c_args(X)
-  return fit_targets(self, X, ys, multi, function(yk)
+  return fit_targets(self, X, ys, multi, function(yk, k)
     local coef = tensor.zeros({ d }, "float64")
     local icpt, iters = ffi.new("double[1]"), ffi.new("int64_t[1]")
-    check(C.tide_ridge_fit(dense, csr, yk._c, sw and sw._c, coef._c, icpt, iters, p.alpha, flag(p.fit_intercept),
+    local alpha = alphas and (alphas[k] or alphas[1]) or p.alpha
+    check(C.tide_ridge_fit(dense, csr, yk._c, sw and sw._c, coef._c, icpt, iters, alpha, flag(p.fit_intercept),
       code, p.tol, B.is_none(p.max_iter) and 0 or p.max_iter))
     return { coef = coef, intercept = icpt[0], n_iter_ = B.NONE,
       cg_steps_ = solver == "sparse_cg" and tonumber(iters[0]) or B.NONE }
