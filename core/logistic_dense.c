@@ -14,8 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* v4d values only pass between inlined helpers; the ABI note about AVX vector returns is moot */
+/* v4d values only pass between always-inlined helpers (also at -O0: called out of line from an
+ * AVX clone, a helper compiled for the default target would return v4d by another ABI), so the
+ * note about AVX vector returns is moot */
 #pragma GCC diagnostic ignored "-Wpsabi"
+#define LR_INLINE static inline __attribute__((always_inline))
 
 typedef double v4d __attribute__((vector_size(32)));
 
@@ -27,19 +30,18 @@ typedef double v4d __attribute__((vector_size(32)));
 #define LR_HOT
 #endif
 
-static inline v4d ld4(const double *p) {
+LR_INLINE v4d ld4(const double *p) {
     v4d v;
     memcpy(&v, p, sizeof v);
     return v;
 }
-static inline void st4(double *p, v4d v) { memcpy(p, &v, sizeof v); }
-static inline v4d bc4(double a) { return (v4d){a, a, a, a}; }
+LR_INLINE void st4(double *p, v4d v) { memcpy(p, &v, sizeof v); }
+LR_INLINE v4d bc4(double a) { return (v4d){a, a, a, a}; }
 
 /* Rows [i0, i1) -> rowloss, GT [d + 1, kp] += gradient (row d: the intercepts'). KV = kp / 4 is
  * a constant after inlining, so the 4 x KV accumulators live in registers. */
-static inline __attribute__((always_inline)) void fused_block(const lr_problem *P, const double *WT,
-                                                              const double *bias, int64_t i0, int64_t i1,
-                                                              double *rowloss, double *GT, const int KV) {
+LR_INLINE void fused_block(const lr_problem *P, const double *WT, const double *bias, int64_t i0, int64_t i1,
+                           double *rowloss, double *GT, const int KV) {
     int64_t d = P->d, k = P->k, kp = 4 * KV;
     double z[4 * LR_FUSED_MAX_K];
     for (int64_t i = i0; i < i1; i += 4) {
