@@ -198,6 +198,25 @@ describe("cross_validate matches scikit-learn", function()
   end)
 end)
 
+describe("scorers", function()
+  it("average over the classes present, as scikit-learn's, also for Tide's class ids", function()
+    -- a stand-in fitted model: predict returns fixed labels
+    local function fixed(pred) return { predict = function() return pred end } end
+    local S = require("tide.evaluate.scoring")
+    -- scikit-learn: f1_score([1, 3, 3, 3], [1, 1, 3, 3], average="macro") = 0.7333333333333334
+    local f = S.get("t", "f1_macro").score(fixed({ 1, 1, 3, 3 }), nil, { 1, 3, 3, 3 })
+    assert.is_true(math.abs(f - 0.7333333333333334) < 1e-15)
+    -- (tide.metrics itself counts class 2 of the ids 1..3: its F1 is 0 there)
+    assert.is_true(math.abs(tide.metrics.f1_score({ 1, 3, 3, 3 }, { 1, 1, 3, 3 }, { average = "macro" }) - 0.48888888888888893) < 1e-15)
+    -- binary: the positive class is 1 of {0, 1} and 2 of Tide's {1, 2}
+    assert.equals(2 / 3, S.get("t", "f1").score(fixed(tide.tensor({ 0, 1, 1, 0 }, "int64")), nil, { 0, 1, 0, 0 }))
+    assert.equals(2 / 3, S.get("t", "f1").score(fixed({ 1, 2, 2, 1 }), nil, { 1, 2, 1, 1 }))
+    -- strings have no default positive class (scikit-learn raises too): use a function scorer
+    H.assert_error(function() return S.get("t", "recall").score(fixed({ "n", "y", "n" }), nil, { "n", "y", "y" }) end,
+      "recall: y_true takes the values 'n', 'y'; pass pos_label")
+  end)
+end)
+
 describe("compare", function()
   local X, y = load("breast-cancer")
 

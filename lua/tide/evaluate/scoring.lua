@@ -6,6 +6,7 @@
 local core = require("tide._core")
 local tide = require("tide")
 local metrics = require("tide.metrics")
+local L = require("tide.metrics.labels")
 
 local raise = core.raise
 local format = string.format
@@ -51,11 +52,26 @@ add("accuracy", "predict", function(y, p) return metrics.accuracy(y, p) end)
 add("balanced_accuracy", "predict", function(y, p) return metrics.balanced_accuracy(y, p) end)
 add("matthews_corrcoef", "predict", function(y, p) return metrics.matthews_corrcoef(y, p) end)
 add("top_k_accuracy", "threshold", function(y, s, est) return metrics.top_k_accuracy_score(y, s, { labels = classes_of(est) }) end)
+-- y and predictions as codes 1..K of their sorted distinct values: the classes scikit-learn's
+-- scorers average over (also for Tide's class ids, where a class missing from both would
+-- otherwise count), and the positive class of a binary score (1 of {0, 1} / {-1, 1}, 2 of {1, 2})
+local function union_codes(op, y, p)
+  local classes, codes = L.encode(op, { { "y_true", L.vector(op, "y_true", y) }, { "y_pred", L.vector(op, "y_pred", p) } })
+  return codes[1], codes[2], classes
+end
+
 for _, base in ipairs({ "f1", "precision", "recall" }) do
   local f = ({ f1 = metrics.f1_score, precision = metrics.precision, recall = metrics.recall })[base]
-  add(base, "predict", function(y, p) return f(y, p, { average = "binary" }) end)
+  add(base, "predict", function(y, p)
+    local yc, pc, classes = union_codes(base, y, p)
+    local pos = L.positive(base, classes)
+    return f(yc, pc, { average = "binary", pos_label = pos, num_classes = math.max(#classes, pos) })
+  end)
   for _, avg in ipairs({ "macro", "micro", "weighted" }) do
-    add(base .. "_" .. avg, "predict", function(y, p) return f(y, p, { average = avg }) end)
+    add(base .. "_" .. avg, "predict", function(y, p)
+      local yc, pc, classes = union_codes(base, y, p)
+      return f(yc, pc, { average = avg, num_classes = #classes })
+    end)
   end
 end
 -- scores
