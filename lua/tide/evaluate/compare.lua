@@ -194,7 +194,8 @@ function M._scatter(out, ids, values, n)
     return out
   end
   out = out or {}
-  local p = ids:contiguous():data_ptr()
+  ids = ids:contiguous() -- kept alive while p is read
+  local p = ids:data_ptr()
   for i = 1, #values do out[tonumber(p[i - 1])] = values[i] end
   return out
 end

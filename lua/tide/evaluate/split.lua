@@ -56,7 +56,8 @@ function S.take(X, ids)
   if is_tensor(X) then return X:index_select(1, ids) end
   if is_csr(X) then return X:rows(ids) end
   if is_frame(X) then return X:take(ids) end
-  local out, p = {}, ids:contiguous():data_ptr()
+  ids = ids:contiguous() -- kept alive while p is read
+  local out, p = {}, ids:data_ptr()
   for i = 1, ids:numel() do out[i] = X[tonumber(p[i - 1])] end
   return out
 end
@@ -224,7 +225,8 @@ end
 
 local function stratified_test_folds(op, codes, k_splits, rng)
   local n = codes:numel()
-  local cp = codes:contiguous():data_ptr()
+  codes = codes:contiguous() -- kept alive while cp is read
+  local cp = codes:data_ptr()
   -- classes in order of first appearance
   local rank, order, counts = {}, {}, {}
   for i = 0, n - 1 do
@@ -250,13 +252,13 @@ local function stratified_test_folds(op, codes, k_splits, rng)
       for _ = 1, m do lp[at] = f; at = at + 1 end
     end
     if rng then list = list:index_select(1, rng:permutation(counts[r])) end
-    folds_of[r] = list
+    folds_of[r] = list:contiguous()
     start = b
   end
   local test_fold = tide.empty(n, "int64")
   local tp = test_fold:data_ptr()
   local next_of, ptrs = {}, {}
-  for r = 1, #order do next_of[r] = 0; ptrs[r] = folds_of[r]:contiguous():data_ptr() end
+  for r = 1, #order do next_of[r] = 0; ptrs[r] = folds_of[r]:data_ptr() end
   for i = 0, n - 1 do
     local r = rank[tonumber(cp[i])]
     tp[i] = ptrs[r][next_of[r]]
@@ -456,11 +458,10 @@ local function stratified_shuffle(op, codes, k, n_train, n_test, rng)
   local counts = tide.zeros(k, "int64")
   counts:put_(codes, 1, true)
   local cnt = counts:totable()
-  for i, c in ipairs(cnt) do
+  for _, c in ipairs(cnt) do
     if c < 2 then
       raise(format("%s: the least populated class in y has only %d member, which is too few; each class needs at least 2", op, c))
     end
-    local _ = i
   end
   if n_train < k then raise(format("%s: train_size = %d should be at least the number of classes = %d", op, n_train, k)) end
   if n_test < k then raise(format("%s: test_size = %d should be at least the number of classes = %d", op, n_test, k)) end

@@ -119,7 +119,8 @@ function L.encode(op, parts)
       local lut = tide.zeros(hi - lo + 1, "int64")
       lut:put_(present, tide.arange(1, present:numel() + 1, 1, "int64"))
       local classes = {}
-      local pp = present:contiguous():data_ptr()
+      present = present:contiguous() -- kept alive while pp is read
+      local pp = present:data_ptr()
       for i = 1, present:numel() do classes[i] = tonumber(pp[i - 1]) + lo - 1 end
       local inv = lut:index_select(1, pos)
       local at = 1
