@@ -47,8 +47,15 @@ static int check_dense2(const tide_tensor *t, const char *op, const char *what) 
     return 0;
 }
 
+/* row-major contiguous, ignoring the strides of size-1 dims (a [d, 1] transpose is contiguous) */
 static int is_contig2(const tide_tensor *t) {
-    return t->ndim == 2 && t->stride[1] == 1 && (t->stride[0] == t->shape[1] || t->shape[0] <= 1);
+    if (t->ndim != 2) return 0;
+    int64_t expect = 1;
+    for (int d = 1; d >= 0; d--) {
+        if (t->shape[d] != 1 && t->stride[d] != expect) return 0;
+        expect *= t->shape[d];
+    }
+    return 1;
 }
 
 int64_t tide_csr_count_dense(const tide_tensor *x) {
