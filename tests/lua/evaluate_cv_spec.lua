@@ -211,6 +211,18 @@ describe("scorers", function()
     -- binary: the positive class is 1 of {0, 1} and 2 of Tide's {1, 2}
     assert.equals(2 / 3, S.get("t", "f1").score(fixed(tide.tensor({ 0, 1, 1, 0 }, "int64")), nil, { 0, 1, 0, 0 }))
     assert.equals(2 / 3, S.get("t", "f1").score(fixed({ 1, 2, 2, 1 }), nil, { 1, 2, 1, 1 }))
+    -- estimators that are neither classifiers nor regressors score themselves
+    local Mean = B.class("SpecMean", {}, { kind = "clusterer" })
+    function Mean:fit(Xf) self.state = { mean_ = Xf:mean(1) } return self end
+    function Mean:score(Xs) return -((Xs - self.state.mean_) ^ 2):sum() end
+    local X = tide.arange(12, "float64"):reshape(6, 2)
+    local sc = ev.cross_val_score(Mean{}, X, nil, { cv = 3 })
+    -- fold 1 tests rows 1-2 ({0, 1}, {2, 3}) against the mean of rows 3-6 ({7, 8}): 2 * 49 + 2 * 25
+    assert.equals(-148, sc[1])
+    local Bare = B.class("SpecBare", {}, { kind = "transformer" })
+    function Bare:fit() self.state = {} return self end
+    H.assert_error(function() return ev.cross_val_score(Bare{}, X, nil, { cv = 2 }) end,
+      "cross_validate: the estimator has no score method; pass scoring")
     -- strings have no default positive class (scikit-learn raises too): use a function scorer
     H.assert_error(function() return S.get("t", "recall").score(fixed({ "n", "y", "n" }), nil, { "n", "y", "y" }) end,
       "recall: y_true takes the values 'n', 'y'; pass pos_label")

@@ -142,8 +142,15 @@ end
 -- (results then use test_score, as scikit-learn).
 function S.resolve(op, scoring, est)
   if scoring == nil then
-    local default = est and est._kind == "regressor" and "r2" or "accuracy"
-    return { S.get(op, default, "score") }, true
+    local kind = est and est._kind
+    if kind == "classifier" or kind == "regressor" then
+      return { S.get(op, kind == "regressor" and "r2" or "accuracy", "score") }, true
+    end
+    -- other estimators (k-means, ...) score themselves, as scikit-learn's default scorer does
+    if type(est) ~= "table" or type(est.score) ~= "function" then
+      raise(op .. ": the estimator has no score method; pass scoring")
+    end
+    return { S.get(op, function(e, X, y) return e:score(X, y) end, "score") }, true
   end
   if type(scoring) == "string" or type(scoring) == "function" then return { S.get(op, scoring, "score") }, true end
   if type(scoring) ~= "table" then raise(format("%s: scoring must be a name, a list, a table or a function, got %s", op, type(scoring))) end
