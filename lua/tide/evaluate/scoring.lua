@@ -147,7 +147,8 @@ function S.resolve(op, scoring, est)
       return { S.get(op, kind == "regressor" and "r2" or "accuracy", "score") }, true
     end
     -- other estimators (k-means, ...) score themselves, as scikit-learn's default scorer does
-    if type(est) ~= "table" or type(est.score) ~= "function" then
+    local base = package.loaded["tide.models.base"]
+    if type(est) ~= "table" or type(est.score) ~= "function" or (base and est.score == base.Estimator.score) then
       raise(op .. ": the estimator has no score method; pass scoring")
     end
     return { S.get(op, function(e, X, y) return e:score(X, y) end, "score") }, true
