@@ -11,6 +11,12 @@ ffi.cdef(bindings.cdef)
 -- Read when OpenBLAS loads, i.e. with libtide below; a value the user set is kept.
 pcall(ffi.cdef, "int setenv(const char *name, const char *value, int overwrite);")
 ffi.C.setenv("OPENBLAS_THREAD_TIMEOUT", "4", 0)
+-- Likewise libgomp's workers spin ~300,000 times at every barrier and between parallel regions:
+-- when other processes share the cores (CI running two tests at once, a busy machine) a spinning
+-- worker holds the core its partner needs and iterative kernels ran 5-20x slower (Ridge on CSR
+-- 1.3 s instead of 0.15 s, at load 13 on 2 cores). A short spin keeps the quick hand-over of a
+-- quiet machine. Kept when the user set OMP_WAIT_POLICY or GOMP_SPINCOUNT.
+if os.getenv("OMP_WAIT_POLICY") == nil then ffi.C.setenv("GOMP_SPINCOUNT", "1000", 0) end
 local C = ffi.load(os.getenv("TIDE_LIB") or paths.lib)
 
 local core = { ffi = ffi, C = C, paths = paths, bindings = bindings }
