@@ -432,7 +432,12 @@ function Comparison:plot_pr(path, opts)
     local y, s, pos = curve_inputs(self, name)
     local p, r = metrics.precision_recall_curve(y, s, { pos_label = pos })
     local ap = metrics.average_precision_score(y, s, { pos_label = pos })
-    series[#series + 1] = { x = r, y = p, label = format("%s (AP %.3f)", name, ap) }
+    -- a step function, as average precision integrates it (matplotlib's steps-post):
+    -- (r1, p1) (r2, p1) (r2, p2) (r3, p2) ...
+    local m = r:numel()
+    local rx = tide.cat({ tide.stack({ r:narrow(1, 1, m - 1), r:narrow(1, 2, m - 1) }, 2):reshape(2 * (m - 1)), r:narrow(1, m, 1) })
+    local py = tide.cat({ tide.stack({ p:narrow(1, 1, m - 1), p:narrow(1, 1, m - 1) }, 2):reshape(2 * (m - 1)), p:narrow(1, m, 1) })
+    series[#series + 1] = { x = rx, y = py, label = format("%s (AP %.3f)", name, ap) }
   end
   return plot.line({ series = series, title = opts.title or "Precision-recall curves (out-of-fold)", xlabel = "Recall",
     ylabel = "Precision", xlim = { 0, 1 }, ylim = { 0, 1.02 }, legend = "lower left", width = opts.width,
