@@ -1,5 +1,9 @@
 -- Compare classical models with cross-validation: a table of models x metrics, significance tests, ROC / PR curves and confusion matrices
 --
+-- A numeric target with more than 20 distinct values (or fractions) is a regression: then the
+-- regressors are compared (dummy, linear, ridge, lasso, elastic_net, svr, knn, tree, forest,
+-- extra_trees, hgb) on k-fold splits by r2, neg_mean_squared_error and neg_mean_absolute_error.
+--
 --   tide run compare-models                           breast cancer, digits and wine (Debian's python3-sklearn tables)
 --   tide run compare-models --data FILE.csv --target COL
 --   tide run compare-models --models logistic,forest,hgb --cv 10 --repeats 3
@@ -21,14 +25,18 @@ local ev = require("tide.evaluate")
 local files = require("tide.io.files")
 
 local ALL = { "dummy", "logistic", "linear_svm", "svm", "knn", "gaussian_nb", "tree", "forest", "extra_trees", "hgb" }
+local ALL_REGRESSION = { "dummy", "linear", "ridge", "lasso", "elastic_net", "svr", "knn", "tree", "forest", "extra_trees",
+  "hgb" }
 
 local opts = cli.options({ ... }, {
   { "data", nil, "CSV file (default: breast-cancer, digits and wine); or one registry name" },
   { "target", nil, "target column of --data (default: the last column)" },
-  { "models", table.concat(ALL, ","), "comma-separated models: " .. table.concat(ALL, ", ") },
+  { "models", nil, "comma-separated models (default: all) among " .. table.concat(ALL, ", ") .. "; for a regression "
+    .. table.concat(ALL_REGRESSION, ", ") },
   { "cv", 5, "folds" },
   { "repeats", 1, "repetitions of the k-fold split with new shuffles" },
-  { "metrics", "accuracy,balanced_accuracy,f1_macro", "scorers (the first ranks the models; roc_auc_ovr and neg_log_loss need every model to give probabilities)" },
+  { "metrics", nil, "scorers, the first ranks the models (default: accuracy, balanced_accuracy, f1_macro; for a regression "
+    .. "r2, neg_mean_squared_error, neg_mean_absolute_error; roc_auc_ovr and neg_log_loss need every model to give probabilities)" },
   { "seed", 0, "random seed (folds, models)" },
   { "threads", 0, "threads (0 = all cores)" },
   { "out", "compare-models-output", "output folder" },
@@ -62,9 +70,28 @@ local FACTORY = {
   extra_trees = function() return M.ExtraTreesClassifier{ n_estimators = 100, random_state = seed } end,
   hgb = function() return M.HistGradientBoostingClassifier{ random_state = seed } end,
 }
-local chosen = split_list(opts.models)
-for _, name in ipairs(chosen) do
-  if not FACTORY[name] then fail("unknown model '" .. name .. "' (models: " .. table.concat(ALL, ", ") .. ")") end
+local REGRESSORS = {
+  dummy = function() return M.DummyRegressor() end,
+  linear = function() return M.LinearRegression() end,
+  ridge = function() return scaled(M.Ridge()) end,
+  lasso = function() return scaled(M.Lasso{ alpha = 0.01, max_iter = 10000 }) end,
+  elastic_net = function() return scaled(M.ElasticNet{ alpha = 0.01, max_iter = 10000 }) end,
+  svr = function() return scaled(M.SVR()) end,
+  knn = function() return scaled(M.KNeighborsRegressor{ n_neighbors = 5 }) end,
+  tree = function() return M.DecisionTreeRegressor{ random_state = seed } end,
+  forest = function() return M.RandomForestRegressor{ n_estimators = 100, random_state = seed } end,
+  extra_trees = function() return M.ExtraTreesRegressor{ n_estimators = 100, random_state = seed } end,
+  hgb = function() return M.HistGradientBoostingRegressor{ random_state = seed } end,
+}
+
+-- the models of a task ("classification" | "regression"), checked against the names known
+local function chosen_models(task)
+  local known, all = task == "regression" and REGRESSORS or FACTORY, task == "regression" and ALL_REGRESSION or ALL
+  local list = opts.models and split_list(opts.models) or all
+  for _, name in ipairs(list) do
+    if not known[name] then fail(string.format("unknown %s model '%s' (models: %s)", task, name, table.concat(all, ", "))) end
+  end
+  return list, known
 end
 
 -- ---------------------------------------------------------------- the data
@@ -77,6 +104,19 @@ local function load_csv(path)
   local col = frame:col(target)
   if col:count() < col:size() then fail("the target column '" .. target .. "' has missing cells") end
   local y = col:totable()
+  -- a numeric target with fractions or more than 20 distinct values is a regression
+  local task = "classification"
+  if col.type == "float64" or col.type == "int64" then
+    local seen, distinct, fraction = {}, 0, false
+    for _, v in ipairs(y) do
+      if not seen[v] then seen[v] = true; distinct = distinct + 1 end
+      if v ~= math.floor(v) then fraction = true end
+    end
+    if fraction or distinct > 20 then
+      task = "regression"
+      y = col:to_tensor("float64")
+    end
+  end
   local features = {}
   for _, n in ipairs(frame.names) do if n ~= target then features[#features + 1] = n end end
   local X = frame:select(features)
@@ -95,37 +135,48 @@ local function load_csv(path)
       { "impute", P.SimpleImputer{ strategy = "most_frequent" } },
       { "onehot", P.OneHotEncoder{ handle_unknown = "ignore" } } }), cat }
   end
-  return { name = path:match("([^/]+)%.%w+$") or path, X = X, y = y, prep = function() return P.ColumnTransformer(parts) end,
-    description = string.format("%s: %d rows, %d numeric and %d text features, target %s", path, X:nrows(), #num, #cat, target) }
+  return { name = path:match("([^/]+)%.%w+$") or path, X = X, y = y, task = task,
+    prep = function() return P.ColumnTransformer(parts) end,
+    description = string.format("%s: %d rows, %d numeric and %d text features, target %s (%s)", path, X:nrows(), #num, #cat,
+      target, task) }
 end
 
 local function load(name)
   if opts.data and (opts.data:find("[/.]") or not tide.datasets.registry[opts.data]) then return load_csv(opts.data) end
   local ok, X, y, info = pcall(tide.datasets.load, name)
   if not ok then fail(X) end
-  return { name = name, X = X, y = y, classes = info.classes,
+  return { name = name, X = X, y = y, classes = info.classes, task = "classification",
     description = string.format("%s: %d rows, %d features, %d classes (%s)", name, X.shape[1], X.shape[2], #info.classes, info.source) }
 end
 
 -- ---------------------------------------------------------------- one data set
 local function run(D)
   print("\n== " .. D.description)
+  local regression = D.task == "regression"
+  local chosen, factory = chosen_models(D.task)
   local list = {}
   for _, name in ipairs(chosen) do
-    local est = FACTORY[name]()
+    local est = factory[name]()
     if D.prep then est = M.Pipeline({ { "prep", D.prep() }, { "model", est } }) end
     list[#list + 1] = { name, est }
   end
-  local cv = opts.repeats > 1
-    and ev.RepeatedStratifiedKFold{ n_splits = opts.cv, n_repeats = opts.repeats, random_state = opts.seed }
-    or ev.StratifiedKFold{ n_splits = opts.cv, shuffle = true, random_state = opts.seed }
-  local metrics = split_list(opts.metrics)
+  local cv
+  if regression then
+    cv = opts.repeats > 1 and ev.RepeatedKFold{ n_splits = opts.cv, n_repeats = opts.repeats, random_state = opts.seed }
+      or ev.KFold{ n_splits = opts.cv, shuffle = true, random_state = opts.seed }
+  else
+    cv = opts.repeats > 1
+      and ev.RepeatedStratifiedKFold{ n_splits = opts.cv, n_repeats = opts.repeats, random_state = opts.seed }
+      or ev.StratifiedKFold{ n_splits = opts.cv, shuffle = true, random_state = opts.seed }
+  end
+  local metrics = split_list(opts.metrics or (regression and "r2,neg_mean_squared_error,neg_mean_absolute_error"
+    or "accuracy,balanced_accuracy,f1_macro"))
   local ok, r = pcall(ev.compare, list, D.X, D.y, { cv = cv, scoring = metrics })
   if not ok then fail(r) end
   r:print()
   local best = r:best(metrics[1])
   print(string.format("best by %s: %s", metrics[1], best))
-  local sig = r:significance({ metric = metrics[1], test = opts.repeats > 1 and "ttest" or "both" })
+  local sig = r:significance({ metric = metrics[1], test = (opts.repeats > 1 or regression) and "ttest" or "both" })
   local lead = {}
   for _, row in ipairs(sig) do
     if row.a == best or row.b == best then lead[#lead + 1] = row end
@@ -141,11 +192,13 @@ local function run(D)
   r:to_json(dir .. "/comparison.json")
   files.write("compare-models", dir .. "/significance.txt", { tostring(sig:format()) })
   local plots = {}
-  for _, p in ipairs({ { "plot_roc", "roc.png" }, { "plot_pr", "pr.png" }, { "plot_confusion", "confusion.png" } }) do
+  local kinds = regression and {} or { { "plot_roc", "roc.png" }, { "plot_pr", "pr.png" }, { "plot_confusion", "confusion.png" } }
+  for _, p in ipairs(kinds) do
     local okp, err = pcall(r[p[1]], r, dir .. "/" .. p[2])
     if okp then plots[#plots + 1] = p[2] else print("  (" .. p[2] .. ": " .. tostring(err):gsub("^.-:%d+: ", "") .. ")") end
   end
-  print(string.format("wrote %s/comparison.csv, comparison.json, significance.txt, %s", dir, table.concat(plots, ", ")))
+  print(string.format("wrote %s/comparison.csv, comparison.json, significance.txt%s", dir,
+    #plots > 0 and (", " .. table.concat(plots, ", ")) or ""))
 end
 
 if not files.mkdir_p(opts.out) then fail("cannot create the folder " .. opts.out) end

@@ -60,10 +60,33 @@ describe("tide run compare-models", function()
     os.execute("rm -rf " .. H.q(dir))
   end)
 
+  it("compares regressors when the target is a continuous number", function()
+    local dir = H.mkdtemp()
+    local rows = { "a,b,kind,price" }
+    tide.manual_seed(5)
+    local u = tide.rand(100, 3, "float64")
+    for i = 1, 100 do
+      local a, b = u[{ i, 1 }], u[{ i, 2 }]
+      local kind = (i % 2 == 0) and "x" or "y"
+      rows[#rows + 1] = string.format("%.4f,%.4f,%s,%.4f", a, b, kind, 3 * a - b + (kind == "x" and 1 or 0) + 0.1 * u[{ i, 3 }])
+    end
+    H.write_file(dir .. "/reg.csv", table.concat(rows, "\n") .. "\n")
+    local o, e, code = run({ "--data", dir .. "/reg.csv", "--target", "price", "--models", "dummy,linear,tree", "--out", dir })
+    assert.are.equal(0, code, o .. e)
+    assert.truthy(o:find("target price (regression)", 1, true), o)
+    assert.truthy(o:find("best by r2: linear", 1, true), o)
+    local r2 = tonumber(o:match("\nlinear%s+([%d.]+) ±"))
+    assert.is_true(r2 > 0.95, o)
+    o, e, code = run({ "--data", dir .. "/reg.csv", "--target", "price", "--models", "logistic" })
+    assert.are.equal(1, code, o .. e)
+    assert.truthy(e:find("unknown regression model 'logistic'", 1, true), e)
+    os.execute("rm -rf " .. H.q(dir))
+  end)
+
   it("names bad options and data", function()
     local o, e, code = run({ "--models", "logistic,perceptron", "--data", "wine" })
     assert.are.equal(1, code, o .. e)
-    assert.truthy(e:find("unknown model 'perceptron'", 1, true), e)
+    assert.truthy(e:find("unknown classification model 'perceptron'", 1, true), e)
     o, e, code = run({ "--data", "/nonexistent/x.csv" })
     assert.are.equal(1, code, o .. e)
     assert.truthy(e:find("/nonexistent/x.csv", 1, true), e)
