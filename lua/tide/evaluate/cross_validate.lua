@@ -85,7 +85,8 @@ local CV_OPTIONS = { "cv", "scoring", "groups", "return_train_score", "return_es
 -- cross_validate(estimator, X, y, {cv = 5, scoring =, groups =, return_train_score = false,
 -- return_estimator = false, fit_params =}) -> {fit_time = float64 [F], score_time = [F],
 -- test_score = [F] (one scorer) or test_<name> = [F] per scorer, train_... with
--- return_train_score, estimator = {fitted clones} with return_estimator, folds = the folds}.
+-- return_train_score, estimator = {fitted clones} with return_estimator, folds = the folds}; a
+-- single scorer name also gives test_<name> (the same tensor as test_score).
 -- scoring: nil (accuracy for classifiers, R² for regressors), a scorer name ("f1_macro",
 -- "roc_auc", "neg_log_loss", "r2", ...; tide.evaluate.scorer_names()), a list of names, a table
 -- {name = scorer name or function(est, X, y) -> number}, or one such function.
@@ -106,6 +107,9 @@ function M.cross_validate(estimator, X, y, opts)
     if opts.return_train_score then
       train[i] = tide.empty(nf, "float64")
       res["train_" .. key] = train[i]
+    end
+    if single and type(opts.scoring) == "string" then -- scoring = "f1_macro": test_f1_macro too
+      res["test_" .. opts.scoring], res["train_" .. opts.scoring] = test[i], train[i]
     end
   end
   if opts.return_estimator then res.estimator = {} end
