@@ -222,6 +222,7 @@ static void hist_subtract(grower *G, hbin *parent, const hbin *child) {
         if (!G->active[f]) continue;
         hbin *p = parent + f * nb;
         const hbin *c = child + f * nb;
+#pragma omp simd
         for (int64_t b = 0; b < nb; b++) {
             p[b].g -= c[b].g;
             p[b].h -= c[b].h;
@@ -614,11 +615,13 @@ static int64_t grow_tree(grower *G, const double *y, const double *w, double *ra
         split_and_push(G, root);
     }
     while (G->heap_n > 0 && !G->failed) split_next(G);
+    for (int64_t k = 0; k < G->n_nodes; k++) {
+        hist_put(G, G->nodes[k].hist);
+        G->nodes[k].hist = NULL;
+    }
     if (G->failed) return -1;
     for (int64_t k = 0; k < G->n_nodes; k++) {
         gnode *nd = &G->nodes[k];
-        hist_put(G, nd->hist);
-        nd->hist = NULL;
         if (!nd->is_leaf) continue;
         if (p->loss == TIDE_BOOST_ABSOLUTE_ERROR)
             nd->value = p->shrinkage * median_residual(G->idx + nd->start, nd->stop - nd->start, y, w, raw + kcol, K, G->buf);
