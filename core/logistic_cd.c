@@ -2,21 +2,24 @@
  * log-loss, the method of liblinear's newGLMNET and of glmnet (any l1, l2 >= 0; the solver for the
  * L1 and elastic-net penalties, which have no gradient at 0).
  *
- * Each outer iteration, for each class c in turn (one block for the binomial loss):
- *   1. the loss is replaced by its second-order model in class c's weights and intercept, with
- *      the diagonal Hessian h_i = sw_i p_ic (1 - p_ic) of the multinomial (block coordinate
- *      descent over classes, as glmnet's ungrouped multinomial);
- *   2. cyclic coordinate descent over the columns of X minimises model + penalty; coordinate j
- *      has the closed form w_j <- S(c_j w_j - a_j, l1) / (c_j + l2) (S: soft threshold). The
- *      passes stop when the model's minimum-norm subgradient (L1 norm) is below a tenth of the
- *      true problem's at the start of the iteration, so early steps are cheap and late ones exact;
+ * Each outer iteration:
+ *   1. the loss is replaced by its second-order (Newton) model in all weights and intercepts,
+ *      with the exact multinomial Hessian sw_i (diag(p_i) - p_i p_i^T) x_i x_i^T per sample (the
+ *      binomial one for k = 1): a coordinate step on class c moves dZ[:, c] and, through
+ *      m_i = sum_c p_ic dZ_ic, the model gradient of every class;
+ *   2. cyclic coordinate descent over the working set (weights that are nonzero or violate
+ *      optimality at zero) minimises model + penalty; coordinate (c, j) has the closed form
+ *      w <- S(h w - a, l1) / (h + l2) (S: soft threshold, h the diagonal curvature). The passes
+ *      stop when the model's minimum-norm subgradient (L1 norm) is below a tenth of the true
+ *      problem's at the start of the iteration, so early steps are cheap and late ones exact;
  *   3. a backtracking (Armijo) line search on the true objective accepts a fraction of the step.
- * Stop: ||min-norm subgradient of F||_1 <= tol * its value at the start (liblinear's rule), or
- * max_iter outer iterations.
+ * Stop: ||min-norm subgradient of F||_1 <= tol * its value at the start (liblinear's rule), no
+ * step that rounding lets decrease F, or max_iter outer iterations.
  *
  * X is read by columns: a compressed sparse column copy (from dense x skipping zeros, or the
- * transpose of the CSR), built once per fit. Shapes: Z [n, k] scores, Pm [n, k] probabilities,
- * r [n] the model's change of class c's scores, Hd [d] column curvatures.
+ * transpose of the CSR), built once per fit. Shapes: Z, Pm, G, Hh, dZ [n, k] (scores,
+ * probabilities, pointwise gradients, diagonal Hessian terms, the model's change of the scores),
+ * m [n], Hd [k, d] column curvatures, delta [k, d + fi] the step.
  */
 #include "logistic_internal.h"
 
@@ -93,25 +96,25 @@ static void cd_probabilities(const lr_problem *P, const double *Z, double *Pm) {
     }
 }
 
-/* sum_i sw_i loss_i with class c's scores moved by beta * r (r NULL: unmoved); rowloss [n] scratch */
-static double cd_loss(const lr_problem *P, const double *Z, int64_t c, const double *r, double beta,
-                      double *rowloss) {
+/* sum_i sw_i loss_i at the scores Z moved by beta * dZ (dZ [n, k], NULL: unmoved); rowloss [n]
+ * scratch */
+static double cd_loss(const lr_problem *P, const double *Z, const double *dZ, double beta, double *rowloss) {
     int64_t n = P->n, k = P->k;
     int nt = tide_threads_for(n * k * 8);
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
     for (int64_t i = 0; i < n; i++) {
-        const double *z = Z + i * k;
-        double s = P->sw ? P->sw[i] : 1.0, dz = r ? beta * r[i] : 0.0;
+        const double *z = Z + i * k, *dz = dZ ? dZ + i * k : NULL;
+        double s = P->sw ? P->sw[i] : 1.0;
         if (k == 1) {
-            double zi = z[0] + dz;
+            double zi = z[0] + (dz ? beta * dz[0] : 0.0);
             rowloss[i] = s * (lr_log1pexp(zi) - (double)P->y[i] * zi);
             continue;
         }
         double m = -INFINITY, sum = 0;
-        for (int64_t j = 0; j < k; j++) m = fmax(m, z[j] + (j == c ? dz : 0));
-        for (int64_t j = 0; j < k; j++) sum += exp(z[j] + (j == c ? dz : 0) - m);
+        for (int64_t c = 0; c < k; c++) m = fmax(m, z[c] + (dz ? beta * dz[c] : 0.0));
+        for (int64_t c = 0; c < k; c++) sum += exp(z[c] + (dz ? beta * dz[c] : 0.0) - m);
         int64_t y = P->y[i];
-        rowloss[i] = s * (m + log(sum) - (z[y] + (y == c ? dz : 0)));
+        rowloss[i] = s * (m + log(sum) - (z[y] + (dz ? beta * dz[y] : 0.0)));
     }
     double f = 0;
     for (int64_t i = 0; i < n; i++) f += rowloss[i];
@@ -173,33 +176,37 @@ int tide_logistic_fit_cd(const tide_tensor *x, const tide_csr *xs, const tide_te
     if (max_iter < 1) return TIDE_FAIL("%s: max_iter must be >= 1, got %d", op, max_iter);
     if (!(tol >= 0) || !isfinite(tol)) return TIDE_FAIL("%s: tol must be finite and >= 0, got %g", op, tol);
     if (!result) return TIDE_FAIL("%s: result must not be NULL", op);
-    int64_t n = P.n, d = P.d, k = P.k, ldw = P.ldw;
+    int64_t n = P.n, d = P.d, k = P.k, ldw = P.ldw, nk = n * k;
+    int multi = k >= 2;
     csc X = {0};
-    double *Z = malloc((size_t)(n * k) * sizeof(double)), *Pm = malloc((size_t)(n * k) * sizeof(double));
-    double *R = malloc((size_t)(n * k) * sizeof(double)), *buf = malloc((size_t)(4 * n + 2 * d + 2 * k + 2) * sizeof(double));
+    /* Z scores, Pm probabilities, G pointwise gradients, Hh diagonal Hessian terms, dZ the model's
+     * change of the scores: [n, k] each; m [n] = sum_c p_ic dZ_ic (the multinomial coupling);
+     * Hd [k, d] column curvatures; delta [k, ldw] the step; norms, hsum [k] */
+    double *buf = malloc((size_t)(5 * nk + 2 * n + 2 * k * ldw + 2 * k) * sizeof(double));
     double *wt = P.xs ? malloc((size_t)(d * k) * sizeof(double)) : NULL;
     unsigned char *active = malloc((size_t)(d * k));
-    int64_t *list = malloc((size_t)d * sizeof(int64_t));
+    int64_t *list = malloc((size_t)(d * k) * sizeof(int64_t));
     int status = 0;
-    if (!Z || !Pm || !R || !buf || (P.xs && !wt) || !active || !list) {
+    if (!buf || (P.xs && !wt) || !active || !list) {
         status = tide_fail(TIDE_ENOMEM, "%s: out of memory for %lld x %lld scores", op, (long long)n, (long long)k);
         goto done;
     }
     if ((status = csc_build(&X, &P, op)) != 0) goto done;
-    double *g = buf, *h = g + n, *r = h + n, *rowloss = r + n, *Hd = rowloss + n, *delta = Hd + d, *norms = delta + d + 1;
+    double *Z = buf, *Pm = Z + nk, *G = Pm + nk, *Hh = G + nk, *dZ = Hh + nk, *m = dZ + nk, *rowloss = m + n;
+    double *Hd = rowloss + n, *delta = Hd + k * ldw, *norms = delta + k * ldw, *hsum = norms + k;
     double *w = (double *)tide_elem_ptr(coef);
     memset(result, 0, sizeof *result);
 
     lr_scores(&P, w, Z, wt);
     double pen = 0;
     for (int64_t c = 0; c < k; c++) pen += cd_penalty(&P, w + c * ldw, NULL, 0);
-    double F = cd_loss(&P, Z, 0, NULL, 0, rowloss) + pen;
+    double F = cd_loss(&P, Z, NULL, 0, rowloss) + pen;
     double norm0 = -1;
     int64_t iter = 0, nfev = 1;
     int solved = 0;
     while (!solved && iter < max_iter) {
         cd_probabilities(&P, Z, Pm);
-        cd_subgradient(&P, &X, w, Pm, R, norms, active);
+        cd_subgradient(&P, &X, w, Pm, G, norms, active);
         double norm = 0;
         for (int64_t c = 0; c < k; c++) norm += norms[c];
         if (norm0 < 0) norm0 = norm;
@@ -207,83 +214,98 @@ int tide_logistic_fit_cd(const tide_tensor *x, const tide_csr *xs, const tide_te
             solved = 1;
             break;
         }
-        int moved = 0;
-        for (int64_t c = 0; c < k; c++) {
-            double *wc = w + c * ldw;
-            if (c > 0) cd_probabilities(&P, Z, Pm);
-            double hsum = 0;
-            for (int64_t i = 0; i < n; i++) {
-                double s = P.sw ? P.sw[i] : 1.0, p = Pm[i * k + c];
-                double target = k == 1 ? (double)P.y[i] : (double)(P.y[i] == c);
-                g[i] = s * (p - target);
-                h[i] = fmax(s * p * (1 - p), 1e-12 * s);
-                hsum += h[i];
-                r[i] = 0;
+        /* the Newton model: gradient G, Hessian sw_i (diag(p_i) - p_i p_i^T) x_i x_i^T per sample
+         * (binomial: sw_i p_i (1 - p_i) x_i x_i^T) */
+        for (int64_t c = 0; c < k; c++) hsum[c] = 0;
+        for (int64_t i = 0; i < n; i++) {
+            double s = P.sw ? P.sw[i] : 1.0;
+            for (int64_t c = 0; c < k; c++) {
+                double p = Pm[i * k + c], h = fmax(s * p * (1 - p), 1e-12 * s);
+                Hh[i * k + c] = h;
+                hsum[c] += h;
+                dZ[i * k + c] = 0;
             }
-            int64_t na = 0;
+            m[i] = 0;
+        }
+        int64_t na = 0;
+        for (int64_t c = 0; c < k; c++)
             for (int64_t j = 0; j < d; j++) {
-                delta[j] = 0;
                 if (!active[c * d + j]) continue;
-                list[na++] = j;
+                list[na++] = c * d + j;
                 double cj = 0;
-                for (int64_t p = X.ptr[j]; p < X.ptr[j + 1]; p++) cj += h[X.row[p]] * X.val[p] * X.val[p];
-                Hd[j] = cj;
+                for (int64_t p = X.ptr[j]; p < X.ptr[j + 1]; p++) cj += Hh[X.row[p] * k + c] * X.val[p] * X.val[p];
+                Hd[c * d + j] = cj;
             }
-            delta[d] = 0;
-            double inner_tol = 0.1 * norms[c];
-            /* coordinate descent on the quadratic model */
-            for (int pass = 0; pass < CD_MAX_PASSES; pass++) {
-                double qn = 0;
-                for (int64_t a = 0; a < na; a++) {
-                    int64_t j = list[a];
-                    double cj = Hd[j];
-                    if (cj + P.l2 <= 0) continue;
-                    double a = 0;
-                    for (int64_t p = X.ptr[j]; p < X.ptr[j + 1]; p++) {
-                        int64_t i = X.row[p];
-                        a += X.val[p] * (g[i] + h[i] * r[i]);
-                    }
-                    double u = wc[j] + delta[j], q = a + P.l2 * u;
-                    qn += fabs(u > 0 ? q + P.l1 : u < 0 ? q - P.l1 : fmax(fabs(q) - P.l1, 0.0));
-                    double num = cj * u - a, t = num > P.l1 ? num - P.l1 : num < -P.l1 ? num + P.l1 : 0.0;
-                    t /= cj + P.l2;
-                    double step = t - u;
-                    if (step == 0) continue;
-                    delta[j] += step;
-                    for (int64_t p = X.ptr[j]; p < X.ptr[j + 1]; p++) r[X.row[p]] += step * X.val[p];
+        memset(delta, 0, (size_t)(k * ldw) * sizeof(double));
+        double inner_tol = 0.1 * norm;
+        /* coordinate descent on model + penalty; after a step on (c, j), dZ[:, c] and m follow */
+        for (int pass = 0; pass < CD_MAX_PASSES; pass++) {
+            double qn = 0;
+            for (int64_t e = 0; e < na; e++) {
+                int64_t c = list[e] / d, j = list[e] % d;
+                double cj = Hd[c * d + j];
+                if (cj + P.l2 <= 0) continue;
+                double a = 0;
+                for (int64_t p = X.ptr[j]; p < X.ptr[j + 1]; p++) {
+                    int64_t i = X.row[p], ic = i * k + c;
+                    double hv = multi ? (P.sw ? P.sw[i] : 1.0) * Pm[ic] * (dZ[ic] - m[i]) : Hh[i] * dZ[i];
+                    a += X.val[p] * (G[ic] + hv);
                 }
-                if (P.fi && hsum > 0) {
-                    double a = 0;
-                    for (int64_t i = 0; i < n; i++) a += g[i] + h[i] * r[i];
-                    qn += fabs(a);
-                    double step = -a / hsum;
-                    delta[d] += step;
-                    for (int64_t i = 0; i < n; i++) r[i] += step;
+                double u = w[c * ldw + j] + delta[c * ldw + j], q = a + P.l2 * u;
+                qn += fabs(u > 0 ? q + P.l1 : u < 0 ? q - P.l1 : fmax(fabs(q) - P.l1, 0.0));
+                double num = cj * u - a, t = num > P.l1 ? num - P.l1 : num < -P.l1 ? num + P.l1 : 0.0;
+                double step = t / (cj + P.l2) - u;
+                if (step == 0) continue;
+                delta[c * ldw + j] += step;
+                for (int64_t p = X.ptr[j]; p < X.ptr[j + 1]; p++) {
+                    int64_t i = X.row[p], ic = i * k + c;
+                    double dz = step * X.val[p];
+                    dZ[ic] += dz;
+                    if (multi) m[i] += Pm[ic] * dz;
                 }
-                if (qn <= inner_tol) break;
             }
-            /* Armijo backtracking on F along delta (newGLMNET's sufficient decrease) */
-            double gr = 0, wd = 0, l1_old = 0, l1_new = 0;
-            for (int64_t i = 0; i < n; i++) gr += g[i] * r[i];
+            for (int64_t c = 0; P.fi && c < k; c++) {
+                if (!(hsum[c] > 0)) continue;
+                double a = 0;
+                for (int64_t i = 0; i < n; i++) {
+                    int64_t ic = i * k + c;
+                    a += G[ic] + (multi ? (P.sw ? P.sw[i] : 1.0) * Pm[ic] * (dZ[ic] - m[i]) : Hh[i] * dZ[i]);
+                }
+                qn += fabs(a);
+                double step = -a / hsum[c];
+                delta[c * ldw + d] += step;
+                for (int64_t i = 0; i < n; i++) {
+                    int64_t ic = i * k + c;
+                    dZ[ic] += step;
+                    if (multi) m[i] += Pm[ic] * step;
+                }
+            }
+            if (qn <= inner_tol) break;
+        }
+        /* Armijo backtracking on F along delta (newGLMNET's sufficient decrease) */
+        double gr = 0, wd = 0, l1_old = 0, l1_new = 0;
+        for (int64_t e = 0; e < nk; e++) gr += G[e] * dZ[e];
+        for (int64_t c = 0; c < k; c++)
             for (int64_t j = 0; j < d; j++) {
-                wd += wc[j] * delta[j];
-                l1_old += fabs(wc[j]);
-                l1_new += fabs(wc[j] + delta[j]);
+                double wj = w[c * ldw + j], dj = delta[c * ldw + j];
+                wd += wj * dj;
+                l1_old += fabs(wj);
+                l1_new += fabs(wj + dj);
             }
-            double model = gr + P.l2 * wd + P.l1 * (l1_new - l1_old);
-            if (!(model < 0)) continue;
-            double pen_c = cd_penalty(&P, wc, NULL, 0), beta = 1;
-            for (int ls = 0; ls < CD_MAX_BACKTRACK; ls++, beta *= 0.5) {
-                double Ft = cd_loss(&P, Z, c, r, beta, rowloss) + (pen - pen_c) + cd_penalty(&P, wc, delta, beta);
-                nfev++;
-                if (!(Ft - F <= CD_SIGMA * beta * model)) continue;
-                for (int64_t j = 0; j < d + P.fi; j++) wc[j] += beta * delta[j];
-                for (int64_t i = 0; i < n; i++) Z[i * k + c] += beta * r[i];
-                pen += cd_penalty(&P, wc, NULL, 0) - pen_c;
-                F = Ft;
-                moved = 1;
-                break;
-            }
+        double model = gr + P.l2 * wd + P.l1 * (l1_new - l1_old), beta = 1;
+        int moved = 0;
+        for (int ls = 0; model < 0 && ls < CD_MAX_BACKTRACK; ls++, beta *= 0.5) {
+            double pt = 0;
+            for (int64_t c = 0; c < k; c++) pt += cd_penalty(&P, w + c * ldw, delta + c * ldw, beta);
+            double Ft = cd_loss(&P, Z, dZ, beta, rowloss) + pt;
+            nfev++;
+            if (!(Ft - F <= CD_SIGMA * beta * model)) continue;
+            for (int64_t e = 0; e < k * ldw; e++) w[e] += beta * delta[e];
+            for (int64_t e = 0; e < nk; e++) Z[e] += beta * dZ[e];
+            pen = pt;
+            F = Ft;
+            moved = 1;
+            break;
         }
         iter++;
         if (!moved) { /* no descent left that rounding lets the line search see: optimal */
@@ -305,9 +327,6 @@ int tide_logistic_fit_cd(const tide_tensor *x, const tide_csr *xs, const tide_te
     result->status = solved ? 1 : 0;
 done:
     csc_free(&X);
-    free(Z);
-    free(Pm);
-    free(R);
     free(buf);
     free(wt);
     free(active);
