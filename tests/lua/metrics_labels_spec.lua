@@ -80,6 +80,12 @@ describe("metrics on label values against scikit-learn", function()
     H.assert_error(function() return m.top_k_accuracy_score({ 0, 1, 2 }, tide.zeros(3, 2)) end,
       "top_k_accuracy_score: y_true has 3 classes but y_score has 2 columns")
     near(m.top_k_accuracy_score({ 0, 1, 0 }, { 0.2, 0.7, 0.6 }, { k = 1 }), 2 / 3, "binary k = 1")
+    -- errors name the function called, also where it shares accuracy's code
+    H.assert_error(function() return m.zero_one_loss({}, {}) end, "zero_one_loss: y_true is empty")
+    H.assert_error(function() return m.hamming_loss({ 1 }, { 1, 2 }) end, "hamming_loss: y_true has 1 labels and y_pred 2")
+    H.assert_error(function() return m.top_k_accuracy_score({ 0, 1 }, { "a", "b" }) end,
+      "top_k_accuracy_score: y_score[1] is a string, expected a number")
+    assert.is_nil(m._accuracy) -- shared internals stay out of tide.metrics
   end)
 
   it("0/1 labels default to pos_label = 1, as scikit-learn", function()

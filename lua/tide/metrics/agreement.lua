@@ -74,19 +74,8 @@ end
 -- zero_one_loss(y_true, y_pred, {normalize = true, sample_weight =}): the fraction (or with
 -- normalize = false the number / weight) of misclassified samples.
 function M.zero_one_loss(y_true, y_pred, opts)
-  local op = "zero_one_loss"
-  opts = args.options(op, opts, set("normalize", "sample_weight"))
-  local score = C.accuracy(y_true, y_pred, { normalize = opts.normalize, sample_weight = opts.sample_weight })
-  if opts.normalize == false then
-    local total
-    if opts.sample_weight ~= nil then
-      local sw = opts.sample_weight
-      total = tide.is_tensor(sw) and sw:to("float64"):sum() or args.numbers(op, "sample_weight", sw):sum()
-    else
-      total = L.len(L.vector(op, "y_true", y_true))
-    end
-    return total - score
-  end
+  local score, total = C._accuracy("zero_one_loss", y_true, y_pred, opts)
+  if opts and opts.normalize == false then return total - score end
   return 1 - score
 end
 
@@ -94,7 +83,7 @@ end
 -- data, zero_one_loss).
 function M.hamming_loss(y_true, y_pred, opts)
   opts = args.options("hamming_loss", opts, set("sample_weight"))
-  return 1 - C.accuracy(y_true, y_pred, { sample_weight = opts.sample_weight })
+  return 1 - C._accuracy("hamming_loss", y_true, y_pred, opts)
 end
 
 -- top_k_accuracy_score(y_true, y_score, {k = 2, normalize = true, sample_weight =, labels =}):
@@ -108,7 +97,15 @@ function M.top_k_accuracy_score(y_true, y_score, opts)
   local k = opts.k == nil and 2 or opts.k
   if type(k) ~= "number" or k ~= math.floor(k) or k < 1 then raise(format("%s: k must be an integer >= 1, got %s", op, tostring(k))) end
   local s = y_score
-  if type(s) == "table" and not tide.is_tensor(s) then s = tide.tensor(s, "float64") end
+  if type(s) == "table" and not tide.is_tensor(s) then
+    if type(s[1]) == "table" then
+      local ok, t = pcall(tide.tensor, s, "float64")
+      if not ok then raise(op .. ": y_score as a Lua array of rows must hold numbers in rows of equal length") end
+      s = t
+    else
+      s = args.numbers(op, "y_score", s)
+    end
+  end
   if not tide.is_tensor(s) then raise(format("%s: y_score must be a tensor or a Lua array, got %s", op, type(y_score))) end
   s = s:to("float64"):contiguous()
   if not s:isfinite():all() then raise(op .. ": y_score contains NaN or infinity") end

@@ -214,20 +214,25 @@ end
 
 -- accuracy(y_true, y_pred, {normalize = true, sample_weight =}): the fraction (or, with
 -- normalize = false, the number / total weight) of exact matches.
-function M.accuracy(y_true, y_pred, opts)
-  opts = check_options("accuracy", opts, set("normalize", "sample_weight"))
-  local d = prepare("accuracy", y_true, y_pred, opts)
+local function accuracy(op, y_true, y_pred, opts)
+  opts = check_options(op, opts, set("normalize", "sample_weight"))
+  local d = prepare(op, y_true, y_pred, opts)
   local hit = d.yt:eq(d.yp)
   if d.w then
     local s = (d.w * hit):sum()
     if opts.normalize == false then return s end
     local total = d.w:sum()
-    if total == 0 then raise("accuracy: sample_weight sums to zero") end
-    return s / total
+    if total == 0 then raise(op .. ": sample_weight sums to zero") end
+    return s / total, total
   end
   local s = hit:sum()
-  if opts.normalize == false then return s end
-  return s / d.n
+  if opts.normalize == false then return s, d.n end
+  return s / d.n, d.n
+end
+M._accuracy = accuracy -- for zero_one_loss and hamming_loss (their own names in errors)
+
+function M.accuracy(y_true, y_pred, opts)
+  return (accuracy("accuracy", y_true, y_pred, opts))
 end
 M.accuracy_score = M.accuracy
 

@@ -288,19 +288,9 @@ end
 
 -- ---------------------------------------------------------------- precision-recall
 
--- precision_recall_curve(y_true, probas_pred, {pos_label =, sample_weight =}) -> precision,
--- recall, thresholds (float64): precision and recall have one more entry than thresholds, the
--- final point (precision 1, recall 0); thresholds increase.
-function M.precision_recall_curve(y_true, probas_pred, opts)
-  local op = "precision_recall_curve"
-  opts = check_options(op, opts, set("pos_label", "sample_weight"))
-  local s = scores(op, "probas_pred", probas_pred)
-  local t = binary_truth(op, y_true, s:numel(), opts.pos_label)
-  local w = weights(op, opts.sample_weight, s:numel())
-  return M._pr_from_curve(clf_curve(t, s, w))
-end
-
-function M._pr_from_curve(fps, tps, thr)
+-- precision, recall (one more entry than the thresholds: the final point (1, 0)) and the
+-- thresholds, increasing, from the curve counts
+local function pr_from_curve(fps, tps, thr)
   local ps = tps + fps
   local zero = ps:eq(0)
   local precision = tide.where(zero, 0, tps / tide.where(zero, 1, ps))
@@ -316,6 +306,17 @@ function M._pr_from_curve(fps, tps, thr)
     tide.cat({ rev(recall), tide.tensor({ 0 }, "float64") }), rev(thr)
 end
 
+-- precision_recall_curve(y_true, probas_pred, {pos_label =, sample_weight =}) -> precision,
+-- recall, thresholds (float64): precision and recall have one more entry than thresholds, the
+-- final point (precision 1, recall 0); thresholds increase.
+function M.precision_recall_curve(y_true, probas_pred, opts)
+  local op = "precision_recall_curve"
+  opts = check_options(op, opts, set("pos_label", "sample_weight"))
+  local s = scores(op, "probas_pred", probas_pred)
+  local t = binary_truth(op, y_true, s:numel(), opts.pos_label)
+  local w = weights(op, opts.sample_weight, s:numel())
+  return pr_from_curve(clf_curve(t, s, w))
+end
 -- average_precision_score(y_true, y_score, {pos_label =, sample_weight =, average = "macro"}):
 -- the step-function integral of the precision-recall curve, sum (R_n - R_{n-1}) P_n, of a binary
 -- problem. pos_label defaults as in roc_curve (1 for {0, 1} or {-1, 1}, 2 for Tide's {1, 2}).
@@ -333,7 +334,7 @@ function M.average_precision_score(y_true, y_score, opts)
   end
   local t = binary_truth(op, y_true, s:numel(), opts.pos_label)
   local w = weights(op, opts.sample_weight, s:numel())
-  local precision, recall = M._pr_from_curve(clf_curve(t, s, w))
+  local precision, recall = pr_from_curve(clf_curve(t, s, w))
   local n = recall:numel()
   return -(diff(recall) * precision:narrow(1, 1, n - 1)):sum()
 end

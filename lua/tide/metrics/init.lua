@@ -13,8 +13,10 @@
 local M = {}
 for _, part in ipairs({ "classification", "agreement", "curves", "regression" }) do
   for name, f in pairs(require("tide.metrics." .. part)) do
-    if M[name] ~= nil then error("tide.metrics: " .. name .. " is defined twice") end
-    M[name] = f
+    if name:sub(1, 1) ~= "_" then -- "_..." are shared between the parts, not public
+      if M[name] ~= nil then error("tide.metrics: " .. name .. " is defined twice") end
+      M[name] = f
+    end
   end
 end
 return M
