@@ -81,4 +81,79 @@ static inline uint64_t tree_below(uint64_t bits, uint64_t n) {
 
 static inline double tree_unit(uint64_t bits) { return (double)(bits >> 11) * 0x1.0p-53; } /* [0, 1) */
 
+/* ---------------------------------------------------------------- the builder (tree_build.c, tree_split.c) */
+typedef struct scratch {
+    uint32_t *key, *idx, *key2, *idx2; /* [m]: a feature's ranks in the node and their sort */
+    double *cl;                        /* [k]: class weights left of the scan position */
+    double *hist;                      /* [HIST_BINS, k]: class weights per rank (large nodes) */
+    int64_t *hcount;                   /* [HIST_BINS]: samples per rank */
+} scratch;
+
+/* per-rank class-weight sums replace the sort for features of at most this many ranks in a node */
+#define HIST_BINS 256
+
+enum { CAND_CONSTANT = 0, CAND_NONE = 1, CAND_SPLIT = 2 };
+
+typedef struct cand {
+    int status;
+    double proxy;     /* the proxy improvement: larger is better */
+    uint32_t r_lo;    /* last rank going left */
+    double threshold; /* x <= threshold goes left */
+} cand;
+
+typedef struct rec rec;
+typedef struct rec_list {
+    rec *items;
+    int64_t count, cap;
+} rec_list;
+
+typedef struct builder {
+    const tree_data *D;
+    const tide_tree_options *o;
+    const double *w;      /* [n] weight by sample id */
+    int64_t *samples;     /* [m] in-bag sample ids; a node owns a range */
+    int64_t *tmp;         /* [m] partition buffer */
+    int64_t m, k;         /* in-bag samples; classes (1 for regression) */
+    int32_t *nyc;         /* [m] node-local class (classification) */
+    double *ny, *nw;      /* [m] node-local target (regression), weight */
+    double *stat, *lstat; /* [k or 3]: the node's class weights or (sum, sum of squares) */
+    double wn, w_total, min_weight_leaf;
+    int nthreads;
+    scratch *sc;          /* [nthreads] */
+    cand *cands;          /* [d] */
+    int64_t *perm;        /* [d] */
+    uint64_t seed, node_counter;
+    tree_nodes *t;
+    /* constant[id * d + f]: feature f is constant in node id, hence in all its descendants
+     * (scikit-learn skips those too); cur: the node being split */
+    uint8_t *constant, *cur;
+    int64_t constant_cap;
+    const uint8_t *root_constant; /* a subtree's root: the constant features of its parent */
+    rec_list *deferred;           /* depth-first growth: subtrees left for grow_subtrees */
+    int64_t defer_at_most;        /* defer nodes of at most this many samples (0: none) */
+} builder;
+
+/* The chosen split of a node: samples [start, pos) go left after tree_find_split. */
+typedef struct split {
+    int found;
+    int64_t feature, pos;
+    double threshold, improvement;
+} split;
+
+/* A frontier entry of the growth loops */
+struct rec {
+    int64_t start, end, depth, parent, node, pos;
+    int is_left, is_leaf;
+    double improvement;
+};
+
+static inline bool tree_is_class(const builder *b) { return b->D->k > 0; }
+
+/* impurity of a node from its statistics: class weights [k], or (sum, sum of squares) */
+double tree_impurity(const builder *b, const double *stat, double w);
+/* the node's targets and weights into b's node-local arrays; its statistics into b->stat, b->wn */
+void tree_node_gather(builder *b, int64_t start, int64_t end);
+/* the node's best split by scikit-learn's rules (out->found = 0 when none); partitions samples */
+void tree_find_split(builder *b, int64_t start, int64_t end, double impurity, split *out);
+
 #endif
