@@ -35,7 +35,7 @@ M.Comparison = Comparison
 
 -- {name = est, ...} (sorted by name) or {{name, est}, ...} (in order) -> list of {name, est}
 local function model_list(op, models)
-  if type(models) ~= "table" then raise(op .. ": models must be a table {name = estimator} or a list of {name, estimator}") end
+  if type(models) ~= "table" or is_tensor(models) then raise(op .. ": models must be a table {name = estimator} or a list of {name, estimator}") end
   local list = {}
   if #models > 0 then
     for i, m in ipairs(models) do
