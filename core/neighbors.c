@@ -493,6 +493,88 @@ static int search_dense(const char *op, const search *s) {
     return 0;
 }
 
+/* CSR training data, euclidean or cosine: the dot products of a query row with every training row
+ * through the transposed training data (one pass over the columns the query uses), then
+ *   euclidean  ||q||^2 + ||x||^2 - 2 q.x   (clipped at 0; float64, as scikit-learn computes it)
+ *   cosine     1 - q.x / (|q| |x|)
+ * for every training row. A query row costs the stored values of its columns plus n, instead of
+ * every stored value of the training data. */
+static int search_sparse_index(const char *op, const search *s) {
+    const tide_csr *x = s->xs;
+    int64_t n = s->n, d = s->d, k = s->k;
+    bool cosine = s->metric == TIDE_KNN_COSINE;
+    int64_t *colptr = malloc((size_t)(d + 1) * sizeof(int64_t));
+    int32_t *rowidx = malloc((size_t)(x->nnz > 0 ? x->nnz : 1) * sizeof(int32_t));
+    double *vals = malloc((size_t)(x->nnz > 0 ? x->nnz : 1) * sizeof(double));
+    double *xx = malloc((size_t)n * sizeof(double));
+    int nth = tide_threads_for(s->m * (n + x->nnz / (d > 0 ? d : 1)));
+    if (nth < 1) nth = 1;
+    /* per thread: heap [k] keys and indices, dot [n], touched [n], mark [n]; 8-byte aligned */
+    size_t per = ((size_t)k * 16 + (size_t)n * 13 + 7) / 8 * 8;
+    char *scratch = malloc(per * (size_t)nth);
+    int status = 0;
+    if (!colptr || !rowidx || !vals || !xx || !scratch)
+        status = tide_fail(TIDE_ENOMEM, "%s: out of memory", op);
+    else if (tide_csr_transpose(x, colptr, rowidx, vals))
+        status = -1;
+    if (status) {
+        free(colptr), free(rowidx), free(vals), free(xx), free(scratch);
+        return status;
+    }
+    for (int64_t j = 0; j < n; j++) {
+        double t = 0;
+        for (int64_t e = x->indptr[j]; e < x->indptr[j + 1]; e++) t += x->data[e] * x->data[e];
+        xx[j] = cosine ? sqrt(t) : t;
+    }
+#pragma omp parallel num_threads(nth) if (nth > 1)
+    {
+        char *mine = scratch + per * (size_t)omp_get_thread_num();
+        heap h = {(double *)mine, (int64_t *)(mine + (size_t)k * 8), 0, k};
+        double *dot = (double *)(mine + (size_t)k * 16);      /* [n], zero between query rows */
+        int32_t *touched = (int32_t *)(dot + n);              /* [nt] rows the query row reached */
+        char *mark = (char *)(touched + n);                   /* [n] 1 for the touched rows */
+        memset(dot, 0, (size_t)n * 8);
+        memset(mark, 0, (size_t)n);
+#pragma omp for schedule(dynamic, 16)
+        for (int64_t i = 0; i < s->m; i++) {
+            int64_t nt = 0;
+            double qq = 0;
+            /* the query's nonzeros: CSR entries, or the nonzero cells of a dense row */
+            int64_t e0 = s->qd ? 0 : s->qs->indptr[i], e1 = s->qd ? d : s->qs->indptr[i + 1];
+            for (int64_t e = e0; e < e1; e++) {
+                int64_t j = s->qd ? e : s->qs->indices[e];
+                double v = s->qd ? s->qd[i * d + e] : s->qs->data[e];
+                if (v == 0) continue;
+                qq += v * v;
+                for (int64_t c = colptr[j]; c < colptr[j + 1]; c++) {
+                    int32_t r = rowidx[c];
+                    if (!mark[r]) mark[r] = 1, touched[nt++] = r;
+                    dot[r] += v * vals[c];
+                }
+            }
+            double qnorm = sqrt(qq);
+            h.len = 0;
+            for (int64_t j = 0; j < n; j++) {
+                if (s->exclude_self && j == i) continue;
+                double r;
+                if (cosine) {
+                    double den = qnorm * xx[j];
+                    r = 1.0 - (den > 0 ? dot[j] / den : 0.0);
+                    r = r < 0 ? 0 : r > 2 ? 2 : r;
+                } else {
+                    r = qq + xx[j] - 2.0 * dot[j];
+                    if (r < 0) r = 0;
+                }
+                if (h.len < h.cap || pair_less(r, j, h.key[0], h.idx[0])) heap_push(&h, r, j);
+            }
+            emit_row(&h, s->dist, s->index, i, k, s->metric, s->p);
+            for (int64_t t = 0; t < nt; t++) dot[touched[t]] = 0, mark[touched[t]] = 0;
+        }
+    }
+    free(colptr), free(rowidx), free(vals), free(xx), free(scratch);
+    return 0;
+}
+
 /* CSR training data: exact distances, one query row at a time scattered into a dense vector.
  * With v the dense query row and x a sparse training row:
  *   euclidean  ||v||^2 + sum_{j in x} ((v_j - x_j)^2 - v_j^2)
@@ -657,7 +739,10 @@ int tide_knn_search(const tide_tensor *query, const tide_csr *query_csr, const t
                 (double *)tide_elem_ptr(dist),
                 (int64_t *)tide_elem_ptr(index),
                 m, n, d, k, metric, exclude_self != 0, p};
-    return train ? search_dense(op, &s) : search_sparse_train(op, &s);
+    if (train) return search_dense(op, &s);
+    if ((metric == TIDE_KNN_EUCLIDEAN || metric == TIDE_KNN_COSINE) && n <= INT32_MAX)
+        return search_sparse_index(op, &s);
+    return search_sparse_train(op, &s);
 }
 
 /* ---------------------------------------------------------------- vote and average */
