@@ -14,8 +14,10 @@
  * which would send most rows of real data to the exact search.
  * BLAS is never called inside an OpenMP region of ours.
  *
- * The other metrics, and CSR training data, compute exact float64 distances directly, in
- * parallel over query rows. Every heap orders (distance, training index) pairs, so equal
+ * The other metrics compute float64 distances directly, in parallel over query rows. CSR
+ * training data: euclidean and cosine through the transposed data (the dot products of each
+ * query row's columns, then the norm identity in float64, as scikit-learn), the other metrics by
+ * scattering each query row into a dense vector and walking every stored value. Every heap orders (distance, training index) pairs, so equal
  * distances keep the lower index, whatever the thread count.
  */
 #include "internal.h"

@@ -9,8 +9,10 @@
  * ranked by distances computed exactly in float64, and a query row whose shortlist is not
  * separated from the other rows by more than the float32 rounding bound (4 sqrt(d) + 16 units
  * of float32 rounding of the squared norms, several times the typical error of a d-term float32
- * product) is searched again exactly. The other
- * metrics, and sparse training data, compute exact float64 distances directly. Ties are broken
+ * product) is searched again exactly. The other metrics compute float64 distances directly;
+ * sparse (CSR) training data with the euclidean or cosine metric goes through the float64 dot
+ * products of the query's columns (scikit-learn's formula), with the other metrics through a
+ * dense copy of each query row. Ties are broken
  * by the lower training index. Every function returns 0 on success, nonzero on failure with a
  * message in tide_last_error().
  */
