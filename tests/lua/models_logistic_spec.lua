@@ -224,6 +224,15 @@ describe("LogisticRegression estimator contract", function()
     m:fit(X, y3)
     assert.is_true(m.n_iter_[1] <= 2)
   end)
+  it("warns on stderr when max_iter stops the solver (scikit-learn's ConvergenceWarning)", function()
+    local real, said = io.stderr, {}
+    io.stderr = { write = function(_, text) said[#said + 1] = text end }
+    local ok, err = pcall(function() LR{ max_iter = 2 }:fit(X, y3) end)
+    io.stderr = real
+    assert(ok, err)
+    assert.are.equal(1, #said)
+    assert.truthy(said[1]:find("lbfgs failed to converge (max_iter=2 reached)", 1, true))
+  end)
   it("score is the accuracy", function()
     local m = LR():fit(X, y3)
     local acc = m:predict(X):eq(y3):to("float64"):mean()

@@ -91,7 +91,17 @@ local function solve(self, X, y, sw, coef0, l2, l1)
     status = C.tide_logistic_fit_cd(x, xs, y._c, sw._c, coef0._c, l2, l1, fi, p.max_iter, p.tol, res)
   end
   if status ~= 0 then core.raise_c() end
-  return tonumber(res.n_iter), tonumber(res.status), res.loss
+  local st = tonumber(res.status)
+  -- scikit-learn's ConvergenceWarning (as tide.models.SVC reports it), and verbose's summary
+  if st == 0 or st == 3 then
+    io.stderr:write(format("%s.fit: warning: %s failed to converge (%s); increase max_iter or scale the data (e.g. StandardScaler)\n",
+      NAME, p.solver, st == 0 and format("max_iter=%d reached", p.max_iter) or "the line search made no progress"))
+  end
+  if type(p.verbose) == "number" and p.verbose > 0 then
+    io.stderr:write(format("%s.fit: %s: %d iterations, %d evaluations, objective %.10g\n", NAME, p.solver,
+      tonumber(res.n_iter), tonumber(res.n_eval), res.loss))
+  end
+  return tonumber(res.n_iter), st, res.loss
 end
 
 -- fit(X, y, {sample_weight = w}) -> self
