@@ -43,6 +43,7 @@ local function check(self)
   B.check_bool(NAME, "fit_intercept", p.fit_intercept)
   B.check_bool(NAME, "warm_start", p.warm_start)
   B.check_bool(NAME, "dual", p.dual)
+  B.check_int(NAME, "verbose", p.verbose, 0)
   B.check_one_of(NAME, "multi_class", p.multi_class, { "auto", "ovr", "multinomial" })
   if p.dual then core.raise(format("%s: Solver %s supports only dual=False, got dual=true", NAME, p.solver)) end
   if p.solver == "lbfgs" and (p.penalty == "l1" or p.penalty == "elasticnet") then
@@ -97,7 +98,7 @@ local function solve(self, X, y, sw, coef0, l2, l1)
     io.stderr:write(format("%s.fit: warning: %s failed to converge (%s); increase max_iter or scale the data (e.g. StandardScaler)\n",
       NAME, p.solver, st == 0 and format("max_iter=%d reached", p.max_iter) or "the line search made no progress"))
   end
-  if type(p.verbose) == "number" and p.verbose > 0 then
+  if p.verbose > 0 then
     io.stderr:write(format("%s.fit: %s: %d iterations, %d evaluations, objective %.10g\n", NAME, p.solver,
       tonumber(res.n_iter), tonumber(res.n_eval), res.loss))
   end
