@@ -1,8 +1,9 @@
 -- tide.models.neighbors: KNeighborsClassifier and KNeighborsRegressor, scikit-learn's k nearest
 -- neighbours with the same parameters, defaults and results. The search is brute force in C
 -- (core/neighbors.c): euclidean and cosine distances of dense data through a float32 GEMM that
--- shortlists candidates, then exact float64 distances, so neighbours and distances are exact;
--- other metrics and sparse (CSR) training data compute exact distances directly. Equal
+-- shortlists candidates, then exact float64 distances of the shortlist; other metrics compute
+-- float64 distances directly; sparse (CSR) training data goes through its transpose (euclidean,
+-- cosine) or a walk over its stored values (other metrics). Equal
 -- distances go to the lower training index. `algorithm` and `leaf_size` are accepted for
 -- scikit-learn compatibility; every algorithm runs the brute-force search (the neighbours are
 -- the same exact ones a tree would find).
