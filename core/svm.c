@@ -126,8 +126,10 @@ void svm_densify(svm_data *data, double **dense) {
     const tide_csr *x = data->csr;
     if (!x || (double)x->nnz * 4 < (double)x->rows * x->cols || (double)x->rows * x->cols * 8 > 512.0 * 1048576)
         return;
-    double *d = calloc((size_t)(x->rows * x->cols), sizeof(double));
+    size_t bytes = (size_t)(x->rows * x->cols) * sizeof(double);
+    double *d = svm_big_alloc(bytes);
     if (!d) return; /* stay sparse */
+    memset(d, 0, bytes);
     for (int64_t i = 0; i < x->rows; i++)
         for (int64_t q = x->indptr[i]; q < x->indptr[i + 1]; q++) d[i * x->cols + x->indices[q]] = x->data[q];
     *dense = d;
@@ -411,7 +413,7 @@ int tide_svc_fit(const tide_tensor *x, const tide_csr *x_csr, const tide_tensor 
         for (int64_t c = 0; c < k; c++) {
             int64_t nc = count[c], d = data.d;
             double *xc = malloc((size_t)(nc * d) * sizeof(double)), *sq = malloc((size_t)nc * sizeof(double));
-            blocks[c] = malloc((size_t)(nc * nc) * sizeof(float));
+            blocks[c] = svm_big_alloc((size_t)(nc * nc) * sizeof(float));
             int bad = !xc || !sq || !blocks[c];
             if (!bad) {
                 for (int64_t t = 0; t < nc; t++) {

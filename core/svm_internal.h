@@ -45,6 +45,9 @@ typedef struct svm_kernel {
     double *dbuf;       /* scratch [l] */
 } svm_kernel;
 
+/* malloc for large streamed buffers: huge-page aligned and advised from 4 MB on; free() it */
+void *svm_big_alloc(size_t bytes);
+
 /* rows[0..l) of data -> kernel (0 ok, -1 out of memory with the message set); blocks: NULL or
  * the precomputed within-class values of these rows */
 int svm_kernel_init(svm_kernel *k, const svm_data *data, const int64_t *rows, int64_t l, const tide_svm_params *p,
