@@ -191,6 +191,23 @@ describe("LogisticRegression estimator contract", function()
     for i = 1, 12 do assert.are.equal(names[pa[i] + 1], pb[i]) end
     assert.are.equal(a:score(X, y3), b:score(X, ys))
   end)
+  it("class_weight names string labels; zero sample weights drop rows", function()
+    local names = { "cat", "dog", "emu" }
+    local ys = {}
+    for i = 1, y3:numel() do ys[i] = names[y3[i] + 1] end
+    local a = LR(with(TIGHT, { class_weight = { [0] = 2.0, [2] = 0.5 } })):fit(X, y3)
+    local b = LR(with(TIGHT, { class_weight = { cat = 2.0, emu = 0.5 } })):fit(X, ys)
+    assert.is_true(a.coef_:equal(b.coef_))
+    local w = tide.ones(80, "float64")
+    local keep = {}
+    for i = 1, 80 do
+      if i % 5 == 0 then w[i] = 0 else keep[#keep + 1] = i end
+    end
+    keep = tide.tensor(keep, "int64")
+    local c = LR(TIGHT):fit(X, y3, { sample_weight = w })
+    local e = LR(TIGHT):fit(X:index_select(1, keep), y3:index_select(1, keep))
+    assert.is_true(tide.allclose(c.coef_, e.coef_, 1e-6, 1e-8))
+  end)
   it("save -> load -> identical predictions", function()
     for _, params in ipairs({ {}, { multi_class = "ovr" }, { solver = "newton-cd", penalty = "l1", C = 0.3 } }) do
       local m = LR(params):fit(X, y3)
@@ -257,6 +274,8 @@ describe("LogisticRegression bad input", function()
     local m = LR():fit(X, y2)
     H.assert_error(function() m:predict(tide.zeros(2, 6, "float64")) end,
       "X has 6 features, but LogisticRegression was fitted with 5")
+    H.assert_error(function() m:predict_proba(tide.sparse.from_dense(tide.ones(2, 7, "float64"))) end,
+      "X has 7 features, but LogisticRegression was fitted with 5")
   end)
   it("empty data, wrong lengths, unfitted", function()
     H.assert_error(function() LR():fit(tide.zeros(0, 3, "float64"), {}) end, "empty")
