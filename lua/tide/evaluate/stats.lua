@@ -15,7 +15,7 @@ local args = require("tide._args")
 local L = require("tide.metrics.labels")
 
 local raise = core.raise
-local abs, exp, log, sqrt, huge, floor = math.abs, math.exp, math.log, math.sqrt, math.huge, math.floor
+local abs, exp, log, sqrt, huge = math.abs, math.exp, math.log, math.sqrt, math.huge
 local format = string.format
 
 pcall(ffi.cdef, "double lgamma(double x); double erfc(double x);")
