@@ -183,14 +183,54 @@ static int dcsrch(ls_state *S, int start, double f, double g, double *stp, doubl
 
 /* ---------------------------------------------------------------- L-BFGS */
 
+/* Vector operations on the nv parameters. Large problems (CSR text data: d * k in the millions)
+ * spend as much time here as in the loss, so they run on threads; a dot product sums fixed chunks
+ * of VCHUNK values, then the chunk sums in order, so the result does not depend on the thread
+ * count (and below VCHUNK values it is the plain serial sum). */
+#define VCHUNK 8192
+
 static double dot(const double *a, const double *b, int64_t n) {
-    double s = 0;
-    for (int64_t i = 0; i < n; i++) s += a[i] * b[i];
-    return s;
+    int64_t nc = (n + VCHUNK - 1) / VCHUNK;
+    if (nc <= 1) {
+        double s = 0;
+        for (int64_t i = 0; i < n; i++) s += a[i] * b[i];
+        return s;
+    }
+    double part[256], total = 0;
+    for (int64_t c0 = 0; c0 < nc; c0 += 256) { /* blocks of 256 chunk sums, added in order */
+        int64_t c1 = c0 + 256 < nc ? c0 + 256 : nc;
+        int nt = tide_threads_for((c1 - c0) * VCHUNK);
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+        for (int64_t c = c0; c < c1; c++) {
+            int64_t i0 = c * VCHUNK, i1 = i0 + VCHUNK < n ? i0 + VCHUNK : n;
+            double s = 0;
+            for (int64_t i = i0; i < i1; i++) s += a[i] * b[i];
+            part[c - c0] = s;
+        }
+        for (int64_t c = c0; c < c1; c++) total += part[c - c0];
+    }
+    return total;
+}
+
+/* y = alpha * x + beta * y; beta == 0 does not read y (it may hold anything) */
+static void axpby(double alpha, const double *x, double beta, double *y, int64_t n) {
+    int nt = tide_threads_for(n);
+    if (beta == 0) {
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+        for (int64_t i = 0; i < n; i++) y[i] = alpha * x[i];
+    } else if (beta == 1) {
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+        for (int64_t i = 0; i < n; i++) y[i] += alpha * x[i];
+    } else {
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+        for (int64_t i = 0; i < n; i++) y[i] = alpha * x[i] + beta * y[i];
+    }
 }
 
 static double norm_inf(const double *a, int64_t n) {
     double m = 0;
+    int nt = tide_threads_for(n);
+#pragma omp parallel for num_threads(nt) schedule(static) reduction(max : m) if (nt > 1)
     for (int64_t i = 0; i < n; i++) m = fmax(m, fabs(a[i]));
     return m;
 }
@@ -230,17 +270,17 @@ int tide_logistic_fit_lbfgs(const tide_tensor *x, const tide_csr *xs, const tide
             alpha[p] = dot(S + p * nv, q, nv) / sy[p];
             double a = alpha[p];
             const double *yp = Y + p * nv;
-            for (int64_t i = 0; i < nv; i++) q[i] -= a * yp[i];
+            axpby(-a, yp, 1.0, q, nv);
         }
         double h0 = 1.0 / theta;
-        for (int64_t i = 0; i < nv; i++) q[i] *= h0;
+        axpby(h0, q, 0.0, q, nv); /* q = h0 * q (x and y the same: beta == 0 reads x only) */
         for (int j = 0; j < col; j++) {
             int p = (head + j) % m;
             double b = alpha[p] - dot(Y + p * nv, q, nv) / sy[p];
             const double *sp = S + p * nv;
-            for (int64_t i = 0; i < nv; i++) q[i] += b * sp[i];
+            axpby(b, sp, 1.0, q, nv);
         }
-        for (int64_t i = 0; i < nv; i++) d[i] = -q[i];
+        axpby(-1.0, q, 0.0, d, nv);
 
         /* line search along d from t = x */
         double dnorm = sqrt(dot(d, d, nv));
@@ -252,7 +292,8 @@ int tide_logistic_fit_lbfgs(const tide_tensor *x, const tide_csr *xs, const tide
         int ls_status = gdold < 0 ? dcsrch(&ls, 1, f, gd, &stp, 0.0, stpmax) : LS_ERROR;
         int ifun = 0;
         while (ls_status == LS_FG && ifun < LBFGS_MAXLS) {
-            for (int64_t i = 0; i < nv; i++) xv[i] = t[i] + stp * d[i];
+            memcpy(xv, t, (size_t)nv * sizeof(double));
+            axpby(stp, d, 1.0, xv, nv);
             f = lr_loss_grad(&P, &W, xv, g);
             nfev++;
             ifun++;
@@ -294,14 +335,12 @@ int tide_logistic_fit_lbfgs(const tide_tensor *x, const tide_csr *xs, const tide
             p = head;
             head = (head + 1) % m;
         }
-        double *sp = S + p * nv, *yp = Y + p * nv, rr = 0;
-        for (int64_t i = 0; i < nv; i++) {
-            sp[i] = stp * d[i];
-            yp[i] = g[i] - r[i];
-            rr += yp[i] * yp[i];
-        }
+        double *sp = S + p * nv, *yp = Y + p * nv;
+        axpby(stp, d, 0.0, sp, nv);
+        memcpy(yp, g, (size_t)nv * sizeof(double));
+        axpby(-1.0, r, 1.0, yp, nv);
         sy[p] = dr;
-        theta = rr / dr;
+        theta = dot(yp, yp, nv) / dr;
     }
     result->n_iter = iter;
     result->n_eval = nfev;
