@@ -176,6 +176,24 @@ describe("LogisticRegression threads", function()
     assert.is_true(a.coef_:equal(b.coef_))
     assert.is_true(a.intercept_:equal(b.intercept_))
   end)
+  it("also for CSR input with more parameters than one chunk of L-BFGS's vector sums", function()
+    tide.manual_seed(8)
+    local n, d, per = 1500, 6000, 12
+    local rows = tide.arange(0, n * per):div(per):floor():to("int64") + 1
+    local cols = tide.randint(1, d + 1, { n * per }):to("int64")
+    local S = tide.sparse.from_coo(rows, cols, tide.rand({ n * per }, "float64"), { n, d })
+    local yb = cols:reshape(n, per):select(2, 1):remainder(3)
+    local before, real = tide.threads(), io.stderr
+    io.stderr = { write = function() end } -- 30 iterations do not converge: no warning in the log
+    tide.threads(1)
+    local ok1, a = pcall(function() return LR{ max_iter = 30 }:fit(S, yb) end)
+    tide.threads(2)
+    local ok2, b = pcall(function() return LR{ max_iter = 30 }:fit(S, yb) end)
+    tide.threads(before)
+    io.stderr = real
+    assert(ok1 and ok2, tostring(ok1 and b or a))
+    assert.is_true(a.coef_:equal(b.coef_))
+  end)
 end)
 
 describe("LogisticRegression estimator contract", function()
