@@ -1,5 +1,5 @@
-/* neighbors.c — brute-force k nearest neighbours: search (dense or CSR, five metrics), class
- * vote and target average (see tide/neighbors.h).
+/* neighbors.c — brute-force k nearest neighbours: the dense search (five metrics), the argument
+ * checks and dispatch of every search, class vote and target average (see tide/neighbors.h).
  *
  * The euclidean / cosine search of dense training data runs in two passes per block of query
  * rows. Pass 1 ranks every training row by a float32 GEMM score (sgemm of the centred or
@@ -15,19 +15,15 @@
  * BLAS is never called inside an OpenMP region of ours.
  *
  * The other metrics compute float64 distances directly, in parallel over query rows. CSR
- * training data: euclidean and cosine through the transposed data (the dot products of each
- * query row's columns, then the norm identity in float64, as scikit-learn), the other metrics by
- * scattering each query row into a dense vector and walking every stored value. Every heap orders (distance, training index) pairs, so equal
- * distances keep the lower index, whatever the thread count.
+ * training data is searched in neighbors_sparse.c. Every heap orders (distance, training index)
+ * pairs, so equal distances keep the lower index, whatever the thread count.
  */
-#include "internal.h"
-#include "tide/neighbors.h"
-#include "tide/sparse.h"
+#include "neighbors_internal.h"
 
 #include <cblas.h>
-#include <omp.h>
 #include <float.h>
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,19 +36,7 @@
 
 /* ---------------------------------------------------------------- bounded max-heaps */
 
-/* A max-heap of at most cap (key, index) pairs ordered lexicographically: the root is the worst
- * kept pair, and a new pair enters only when it is smaller. */
-typedef struct heap {
-    double *key;
-    int64_t *idx;
-    int64_t len, cap;
-} heap;
-
-static inline bool pair_less(double ka, int64_t ia, double kb, int64_t ib) {
-    return ka < kb || (ka == kb && ia < ib);
-}
-
-static void heap_sift_down(heap *h, int64_t i) {
+void knn_heap_sift_down(heap *h, int64_t i) {
     for (;;) {
         int64_t l = 2 * i + 1, r = l + 1, m = i;
         if (l < h->len && pair_less(h->key[m], h->idx[m], h->key[l], h->idx[l])) m = l;
@@ -66,22 +50,6 @@ static void heap_sift_down(heap *h, int64_t i) {
     }
 }
 
-static inline void heap_push(heap *h, double key, int64_t idx) {
-    if (h->len < h->cap) {
-        int64_t i = h->len++;
-        while (i > 0) {
-            int64_t parent = (i - 1) / 2;
-            if (!pair_less(h->key[parent], h->idx[parent], key, idx)) break;
-            h->key[i] = h->key[parent], h->idx[i] = h->idx[parent];
-            i = parent;
-        }
-        h->key[i] = key, h->idx[i] = idx;
-    } else if (pair_less(key, idx, h->key[0], h->idx[0])) {
-        h->key[0] = key, h->idx[0] = idx;
-        heap_sift_down(h, 0);
-    }
-}
-
 /* Sort the heap's pairs ascending in place (heap sort). */
 static void heap_sort(heap *h) {
     int64_t n = h->len;
@@ -92,7 +60,7 @@ static void heap_sort(heap *h) {
         h->key[0] = h->key[last], h->idx[0] = h->idx[last];
         h->key[last] = tk, h->idx[last] = ti;
         h->len--;
-        heap_sift_down(h, 0);
+        knn_heap_sift_down(h, 0);
     }
     h->len = n;
 }
@@ -210,12 +178,11 @@ static double final_distance(double r, int metric, double p) {
     return r;
 }
 
-/* Write a heap sorted ascending as distances and indices to row i of dist / index [m, k]. */
-static void emit_row(heap *h, double *dist, int64_t *index, int64_t i, int64_t k, int metric, double p) {
+void knn_emit_row(const search *s, heap *h, int64_t i) {
     heap_sort(h);
-    for (int64_t c = 0; c < k; c++) {
-        dist[i * k + c] = final_distance(h->key[c], metric, p);
-        index[i * k + c] = h->idx[c];
+    for (int64_t c = 0; c < s->k; c++) {
+        s->dist[i * s->k + c] = final_distance(h->key[c], s->metric, s->p);
+        s->index[i * s->k + c] = h->idx[c];
     }
 }
 
@@ -312,19 +279,6 @@ tide_tensor *tide_knn_prepare(const tide_tensor *train, int metric) {
 
 /* ---------------------------------------------------------------- the search */
 
-typedef struct search {
-    const double *qd;          /* dense query [m, d], or NULL when CSR */
-    const tide_csr *qs;        /* CSR query */
-    const double *xd;          /* dense train [n, d], or NULL */
-    const tide_csr *xs;        /* CSR train */
-    const float *prep;         /* [n + 1, d + 1] or NULL */
-    double *dist;              /* [m, k] */
-    int64_t *index;            /* [m, k] */
-    int64_t m, n, d, k;
-    int metric, exclude_self;
-    double p;
-} search;
-
 /* Rows [i0, i0 + cnt) of a CSR matrix scattered into buf [cnt, d] (zeroed first). */
 static void densify_rows(const tide_csr *x, int64_t i0, int64_t cnt, int64_t d, double *buf) {
     memset(buf, 0, (size_t)(cnt * d) * sizeof(double));
@@ -340,7 +294,7 @@ static void exact_block_dense(const search *s, const double *q, int64_t i0, int6
         heap h = {hk + r * s->k, hi + r * s->k, 0, s->k};
         int64_t i = i0 + r;
         exact_row_dense(q + r * s->d, s->xd, s->n, s->d, s->metric, s->p, s->exclude_self ? i : -1, &h);
-        emit_row(&h, s->dist, s->index, i, s->k, s->metric, s->p);
+        knn_emit_row(s, &h, i);
     }
 }
 
@@ -426,7 +380,7 @@ static void gemm_block(const search *s, const double *q, int64_t i0, int64_t cnt
                                   : 0.5 * (1.0 + w) - 2.0 * u;
             if (!(lower > h.key[0])) b->redo[r] = 1;
         }
-        if (!b->redo[r]) emit_row(&h, s->dist, s->index, i0 + r, k, s->metric, s->p);
+        if (!b->redo[r]) knn_emit_row(s, &h, i0 + r);
     }
 }
 
@@ -488,205 +442,10 @@ static int search_dense(const char *op, const search *s) {
             if (!b.redo[r]) continue;
             heap h = {b.hk + r * k, b.hi + r * k, 0, k};
             exact_row_dense(q + r * d, s->xd, n, d, s->metric, s->p, s->exclude_self ? i0 + r : -1, &h);
-            emit_row(&h, s->dist, s->index, i0 + r, k, s->metric, s->p);
+            knn_emit_row(s, &h, i0 + r);
         }
     }
     free(scratch);
-    return 0;
-}
-
-/* CSR training data, euclidean or cosine: the dot products of a query row with every training row
- * through the transposed training data (one pass over the columns the query uses), then
- *   euclidean  ||q||^2 + ||x||^2 - 2 q.x   (clipped at 0; float64, as scikit-learn computes it)
- *   cosine     1 - q.x / (|q| |x|)
- * for every training row. A query row costs the stored values of its columns plus n, instead of
- * every stored value of the training data. */
-static int search_sparse_index(const char *op, const search *s) {
-    const tide_csr *x = s->xs;
-    int64_t n = s->n, d = s->d, k = s->k;
-    bool cosine = s->metric == TIDE_KNN_COSINE;
-    int64_t *colptr = malloc((size_t)(d + 1) * sizeof(int64_t));
-    int32_t *rowidx = malloc((size_t)(x->nnz > 0 ? x->nnz : 1) * sizeof(int32_t));
-    double *vals = malloc((size_t)(x->nnz > 0 ? x->nnz : 1) * sizeof(double));
-    double *xx = malloc((size_t)n * sizeof(double));
-    int nth = tide_threads_for(s->m * (n + x->nnz / (d > 0 ? d : 1)));
-    if (nth < 1) nth = 1;
-    /* per thread: heap [k] keys and indices, dot [n], touched [n], mark [n]; 8-byte aligned */
-    size_t per = ((size_t)k * 16 + (size_t)n * 13 + 7) / 8 * 8;
-    char *scratch = malloc(per * (size_t)nth);
-    int status = 0;
-    if (!colptr || !rowidx || !vals || !xx || !scratch)
-        status = tide_fail(TIDE_ENOMEM, "%s: out of memory", op);
-    else if (tide_csr_transpose(x, colptr, rowidx, vals))
-        status = -1;
-    if (status) {
-        free(colptr), free(rowidx), free(vals), free(xx), free(scratch);
-        return status;
-    }
-    for (int64_t j = 0; j < n; j++) {
-        double t = 0;
-        for (int64_t e = x->indptr[j]; e < x->indptr[j + 1]; e++) t += x->data[e] * x->data[e];
-        xx[j] = cosine ? sqrt(t) : t;
-    }
-#pragma omp parallel num_threads(nth) if (nth > 1)
-    {
-        char *mine = scratch + per * (size_t)omp_get_thread_num();
-        heap h = {(double *)mine, (int64_t *)(mine + (size_t)k * 8), 0, k};
-        double *dot = (double *)(mine + (size_t)k * 16);      /* [n], zero between query rows */
-        int32_t *touched = (int32_t *)(dot + n);              /* [nt] rows the query row reached */
-        char *mark = (char *)(touched + n);                   /* [n] 1 for the touched rows */
-        memset(dot, 0, (size_t)n * 8);
-        memset(mark, 0, (size_t)n);
-#pragma omp for schedule(dynamic, 16)
-        for (int64_t i = 0; i < s->m; i++) {
-            int64_t nt = 0;
-            double qq = 0;
-            /* the query's nonzeros: CSR entries, or the nonzero cells of a dense row */
-            int64_t e0 = s->qd ? 0 : s->qs->indptr[i], e1 = s->qd ? d : s->qs->indptr[i + 1];
-            for (int64_t e = e0; e < e1; e++) {
-                int64_t j = s->qd ? e : s->qs->indices[e];
-                double v = s->qd ? s->qd[i * d + e] : s->qs->data[e];
-                if (v == 0) continue;
-                qq += v * v;
-                for (int64_t c = colptr[j]; c < colptr[j + 1]; c++) {
-                    int32_t r = rowidx[c];
-                    if (!mark[r]) mark[r] = 1, touched[nt++] = r;
-                    dot[r] += v * vals[c];
-                }
-            }
-            double qnorm = sqrt(qq);
-            h.len = 0;
-            for (int64_t j = 0; j < n; j++) {
-                if (s->exclude_self && j == i) continue;
-                double r;
-                if (cosine) {
-                    double den = qnorm * xx[j];
-                    r = 1.0 - (den > 0 ? dot[j] / den : 0.0);
-                    r = r < 0 ? 0 : r > 2 ? 2 : r;
-                } else {
-                    r = qq + xx[j] - 2.0 * dot[j];
-                    if (r < 0) r = 0;
-                }
-                if (h.len < h.cap || pair_less(r, j, h.key[0], h.idx[0])) heap_push(&h, r, j);
-            }
-            emit_row(&h, s->dist, s->index, i, k, s->metric, s->p);
-            for (int64_t t = 0; t < nt; t++) dot[touched[t]] = 0, mark[touched[t]] = 0;
-        }
-    }
-    free(colptr), free(rowidx), free(vals), free(xx), free(scratch);
-    return 0;
-}
-
-/* CSR training data: exact distances, one query row at a time scattered into a dense vector.
- * With v the dense query row and x a sparse training row:
- *   euclidean  ||v||^2 + sum_{j in x} ((v_j - x_j)^2 - v_j^2)
- *   manhattan  sum |v| + sum_{j in x} (|v_j - x_j| - |v_j|)      (minkowski: p-th powers)
- *   cosine     1 - v.x / (|v| |x|) */
-static int search_sparse_train(const char *op, const search *s) {
-    const tide_csr *x = s->xs;
-    int64_t n = s->n, d = s->d, k = s->k;
-    int metric = s->metric;
-    double p = s->p;
-    double *xnorm = NULL;
-    if (metric == TIDE_KNN_COSINE) {
-        xnorm = malloc((size_t)n * sizeof(double));
-        if (!xnorm) return tide_fail(TIDE_ENOMEM, "%s: out of memory", op);
-        for (int64_t j = 0; j < n; j++) {
-            double t = 0;
-            for (int64_t e = x->indptr[j]; e < x->indptr[j + 1]; e++) t += x->data[e] * x->data[e];
-            xnorm[j] = sqrt(t);
-        }
-    }
-    int nth = tide_threads_for(s->m * (x->nnz + n));
-    if (nth < 1) nth = 1;
-    size_t per = (size_t)d * 8 + (size_t)k * 16;
-    char *scratch = malloc(per * (size_t)nth);
-    if (!scratch) {
-        free(xnorm);
-        return tide_fail(TIDE_ENOMEM, "%s: out of memory", op);
-    }
-#pragma omp parallel num_threads(nth) if (nth > 1)
-    {
-        int t = omp_get_thread_num();
-        char *mine = scratch + per * (size_t)t;
-        double *v = (double *)mine;
-        heap h = {(double *)(mine + (size_t)d * 8), (int64_t *)(mine + (size_t)d * 8 + (size_t)k * 8), 0, k};
-        memset(v, 0, (size_t)d * 8);
-#pragma omp for schedule(dynamic, 16)
-        for (int64_t i = 0; i < s->m; i++) {
-            const double *q = v;
-            if (s->qd)
-                q = s->qd + i * d;
-            else
-                for (int64_t e = s->qs->indptr[i]; e < s->qs->indptr[i + 1]; e++) v[s->qs->indices[e]] = s->qs->data[e];
-            double base = 0, qq = 0;
-            if (s->qd || metric != TIDE_KNN_COSINE) {
-                /* whole-row sums over the dense query vector (sparse queries: their values only) */
-                if (s->qd)
-                    for (int64_t j = 0; j < d; j++) {
-                        double a = fabs(q[j]);
-                        qq += a * a;
-                        base += metric == TIDE_KNN_EUCLIDEAN ? a * a : metric == TIDE_KNN_MANHATTAN ? a : pow(a, p);
-                    }
-                else
-                    for (int64_t e = s->qs->indptr[i]; e < s->qs->indptr[i + 1]; e++) {
-                        double a = fabs(s->qs->data[e]);
-                        qq += a * a;
-                        base += metric == TIDE_KNN_EUCLIDEAN ? a * a : metric == TIDE_KNN_MANHATTAN ? a : pow(a, p);
-                    }
-            } else
-                for (int64_t e = s->qs->indptr[i]; e < s->qs->indptr[i + 1]; e++) qq += s->qs->data[e] * s->qs->data[e];
-            double qnorm = sqrt(qq);
-            h.len = 0;
-            for (int64_t j = 0; j < n; j++) {
-                if (s->exclude_self && j == i) continue;
-                double r = 0;
-                const int32_t *col = x->indices + x->indptr[j];
-                const double *val = x->data + x->indptr[j];
-                int64_t cnt = x->indptr[j + 1] - x->indptr[j];
-                switch (metric) {
-                case TIDE_KNN_EUCLIDEAN:
-                    r = base;
-                    for (int64_t e = 0; e < cnt; e++) {
-                        double a = q[col[e]], t = a - val[e];
-                        r += t * t - a * a;
-                    }
-                    if (r < 0) r = 0;
-                    break;
-                case TIDE_KNN_MANHATTAN:
-                    r = base;
-                    for (int64_t e = 0; e < cnt; e++) {
-                        double a = q[col[e]];
-                        r += fabs(a - val[e]) - fabs(a);
-                    }
-                    if (r < 0) r = 0;
-                    break;
-                case TIDE_KNN_COSINE: {
-                    double dot = 0;
-                    for (int64_t e = 0; e < cnt; e++) dot += q[col[e]] * val[e];
-                    double den = qnorm * xnorm[j];
-                    r = 1.0 - (den > 0 ? dot / den : 0.0);
-                    r = r < 0 ? 0 : r > 2 ? 2 : r;
-                    break;
-                }
-                default:
-                    r = base;
-                    for (int64_t e = 0; e < cnt; e++) {
-                        double a = q[col[e]];
-                        r += pow(fabs(a - val[e]), p) - pow(fabs(a), p);
-                    }
-                    if (r < 0) r = 0;
-                    break;
-                }
-                if (h.len < h.cap || pair_less(r, j, h.key[0], h.idx[0])) heap_push(&h, r, j);
-            }
-            emit_row(&h, s->dist, s->index, i, k, metric, p);
-            if (!s->qd)
-                for (int64_t e = s->qs->indptr[i]; e < s->qs->indptr[i + 1]; e++) v[s->qs->indices[e]] = 0;
-        }
-    }
-    free(scratch);
-    free(xnorm);
     return 0;
 }
 
@@ -743,8 +502,8 @@ int tide_knn_search(const tide_tensor *query, const tide_csr *query_csr, const t
                 m, n, d, k, metric, exclude_self != 0, p};
     if (train) return search_dense(op, &s);
     if ((metric == TIDE_KNN_EUCLIDEAN || metric == TIDE_KNN_COSINE) && n <= INT32_MAX)
-        return search_sparse_index(op, &s);
-    return search_sparse_train(op, &s);
+        return knn_search_sparse_index(op, &s);
+    return knn_search_sparse_scan(op, &s);
 }
 
 /* ---------------------------------------------------------------- vote and average */
