@@ -252,75 +252,103 @@ static void fold_counts(const int64_t *perm, const signed char *y, int64_t l, in
     }
 }
 
-/* probA / probB of one pair (libsvm's svm_binary_svc_probability) with the fold order perm [l].
- * Each fold's model is trained as libsvm's nested svm_train does: labels sorted (-1 first), C
- * of the -1 rows Cn, of the +1 rows Cp; its decision values are negated back. */
-static int pair_probability(const svm_data *data, const int64_t *rows, const signed char *y, const double *W,
-                            int64_t l, double Cp, double Cn, const tide_svm_params *p, int parallel,
-                            const svm_blocks *blocks, const int64_t *perm, double *A, double *B) {
-    double *dec = malloc((size_t)l * sizeof(double)), *sw = malloc((size_t)l * sizeof(double));
-    double *alpha = malloc((size_t)l * sizeof(double));
-    int64_t *srows = malloc((size_t)l * sizeof(int64_t)), *spos = malloc((size_t)l * sizeof(int64_t));
-    int64_t *slocal = malloc((size_t)l * sizeof(int64_t));
+/* One fold of the probability cross-validation: train on the rows outside fold f of perm, as
+ * libsvm's nested svm_train does (labels sorted: the -1 rows first, with C = Cn; then the +1
+ * rows with C = Cp), and write the decision values of the fold's rows into dec (negated back:
+ * the nested model's first label is -1). Returns 0 or -1 (out of memory). */
+static int cv_fold(const svm_data *data, const int64_t *rows, const signed char *y, const double *W, int64_t l,
+                   double Cp, double Cn, const tide_svm_params *p, int parallel, const svm_blocks *blocks,
+                   const int64_t *perm, int f, double *dec) {
+    int64_t begin = f * l / 5, end = (f + 1) * l / 5, pc, nc;
+    fold_counts(perm, y, l, f, &pc, &nc);
+    if (pc == 0 || nc == 0) {
+        double v = pc == 0 && nc == 0 ? 0 : (pc > 0 ? 1 : -1);
+        for (int64_t j = begin; j < end; j++) dec[perm[j]] = v;
+        return 0;
+    }
+    double *sw = malloc((size_t)l * sizeof(double)), *alpha = malloc((size_t)l * sizeof(double));
+    int64_t *srows = malloc((size_t)l * sizeof(int64_t)), *slocal = malloc((size_t)l * sizeof(int64_t));
     signed char *sy = malloc((size_t)l), *sside = malloc((size_t)l);
     int rc = -1;
-    if (!dec || !sw || !alpha || !srows || !spos || !sy || !slocal || !sside) {
+    if (!sw || !alpha || !srows || !slocal || !sy || !sside) {
         tide_fail(TIDE_ENOMEM, "svm: out of memory");
         goto done;
     }
-    for (int f = 0; f < 5; f++) {
-        int64_t begin = f * l / 5, end = (f + 1) * l / 5, pc, nc;
-        fold_counts(perm, y, l, f, &pc, &nc);
-        if (pc == 0 || nc == 0) {
-            double v = pc == 0 && nc == 0 ? 0 : (pc > 0 ? 1 : -1);
-            for (int64_t j = begin; j < end; j++) dec[perm[j]] = v;
-            continue;
-        }
-        int64_t k = 0;
-        for (int pass = 0; pass < 2; pass++) /* the -1 rows, then the +1 rows, in fold order */
-            for (int64_t j = 0; j < l; j++) {
-                if (j >= begin && j < end) continue;
-                int64_t r = perm[j];
-                if ((pass == 0) != (y[r] < 0)) continue;
-                spos[k] = r;
-                srows[k] = rows[r];
-                if (blocks) {
-                    sside[k] = blocks->side[r];
-                    slocal[k] = blocks->local[r];
-                }
-                sy[k] = pass == 0 ? +1 : -1;
-                sw[k] = W[r];
-                k++;
-            }
-        double rho;
-        int64_t it;
-        svm_blocks fb;
-        if (blocks) {
-            fb = *blocks;
-            fb.side = sside;
-            fb.local = slocal;
-        }
-        int s = train_binary(data, srows, sy, sw, k, Cn, Cp, p, parallel, blocks ? &fb : NULL, alpha, &rho, &it);
-        if (s < 0) goto done;
-        for (int64_t j = begin; j < end; j++) {
+    int64_t k = 0;
+    for (int pass = 0; pass < 2; pass++) /* the -1 rows, then the +1 rows, in fold order */
+        for (int64_t j = 0; j < l; j++) {
+            if (j >= begin && j < end) continue;
             int64_t r = perm[j];
-            double sum = 0;
-            for (int64_t q = 0; q < k; q++)
-                if (alpha[q] != 0) sum += alpha[q] * svm_kfun(data, rows[r], data, srows[q], p);
-            dec[r] = -(sum - rho);
+            if ((pass == 0) != (y[r] < 0)) continue;
+            srows[k] = rows[r];
+            if (blocks) {
+                sside[k] = blocks->side[r];
+                slocal[k] = blocks->local[r];
+            }
+            sy[k] = pass == 0 ? +1 : -1;
+            sw[k] = W[r];
+            k++;
         }
+    double rho;
+    int64_t it;
+    svm_blocks fb;
+    if (blocks) {
+        fb = *blocks;
+        fb.side = sside;
+        fb.local = slocal;
     }
-    sigmoid_train(l, dec, y, A, B, sw);
+    if (train_binary(data, srows, sy, sw, k, Cn, Cp, p, parallel, blocks ? &fb : NULL, alpha, &rho, &it) < 0) goto done;
+    for (int64_t j = begin; j < end; j++) {
+        int64_t r = perm[j];
+        double sum = 0;
+        for (int64_t q = 0; q < k; q++)
+            if (alpha[q] != 0) sum += alpha[q] * svm_kfun(data, rows[r], data, srows[q], p);
+        dec[r] = -(sum - rho);
+    }
     rc = 0;
 done:
-    free(dec);
     free(sw);
     free(alpha);
     free(srows);
-    free(spos);
-    free(sy);
     free(slocal);
+    free(sy);
     free(sside);
+    return rc;
+}
+
+/* probA / probB of one pair (libsvm's svm_binary_svc_probability) with the fold order perm [l].
+ * Outside the parallel pair loop (parallel set), the five folds are trained in parallel; the
+ * folds are independent, so the result does not depend on the thread count. */
+static int pair_probability(const svm_data *data, const int64_t *rows, const signed char *y, const double *W,
+                            int64_t l, double Cp, double Cn, const tide_svm_params *p, int parallel,
+                            const svm_blocks *blocks, const int64_t *perm, double *A, double *B) {
+    double *dec = malloc((size_t)l * sizeof(double)), *t = malloc((size_t)l * sizeof(double));
+    int rc = -1;
+    if (!dec || !t) {
+        tide_fail(TIDE_ENOMEM, "svm: out of memory");
+        goto done;
+    }
+    int nth = parallel ? tide_get_num_threads() : 1;
+    if (nth > 5) nth = 5;
+    if (l * data->d < TIDE_PARALLEL_GRAIN) nth = 1;
+    int failed = 0;
+    tide_svm_params fp = *p; /* the folds running at once share the cache budget */
+    fp.cache_mb = p->cache_mb / nth;
+#pragma omp parallel for num_threads(nth) if (nth > 1) schedule(dynamic, 1)
+    for (int f = 0; f < 5; f++)
+        if (cv_fold(data, rows, y, W, l, Cp, Cn, &fp, nth == 1 && parallel, blocks, perm, f, dec)) {
+#pragma omp atomic write
+            failed = 1;
+        }
+    if (failed) {
+        if (tide_last_status() == 0) tide_fail(TIDE_ENOMEM, "svm: out of memory");
+        goto done;
+    }
+    sigmoid_train(l, dec, y, A, B, t);
+    rc = 0;
+done:
+    free(dec);
+    free(t);
     return rc;
 }
 

@@ -191,6 +191,33 @@ static void test_csr_and_threads(void) {
     tide_tensor_free(y);
 }
 
+/* two classes with probabilities on enough data for the five folds to run in parallel: the same
+ * model on one thread */
+static void test_binary_folds_threads(void) {
+    const int64_t n = 400, d = 100;
+    tide_tensor *x = tensor2(n, d, TIDE_FLOAT64), *y = tensor1(n, TIDE_INT64);
+    for (int64_t i = 0; i < n; i++) {
+        I64(y)[i] = uniform() < 0.4;
+        for (int64_t j = 0; j < d; j++) D(x)[i * d + j] = uniform() - 0.5 + 0.3 * (j < 3) * I64(y)[i];
+    }
+    tide_svm_params p = params(TIDE_SVM_RBF, 1.0);
+    p.gamma = 0.02;
+    p.probability = 1;
+    p.seed = 7;
+    tide_svm_model a, b;
+    CHECK(tide_svc_fit(x, NULL, y, 2, NULL, NULL, &p, &a) == 0);
+    int threads = tide_get_num_threads();
+    tide_set_num_threads(1);
+    CHECK(tide_svc_fit(x, NULL, y, 2, NULL, NULL, &p, &b) == 0);
+    tide_set_num_threads(threads);
+    CHECK(same_model(&a, &b));
+    CHECK(a.prob_a->numel == 1 && D(a.prob_a)[0] < 0); /* a larger decision value: more likely class 0 */
+    tide_svm_model_free(&a);
+    tide_svm_model_free(&b);
+    tide_tensor_free(x);
+    tide_tensor_free(y);
+}
+
 /* votes, the one-vs-rest shape and coupled probabilities on hand-made decision values */
 static void test_votes_and_proba(void) {
     tide_tensor *dec = tensor2(2, 3, TIDE_FLOAT64), *vote = tensor1(2, TIDE_INT64), *ovr = tensor2(2, 3, TIDE_FLOAT64);
@@ -284,6 +311,7 @@ int main(void) {
     test_svr_two_points();
     test_kkt();
     test_csr_and_threads();
+    test_binary_folds_threads();
     test_votes_and_proba();
     test_errors();
     CHECK(tide_memory()->live_tensors == live);
