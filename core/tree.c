@@ -170,6 +170,7 @@ static int check_options(const char *op, const tide_tree_options *o, int64_t n, 
         return TIDE_FAIL("%s: max_features must be in [1, %lld], got %lld", op, (long long)d, (long long)o->max_features);
     if (o->max_leaf_nodes >= 0 && o->max_leaf_nodes < 2) return TIDE_FAIL("%s: max_leaf_nodes must be >= 2", op);
     if (!(o->min_impurity_decrease >= 0)) return TIDE_FAIL("%s: min_impurity_decrease must be >= 0", op);
+    if (!(o->ccp_alpha >= 0) || isinf(o->ccp_alpha)) return TIDE_FAIL("%s: ccp_alpha must be finite and >= 0", op);
     if (o->n_trees < 1) return TIDE_FAIL("%s: n_trees must be >= 1", op);
     if (o->n_bootstrap < 0) return TIDE_FAIL("%s: n_bootstrap must be >= 0", op);
     if (o->oob && o->n_bootstrap == 0) return TIDE_FAIL("%s: out-of-bag estimates need bootstrap draws", op);

@@ -375,6 +375,7 @@ int tree_grow(const tree_data *D, const double *w, const tide_tree_options *o, u
         *out = top;
         memset(&top, 0, sizeof top);
     }
+    if (status == TIDE_OK && o->ccp_alpha > 0) status = tree_prune(out, o->ccp_alpha);
     if (status == TIDE_OK) importances(out, d, importance);
 done:
     if (subs)

@@ -66,6 +66,10 @@ static inline void tree_gather_ranks(const tree_data *D, int64_t f, const int64_
 int tree_grow(const tree_data *D, const double *w, const tide_tree_options *o, uint64_t seed, int parallel,
               tree_nodes *out, double *importance);
 
+/* Minimal cost-complexity pruning of t in place (core/tree_prune.c): weakest links collapsed
+ * while their effective alpha is <= ccp_alpha; max_depth recomputed. TIDE_OK or TIDE_ENOMEM. */
+int tree_prune(tree_nodes *t, double ccp_alpha);
+
 /* splitmix64 of a ^ b-scrambled: independent streams per (tree, node, feature, draw). */
 static inline uint64_t tree_hash(uint64_t a, uint64_t b) {
     uint64_t z = a + (b + 1) * 0x9E3779B97F4A7C15ull;

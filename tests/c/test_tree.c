@@ -1,7 +1,8 @@
 /* test_tree.c — the tree kernels through the public C API: hand-computed splits (gini,
  * entropy, squared error: thresholds, values, impurities, importances), best-first growth,
  * forests with bootstrap and out-of-bag sums, prediction and apply, the same trees for any
- * thread count, argument checks with their messages, corrupted forests refused, no leaks. */
+ * thread count, cost-complexity pruning, argument checks with their messages, corrupted
+ * forests refused, no leaks. */
 #include "check.h"
 #include "tide/tree.h"
 #include "tide/tensor.h"
@@ -219,12 +220,43 @@ static void test_errors(void) {
     tide_tensor_free(x64);
 }
 
+/* pruning: on y = x > 2 with one noisy sample, the subtree isolating the noise is the weakest
+ * link; ccp_alpha above its effective alpha collapses it */
+static void test_pruning(void) {
+    const float xv[] = {1, 2, 3, 4, 5, 6, 7, 8};
+    const double yv[] = {0, 0, 1, 1, 1, 0, 1, 1};
+    tide_tensor *x = matrix_f32(8, 1, xv), *y = vector_f64(8, yv);
+    tide_tree_options o = defaults(2, 1);
+    tide_tree_fit_result full, pruned;
+    CHECK(tide_tree_fit(x, y, NULL, NULL, &full, &o) == 0);
+    int64_t N = full.children_left->shape[0], shape[1] = {N};
+    tide_tensor *alphas = tide_tensor_empty(1, shape, TIDE_FLOAT64), *imps = tide_tensor_empty(1, shape, TIDE_FLOAT64);
+    int64_t count = tide_tree_pruning_path(full.children_left, full.children_right, full.weighted_n_node_samples,
+                                           full.impurity, alphas, imps);
+    CHECK(count >= 2 && F64(alphas, 0) == 0 && F64(imps, 0) == 0); /* the full tree: pure leaves */
+    for (int64_t i = 1; i < count; i++) CHECK(F64(alphas, i) >= F64(alphas, i - 1) && F64(imps, i) >= F64(imps, i - 1));
+    CHECK_NEAR(F64(imps, count - 1), F64(full.impurity, 0), 1e-15); /* the last step leaves only the root */
+    o.ccp_alpha = F64(alphas, count - 1) + 1e-9; /* prune everything */
+    CHECK(tide_tree_fit(x, y, NULL, NULL, &pruned, &o) == 0);
+    CHECK(pruned.children_left->shape[0] == 1 && I64(pruned.max_depth, 0) == 0);
+    CHECK(F64(pruned.importances, 0) == 0);
+    tide_tree_fit_result_free(&pruned);
+    o.ccp_alpha = -1;
+    CHECK(tide_tree_fit(x, y, NULL, NULL, &pruned, &o) == -1 && strstr(tide_last_error(), "ccp_alpha"));
+    ((int64_t *)tide_tensor_data_ptr(full.children_left))[0] = 0;
+    CHECK(tide_tree_pruning_path(full.children_left, full.children_right, full.weighted_n_node_samples, full.impurity,
+                                 alphas, imps) == -1 && strstr(tide_last_error(), "tree_pruning_path: node 0"));
+    tide_tree_fit_result_free(&full);
+    tide_tensor_free(alphas), tide_tensor_free(imps), tide_tensor_free(x), tide_tensor_free(y);
+}
+
 int main(void) {
     int64_t live = tide_memory()->live_tensors;
     test_classification();
     test_regression();
     test_forest();
     test_errors();
+    test_pruning();
     CHECK(tide_memory()->live_tensors == live);
     return check_report("test_tree");
 }

@@ -84,7 +84,11 @@ cases = {
     "reg_friedman": tree_case(DecisionTreeRegressor, {"criterion": "friedman_mse", "max_depth": 5, "min_samples_leaf": 3}, yr),
     "reg_best_first": tree_case(DecisionTreeRegressor, {"max_leaf_nodes": 12}, yr),
     "reg_fractions": tree_case(DecisionTreeRegressor, {"min_samples_split": 0.1, "min_samples_leaf": 0.02}, yr),
+    "cls_ccp": tree_case(DecisionTreeClassifier, {"min_samples_leaf": 5, "ccp_alpha": 0.012}, y3, sw),
+    "reg_ccp": tree_case(DecisionTreeRegressor, {"min_samples_leaf": 5, "ccp_alpha": 0.02}, yr),
 }
+path = DecisionTreeClassifier(min_samples_leaf=5, random_state=0).cost_complexity_pruning_path(Xtr, y3, sample_weight=sw)
+cases["ccp_path"] = {"ccp_alphas": path.ccp_alphas, "impurities": path.impurities}
 
 # ---------------------------------------------------------------- 8-bit-like features, many samples
 def minstd_data(n, d):

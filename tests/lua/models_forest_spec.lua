@@ -126,6 +126,13 @@ describe("Forest fitting", function()
     assert.is_true(r2 >= F.forest_reg_r2 - 0.03, string.format("R^2 %.4f, scikit-learn %.4f", r2, F.forest_reg_r2))
   end)
 
+  it("prunes every tree with ccp_alpha", function()
+    local full = M.RandomForestClassifier{ n_estimators = 5, random_state = 0 }:fit(X, y3)
+    local pruned = M.RandomForestClassifier{ n_estimators = 5, random_state = 0, ccp_alpha = 0.01 }:fit(X, y3)
+    local trees, pruned_trees = full:estimators(), pruned:estimators()
+    for t = 1, 5 do assert.is_true(pruned_trees[t]:get_n_leaves() < trees[t]:get_n_leaves()) end
+  end)
+
   it("weights classes, also per bootstrap sample", function()
     local plain = M.RandomForestClassifier{ n_estimators = 5, random_state = 0, max_depth = 3 }:fit(X, y3)
     local bal = M.RandomForestClassifier{ n_estimators = 5, random_state = 0, max_depth = 3,

@@ -89,6 +89,14 @@ describe("DecisionTree parity with scikit-learn", function()
     end
   end)
 
+  it("gives scikit-learn's cost-complexity pruning path", function()
+    local m = M.DecisionTreeClassifier{ min_samples_leaf = 5, random_state = 0 }
+    local path = m:cost_complexity_pruning_path(X, y3, { sample_weight = H.tensor(F.sw) })
+    H.assert_matches(path.ccp_alphas, F.ccp_path.ccp_alphas, 1e-10, "ccp_alphas")
+    H.assert_matches(path.impurities, F.ccp_path.impurities, 1e-10, "impurities")
+    assert.is_false(m:is_fitted())
+  end)
+
   it("grows until the leaves are pure and fits the training data exactly", function()
     local m = M.DecisionTreeClassifier():fit(X, y3)
     assert.are.equal(1, m:score(X, y3))
@@ -280,7 +288,7 @@ describe("DecisionTree bad input", function()
     H.assert_error(function() M.DecisionTreeClassifier{ max_features = "all" } end, "max_features")
     H.assert_error(function() M.DecisionTreeClassifier{ splitter = "worst" } end, "splitter")
     H.assert_error(function() M.DecisionTreeClassifier{ max_leaf_nodes = 1 } end, "max_leaf_nodes")
-    H.assert_error(function() M.DecisionTreeClassifier{ ccp_alpha = 0.1 } end, "ccp_alpha")
+    H.assert_error(function() M.DecisionTreeClassifier{ ccp_alpha = -0.1 } end, "ccp_alpha")
     H.assert_error(function() M.DecisionTreeClassifier{ min_weight_fraction_leaf = 0.6 } end, "min_weight_fraction_leaf")
     H.assert_error(function() M.DecisionTreeClassifier{ depth = 3 } end, "unknown parameter 'depth'")
     H.assert_error(function() M.DecisionTreeClassifier{ max_features = 9 }:fit(X, y3) end, "max_features")

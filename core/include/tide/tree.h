@@ -32,6 +32,7 @@ typedef struct tide_tree_options {
     int64_t max_features;         /* features tried per split, 1 .. d */
     int64_t max_leaf_nodes;       /* < 0: depth-first without limit; >= 2: best-first growth */
     double min_impurity_decrease; /* a split must decrease weighted impurity by at least this */
+    double ccp_alpha;             /* > 0: minimal cost-complexity pruning of each grown tree */
     int64_t n_trees;              /* >= 1 */
     int64_t n_bootstrap;          /* 0: every tree sees every sample; > 0: draws with replacement */
     int32_t oob;                  /* 1: also accumulate out-of-bag predictions (needs bootstrap) */
@@ -66,6 +67,14 @@ int tide_tree_fit(const tide_tensor *x, const tide_tensor *y, const tide_tensor 
 
 /* Release every tensor of a result and set its fields to NULL. */
 void tide_tree_fit_result_free(tide_tree_fit_result *result);
+
+/* scikit-learn's cost_complexity_pruning_path of one tree (0-based children, -1 at leaves):
+ * alphas and impurities (float64 [N], N = the node count) receive the effective alphas of the
+ * successive weakest-link prunings (0 first, increasing) and the total leaf impurity of each
+ * pruned tree. Returns how many entries were written, or -1. */
+int64_t tide_tree_pruning_path(const tide_tensor *children_left, const tide_tensor *children_right,
+                               const tide_tensor *weighted_n_node_samples, const tide_tensor *impurity,
+                               tide_tensor *alphas, tide_tensor *impurities);
 
 /* A fitted forest as predict sees it (the arrays above; they are validated on every call). */
 typedef struct tide_forest {

@@ -47,10 +47,7 @@ function impl.check_tree_params(self, classifier)
   if not is_none(p.max_leaf_nodes) then B.check_int(name, "max_leaf_nodes", p.max_leaf_nodes, 2) end
   B.check_number(name, "min_impurity_decrease", p.min_impurity_decrease, 0)
   B.check_number(name, "ccp_alpha", p.ccp_alpha, 0)
-  if p.ccp_alpha ~= 0 then
-    raise(name .. ": ccp_alpha > 0 (minimal cost-complexity pruning) is not implemented; use max_leaf_nodes, " ..
-      "min_impurity_decrease or max_depth to limit the tree")
-  end
+  if p.ccp_alpha == math.huge then raise(name .. ": ccp_alpha must be finite") end
   if classifier and not is_none(p.class_weight) and p.class_weight ~= "balanced" and type(p.class_weight) ~= "table" then
     raise(name .. ": class_weight must be None, \"balanced\" or a table {label = weight}")
   end
@@ -105,6 +102,7 @@ function impl.grow(self, op, X, y, sw, cw, spec)
   o.max_features = r.max_features
   o.max_leaf_nodes = is_none(p.max_leaf_nodes) and -1 or p.max_leaf_nodes
   o.min_impurity_decrease = p.min_impurity_decrease
+  o.ccp_alpha = p.ccp_alpha
   o.n_trees = spec.n_trees or 1
   o.n_bootstrap = spec.n_bootstrap or 0
   o.oob = spec.oob and 1 or 0
@@ -237,6 +235,20 @@ local function tree_methods(cls)
     return impl.apply(self.state.tree_, tree_offsets(self), Xf):reshape(Xf.shape[1]) + 1
   end
   function cls:get_depth() self:check_fitted("get_depth") return self.state.tree_.max_depth end
+  -- scikit-learn's cost_complexity_pruning_path: the effective alphas of the weakest-link
+  -- prunings of the unpruned tree on (X, y) and the total leaf impurity after each:
+  -- {ccp_alphas = float64 [s], impurities = float64 [s]}
+  function cls:cost_complexity_pruning_path(X, y, opts)
+    local full = self:clone():set_params{ ccp_alpha = 0 }:fit(X, y, opts)
+    local t = full.state.tree_
+    local alphas = tensor.empty({ t.node_count }, "float64")
+    local imps = tensor.empty({ t.node_count }, "float64")
+    local count = C.tide_tree_pruning_path(t.children_left._c, t.children_right._c, t.weighted_n_node_samples._c,
+      t.impurity._c, alphas._c, imps._c)
+    if count < 0 then core.raise_c() end
+    count = tonumber(count)
+    return { ccp_alphas = alphas:narrow(1, 1, count):clone(), impurities = imps:narrow(1, 1, count):clone() }
+  end
   function cls:get_n_leaves() self:check_fitted("get_n_leaves") return self.state.tree_.n_leaves end
 end
 
