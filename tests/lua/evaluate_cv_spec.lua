@@ -292,6 +292,43 @@ describe("compare", function()
     H.assert_error(function() return rr:significance({ test = "mcnemar" }) end, "McNemar's test needs classifiers")
   end)
 
+  it("error_score: a failing fold scores NaN instead of stopping the comparison", function()
+    -- a classifier that fails on folds whose training rows include sample 1
+    local Fragile = B.class("SpecFragile", {}, { kind = "classifier" })
+    function Fragile:fit(Xf, yf)
+      if Xf[1][1] == 0 then error("SpecFragile.fit: sample 1 is cursed") end
+      return Centroid.fit(self, Xf, yf)
+    end
+    Fragile.predict, Fragile.predict_proba = Centroid.predict, Centroid.predict_proba
+    local X = tide.randn(40, 2):to("float64")
+    X[1][1] = 0
+    local y = {}
+    for i = 1, 40 do y[i] = i % 2 end
+    H.assert_error(function() return ev.cross_validate(Fragile{}, X, y, { cv = 4 }) end, "sample 1 is cursed")
+    local r = ev.cross_validate(Fragile{}, X, y, { cv = 4, error_score = 0 / 0 })
+    local failed = 0
+    for f = 1, 4 do
+      if r.errors and r.errors[f] then
+        failed = failed + 1
+        assert.is_true(r.test_score[f] ~= r.test_score[f]) -- NaN
+        assert.truthy(r.errors[f]:find("sample 1 is cursed", 1, true))
+      else
+        assert.is_true(r.test_score[f] >= 0)
+      end
+    end
+    assert.equals(3, failed) -- sample 1 trains in three of the four folds
+    local c = ev.compare({ good = Centroid{}, bad = Fragile{} }, X, y, { cv = 4, error_score = 0 / 0 })
+    assert.equals(3, #(function() local t = {} for f in pairs(c.errors.bad) do t[#t + 1] = f end return t end)())
+    assert.truthy(c:format():find("nan", 1, true))
+    local sig = c:significance({ test = "both" })
+    assert.is_true(sig[1].p ~= sig[1].p and sig[2].p ~= sig[2].p)
+    local dir = H.mkdtemp()
+    c:plot_roc(dir .. "/roc.png") -- the good model alone
+    assert.is_true(H.exists(dir .. "/roc.png"))
+    H.assert_error(function() return ev.cross_validate(Centroid{}, X, y, { error_score = "skip" }) end,
+      "cross_validate: error_score must be 'raise' or a number, got skip")
+  end)
+
   it("bad input is an error naming compare", function()
     H.assert_error(function() return ev.compare({}, tide.zeros(4, 2), { 1, 2, 1, 2 }) end, "compare: no models to compare")
     H.assert_error(function() return ev.compare({ a = 3 }, tide.zeros(4, 2), { 1, 2, 1, 2 }) end,

@@ -75,10 +75,13 @@ end
 -- ---------------------------------------------------------------- compare
 
 -- compare(models, X, y, {cv = 5, scoring = nil | name | {names} | {name = scorer}, groups =,
--- keep_predictions = true}) -> a Comparison
+-- keep_predictions = true, error_score = "raise"}) -> a Comparison. error_score = a number (e.g.
+-- 0 / 0): a model's fold that raises an error scores that (the message in r.errors[name][fold])
+-- and the other models go on; that model then has no out-of-fold predictions.
 function M.compare(models, X, y, opts)
   local op = "compare"
-  opts = args.options(op, opts, args.set({ "cv", "scoring", "groups", "keep_predictions" }))
+  opts = args.options(op, opts, args.set({ "cv", "scoring", "groups", "keep_predictions", "error_score" }))
+  local error_score = cv_mod._check_error_score(op, opts.error_score)
   local list = model_list(op, models)
   local first = list[1][2]
   local classifier = first._kind == "classifier"
@@ -126,7 +129,9 @@ function M.compare(models, X, y, opts)
     local oof = partition and {} or nil
     local has_proba = type(est.predict_proba) == "function"
     local has_dec = type(est.decision_function) == "function"
+    local failed = false
     for f, fold in ipairs(folds) do
+      local function run()
       local Xtr, Xte = split.take(X, fold.train), split.take(X, fold.test)
       local ytr = y ~= nil and split.take(y, fold.train) or nil
       local yte = y ~= nil and split.take(y, fold.test) or nil
@@ -175,9 +180,23 @@ function M.compare(models, X, y, opts)
           oof.proba = M._scatter(oof.proba, fold.test, p:to("float64"), n)
         end
       end
+      end
+      if error_score == nil then
+        run()
+      else
+        local ok, err = pcall(run)
+        if not ok then -- this fold scores error_score; the message is kept in r.errors[name][fold]
+          failed = true
+          self.errors = self.errors or {}
+          self.errors[name] = self.errors[name] or {}
+          self.errors[name][f] = tostring(err)
+          for _, sco in ipairs(scorers) do sc[sco.name][f] = error_score end
+          fit_t[f], pred_t[f] = 0 / 0, 0 / 0
+        end
+      end
     end
     self.scores[name], self.fit_time[name], self.predict_time[name] = sc, fit_t, pred_t
-    if oof then self.oof[name] = oof end
+    if oof and not failed then self.oof[name] = oof end
   end
   return self
 end
@@ -363,11 +382,16 @@ function Comparison:significance(opts)
       local a, b = self.models[i], self.models[j]
       local sa, sb = self.scores[a][metric], self.scores[b][metric]
       local diff = (sa - sb):mean()
-      if test ~= "mcnemar" then
+      local finite = sa:isfinite():all() and sb:isfinite():all()
+      if test ~= "mcnemar" and not finite then -- a failed fold (error_score): no test
+        rows[#rows + 1] = { a = a, b = b, test = "ttest", metric = metric, mean_diff = diff, statistic = 0 / 0, p = 0 / 0 }
+      elseif test ~= "mcnemar" then
         local t, p = stats.corrected_ttest(sa, sb, self.n_train, self.n_test)
         rows[#rows + 1] = { a = a, b = b, test = "ttest", metric = metric, mean_diff = diff, statistic = t, p = p }
       end
-      if test ~= "ttest" then
+      if test ~= "ttest" and not (self.oof[a] and self.oof[b]) then
+        rows[#rows + 1] = { a = a, b = b, test = "mcnemar", metric = "accuracy", mean_diff = 0 / 0, statistic = 0 / 0, p = 0 / 0 }
+      elseif test ~= "ttest" then
         local stat, p = stats.mcnemar(self.y, self.oof[a].pred, self.oof[b].pred, { exact = opts.exact })
         rows[#rows + 1] = { a = a, b = b, test = "mcnemar", metric = "accuracy", mean_diff =
           metrics.accuracy(self.y, self.oof[a].pred) - metrics.accuracy(self.y, self.oof[b].pred), statistic = stat, p = p }
@@ -379,14 +403,19 @@ end
 
 -- ---------------------------------------------------------------- plots
 
+-- the models with out-of-fold predictions (and probabilities when what = "proba")
 local function need_oof(self, op, what)
   if not self.oof then raise(op .. ": needs out-of-fold predictions (folds that test each sample once)") end
-  if what == "proba" then
-    if not self.classifier then raise(op .. ": needs classifiers") end
-    for _, name in ipairs(self.models) do
-      if not self.oof[name].proba then raise(format("%s: model '%s' has no predict_proba", op, name)) end
-    end
+  if not self.classifier then raise(op .. ": needs classifiers") end
+  local names = {}
+  for _, name in ipairs(self.models) do
+    local o = self.oof[name]
+    if o and (what ~= "proba" or o.proba) then names[#names + 1] = name end
   end
+  if #names == 0 then
+    raise(format("%s: no model has out-of-fold %s", op, what == "proba" and "probabilities (predict_proba)" or "predictions"))
+  end
+  return names
 end
 
 -- binary: the positive (last) class's probabilities; multiclass: all classes one-vs-rest,
@@ -408,10 +437,10 @@ local PLOT_OPTS = args.set({ "title", "width", "height" })
 function Comparison:plot_roc(path, opts)
   local op = "compare:plot_roc"
   opts = args.options(op, opts, PLOT_OPTS)
-  need_oof(self, op, "proba")
+  local names = need_oof(self, op, "proba")
   local plot = require("tide.plot")
   local series = { { x = { 0, 1 }, y = { 0, 1 }, label = "chance", color = "#999999", dash = { 4, 4 } } }
-  for _, name in ipairs(self.models) do
+  for _, name in ipairs(names) do
     local y, s, pos = curve_inputs(self, name)
     local fpr, tpr = metrics.roc_curve(y, s, { pos_label = pos })
     series[#series + 1] = { x = fpr, y = tpr, label = format("%s (AUC %.3f)", name, metrics.auc(fpr, tpr)) }
@@ -425,10 +454,10 @@ end
 function Comparison:plot_pr(path, opts)
   local op = "compare:plot_pr"
   opts = args.options(op, opts, PLOT_OPTS)
-  need_oof(self, op, "proba")
+  local names = need_oof(self, op, "proba")
   local plot = require("tide.plot")
   local series = {}
-  for _, name in ipairs(self.models) do
+  for _, name in ipairs(names) do
     local y, s, pos = curve_inputs(self, name)
     local p, r = metrics.precision_recall_curve(y, s, { pos_label = pos })
     local ap = metrics.average_precision_score(y, s, { pos_label = pos })
@@ -449,17 +478,16 @@ end
 function Comparison:plot_confusion(path, opts)
   local op = "compare:plot_confusion"
   opts = args.options(op, opts, args.set({ "normalize", "cols", "title", "width", "height" }))
-  need_oof(self, op)
-  if not self.classifier then raise(op .. ": needs classifiers") end
+  local models = need_oof(self, op)
   local plot = require("tide.plot")
-  local nm = #self.models
+  local nm = #models
   local cols = opts.cols or math.min(nm, 3)
   local rows = math.ceil(nm / cols)
   local fig = plot.figure({ rows = rows, cols = cols, width = opts.width or 420 * cols, height = opts.height or 380 * rows,
     title = opts.title or "Confusion matrices (out-of-fold)" })
   local names = {}
   for i, c in ipairs(self.classes) do names[i] = tostring(c) end
-  for _, name in ipairs(self.models) do
+  for _, name in ipairs(models) do
     local cm = metrics.confusion_matrix(self.y, self.oof[name].pred, { labels = self.classes, normalize = opts.normalize })
     fig:axes({ title = name, xlabel = "Predicted label", ylabel = "True label" }):heatmap(cm:to("float64"), {
       cmap = "blues", vmin = 0, vmax = opts.normalize and 1 or nil, annotate = true, xlabels = names, ylabels = names,

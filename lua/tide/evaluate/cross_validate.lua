@@ -80,13 +80,24 @@ local function run_fold(op, est, X, y, fold, scorers, train_score, fit_opts)
   return model, out
 end
 
-local CV_OPTIONS = { "cv", "scoring", "groups", "return_train_score", "return_estimator", "fit_params" }
+local CV_OPTIONS = { "cv", "scoring", "groups", "return_train_score", "return_estimator", "fit_params", "error_score" }
+
+-- error_score: "raise" (the default) or a number (often 0 / 0) that stands for the scores of a
+-- fold whose fit fails
+local function check_error_score(op, e)
+  if e == nil or e == "raise" then return nil end
+  if type(e) ~= "number" then raise(format("%s: error_score must be 'raise' or a number, got %s", op, tostring(e))) end
+  return e
+end
+M._check_error_score = check_error_score
 
 -- cross_validate(estimator, X, y, {cv = 5, scoring =, groups =, return_train_score = false,
 -- return_estimator = false, fit_params =}) -> {fit_time = float64 [F], score_time = [F],
 -- test_score = [F] (one scorer) or test_<name> = [F] per scorer, train_... with
 -- return_train_score, estimator = {fitted clones} with return_estimator, folds = the folds}; a
--- single scorer name also gives test_<name> (the same tensor as test_score).
+-- single scorer name also gives test_<name> (the same tensor as test_score). error_score = a
+-- number (e.g. 0 / 0): a fold whose fit raises an error scores that, and res.errors[fold] keeps
+-- the message, instead of the error stopping everything (error_score = "raise", the default).
 -- scoring: nil (accuracy for classifiers, R² for regressors), a scorer name ("f1_macro",
 -- "roc_auc", "neg_log_loss", "r2", ...; tide.evaluate.scorer_names()), a list of names, a table
 -- {name = scorer name or function(est, X, y) -> number}, or one such function.
@@ -113,8 +124,21 @@ function M.cross_validate(estimator, X, y, opts)
     end
   end
   if opts.return_estimator then res.estimator = {} end
+  local error_score = check_error_score(op, opts.error_score)
   for f, fold in ipairs(folds) do
-    local model, out = run_fold(op, estimator, X, y, fold, scorers, opts.return_train_score, opts.fit_params)
+    local ok, model, out = true, nil, nil
+    if error_score ~= nil then
+      ok, model, out = pcall(run_fold, op, estimator, X, y, fold, scorers, opts.return_train_score, opts.fit_params)
+    else
+      model, out = run_fold(op, estimator, X, y, fold, scorers, opts.return_train_score, opts.fit_params)
+    end
+    if not ok then
+      res.errors = res.errors or {}
+      res.errors[f] = tostring(model)
+      out = { fit_time = 0 / 0, score_time = 0 / 0, test = {}, train = {} }
+      for i = 1, #scorers do out.test[i], out.train[i] = error_score, error_score end
+      model = nil
+    end
     res.fit_time[f], res.score_time[f] = out.fit_time, out.score_time
     for i = 1, #scorers do
       local v = out.test[i]
@@ -133,7 +157,7 @@ end
 -- score of each fold.
 function M.cross_val_score(estimator, X, y, opts)
   local op = "cross_val_score"
-  opts = args.options(op, opts, args.set({ "cv", "scoring", "groups", "fit_params" }))
+  opts = args.options(op, opts, args.set({ "cv", "scoring", "groups", "fit_params", "error_score" }))
   if type(opts.scoring) == "table" then raise(op .. ": scoring must be one scorer (use cross_validate for several)") end
   return M.cross_validate(estimator, X, y, opts).test_score
 end
