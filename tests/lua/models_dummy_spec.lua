@@ -81,6 +81,8 @@ describe("DummyRegressor matches scikit-learn", function()
     end
     local k = M.DummyRegressor({ strategy = "constant", constant = 2.5 }):fit(tide.zeros(4, 1), { 1, 2, 3, 4 })
     assert.equal(2.5, k:predict(tide.zeros(2, 3))[2])
+    local y, std = k:predict(tide.zeros(2, 3), { return_std = true })
+    assert.is_true(tide.equal(std, tide.zeros(2, "float64")) and y[1] == 2.5)
   end)
 end)
 

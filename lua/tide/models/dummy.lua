@@ -206,10 +206,14 @@ function DummyRegressor:fit(X, y, opts)
   return self
 end
 
--- predict(X): float64 [n] filled with constant_.
-function DummyRegressor:predict(X)
+-- predict(X, {return_std = false}): float64 [n] filled with constant_ (and, with return_std,
+-- the standard deviations: zeros, as scikit-learn returns).
+function DummyRegressor:predict(X, opts)
   self:check_fitted("predict")
-  return tensor.full({ n_rows("DummyRegressor.predict", X) }, self.state.constant_, "float64")
+  local n = n_rows("DummyRegressor.predict", X)
+  local y = tensor.full({ n }, self.state.constant_, "float64")
+  if opts and opts.return_std then return y, tensor.zeros({ n }, "float64") end
+  return y
 end
 
 return { DummyClassifier = DummyClassifier, DummyRegressor = DummyRegressor }
