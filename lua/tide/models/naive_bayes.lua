@@ -162,6 +162,13 @@ function GaussianNB:_partial_fit(op, X, y, classes_opt, sample_weight)
     S.var_:sub_(epsilon) -- scikit-learn removes this batch's epsilon, then adds it back below
   end
   S.epsilon_ = epsilon
+  if first and classes_opt == nil and w == nil then -- fit: every class has rows, nothing to pool with
+    S.theta_, S.var_, S.class_count_ = mu, var, cnt
+    S.var_:add_(epsilon)
+    if B.is_none(self.params.priors) then S.class_prior_ = S.class_count_ / S.class_count_:sum() end
+    self.state = S
+    return self
+  end
   local present = tensor.zeros({ k }, "float64"):index_add_(1, codes + 1, tensor.ones({ n }, "float64")) -- rows per class
   for c = 1, k do
     local n_new, n_past = cnt[c], S.class_count_[c]
