@@ -230,7 +230,7 @@ static int builder_alloc(builder *b, int64_t cap) {
         s->key2 = malloc((size_t)cap * sizeof *s->key2);
         s->idx2 = malloc((size_t)cap * sizeof *s->idx2);
         s->cl = malloc((size_t)(k + 2) * sizeof *s->cl);
-        s->hist = malloc((size_t)(HIST_BINS * k) * sizeof *s->hist);
+        s->hist = malloc((size_t)(HIST_BINS * (k > 2 ? k : 2)) * sizeof *s->hist);
         s->hcount = malloc(HIST_BINS * sizeof *s->hcount);
         if (!s->key || !s->idx || !s->key2 || !s->idx2 || !s->cl || !s->hist || !s->hcount) return TIDE_ENOMEM;
     }

@@ -89,7 +89,7 @@ static inline double tree_unit(uint64_t bits) { return (double)(bits >> 11) * 0x
 typedef struct scratch {
     uint32_t *key, *idx, *key2, *idx2; /* [m]: a feature's ranks in the node and their sort */
     double *cl;                        /* [k]: class weights left of the scan position */
-    double *hist;                      /* [HIST_BINS, k]: class weights per rank (large nodes) */
+    double *hist;                      /* [HIST_BINS, max(k, 2)]: class weights (or w, w y) per rank */
     int64_t *hcount;                   /* [HIST_BINS]: samples per rank */
 } scratch;
 

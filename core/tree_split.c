@@ -6,8 +6,8 @@
  *
  * Speed: the search works on per-feature ranks (tree_data). A node's samples are sorted by an
  * LSD radix sort over the rank bits that differ inside the node (one pass of <= 256 buckets for
- * 8-bit data), or, in large classification nodes with <= 256 ranks, not sorted at all: class
- * weights are summed per rank. The scan updates gini's sum of squared class weights in O(1) per
+ * 8-bit data), or, in large nodes with <= 256 ranks, not sorted at all: class weights (or
+ * weight and weighted target) are summed per rank. The scan updates gini's sum of squared class weights in O(1) per
  * sample. Large nodes split their features across threads; candidates are reduced in draw order,
  * so the result does not depend on the thread count.
  */
@@ -20,7 +20,7 @@
 #include <omp.h>
 #endif
 
-/* large classification nodes whose feature spans <= HIST_BINS ranks sum per rank (no sort) */
+/* large nodes whose feature spans <= HIST_BINS ranks sum per rank (no sort) */
 #define HIST_MIN_SAMPLES 1024
 
 /* impurity of a node from its statistics (scikit-learn's formulas) */
@@ -162,6 +162,43 @@ static void hist_scan_class(const builder *b, scratch *s, int64_t m, const float
     }
 }
 
+/* The same for regression: per-rank sums of weight and weight * target (hist [nb, 2]). */
+static void hist_scan_reg(const builder *b, scratch *s, int64_t m, const float *vals, uint32_t kmin, uint32_t kmax,
+                          double *best, uint32_t *lo, uint32_t *hi) {
+    int64_t nb = (int64_t)(kmax - kmin) + 1, msl = b->o->min_samples_leaf;
+    double *h = s->hist, mwl = b->min_weight_leaf, wn = b->wn, total = b->stat[0], wl = 0, suml = 0;
+    bool friedman = b->o->criterion == TIDE_TREE_FRIEDMAN_MSE;
+    int64_t *cnt = s->hcount;
+    memset(h, 0, (size_t)(nb * 2) * sizeof *h);
+    memset(cnt, 0, (size_t)nb * sizeof *cnt);
+    for (int64_t i = 0; i < m; i++) {
+        uint32_t r = s->key[i] - kmin;
+        h[2 * r] += b->nw[i];
+        h[2 * r + 1] += b->nw[i] * b->ny[i];
+        cnt[r]++;
+    }
+    int64_t nl = 0, prev = -1;
+    for (int64_t r = 0; r < nb; r++) {
+        if (cnt[r] == 0) continue;
+        if (prev >= 0) {
+            if (m - nl < msl) break;
+            double wr = wn - wl;
+            if (nl >= msl && wl >= mwl && wr >= mwl && !(vals[kmin + r] <= vals[kmin + prev] + TREE_FEATURE_THRESHOLD)) {
+                double sumr = total - suml, proxy;
+                if (friedman) {
+                    double diff = wr * suml - wl * sumr;
+                    proxy = diff * diff / (wl * wr);
+                } else
+                    proxy = suml * suml / wl + sumr * sumr / wr;
+                if (proxy > *best) *best = proxy, *lo = kmin + (uint32_t)prev, *hi = kmin + (uint32_t)r;
+            }
+        }
+        wl += h[2 * r], suml += h[2 * r + 1];
+        nl += cnt[r];
+        prev = r;
+    }
+}
+
 /* The best split of the node [start, start + m) on feature f (splitter "best").
  * key/idx hold the node's ranks sorted; the scan moves samples left one by one and scores each
  * position between two distinct values. */
@@ -173,10 +210,13 @@ static cand best_split_feature(const builder *b, scratch *s, int64_t start, int6
     tree_gather_ranks(D, f, b->samples + start, m, s->key, &kmin, &kmax);
     if (vals[kmax] <= vals[kmin] + TREE_FEATURE_THRESHOLD) return c;
     c.status = CAND_NONE;
-    if (tree_is_class(b) && m >= HIST_MIN_SAMPLES && kmax - kmin < HIST_BINS) {
+    if (m >= HIST_MIN_SAMPLES && kmax - kmin < HIST_BINS) {
         double best = -INFINITY;
         uint32_t lo = 0, hi = 0;
-        hist_scan_class(b, s, m, vals, kmin, kmax, &best, &lo, &hi);
+        if (tree_is_class(b))
+            hist_scan_class(b, s, m, vals, kmin, kmax, &best, &lo, &hi);
+        else
+            hist_scan_reg(b, s, m, vals, kmin, kmax, &best, &lo, &hi);
         if (best > -INFINITY) {
             c.status = CAND_SPLIT, c.proxy = best, c.r_lo = lo;
             c.threshold = midpoint(vals[lo], vals[hi]);

@@ -114,6 +114,11 @@ Xm, ym, wm = minstd_data(6000, 4)
 fits = [DecisionTreeClassifier(min_samples_leaf=25, random_state=s).fit(Xm, ym, sample_weight=wm) for s in range(5)]
 assert all(same_tree(fits[0], f) for f in fits[1:]), "the 8-bit case has ties"
 cases["hist_8bit"] = {"tree": tree_arrays(fits[0]), "proba": fits[0].predict_proba(Xm[:50])}
+# regression on the same features: the weights serve as continuous noise
+ym_reg = Xm[:, 0] + 0.5 * Xm[:, 1] * Xm[:, 2] / 50 + wm
+fits = [DecisionTreeRegressor(max_depth=6, random_state=s).fit(Xm, ym_reg) for s in range(5)]
+assert all(same_tree(fits[0], f) for f in fits[1:]), "the 8-bit regression case has ties"
+cases["hist_8bit_reg"] = {"tree": tree_arrays(fits[0])}
 
 # ---------------------------------------------------------------- the bundled data sets
 SEEDS = range(5)

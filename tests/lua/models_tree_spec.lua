@@ -89,6 +89,18 @@ describe("DecisionTree parity with scikit-learn", function()
     end
   end)
 
+  it("grows scikit-learn's regression tree on 6,000 samples of few distinct values", function()
+    local Xm, _, wm = minstd_data(6000, 4)
+    local y = Xm:select(2, 1) + Xm:select(2, 2) * Xm:select(2, 3) * (0.5 / 50) + wm
+    local c = F.hist_8bit_reg
+    local m = M.DecisionTreeRegressor{ max_depth = 6 }:fit(Xm, y)
+    for _, f in ipairs({ "children_left", "children_right", "feature", "threshold", "n_node_samples" }) do
+      H.assert_matches(m.tree_[f], c.tree[f], nil, "hist_8bit_reg " .. f)
+    end
+    H.assert_matches(m.tree_.value, c.tree.value, 1e-11, "hist_8bit_reg value")
+    H.assert_matches(m.tree_.impurity, c.tree.impurity, 1e-9, "hist_8bit_reg impurity")
+  end)
+
   it("gives scikit-learn's cost-complexity pruning path", function()
     local m = M.DecisionTreeClassifier{ min_samples_leaf = 5, random_state = 0 }
     local path = m:cost_complexity_pruning_path(X, y3, { sample_weight = H.tensor(F.sw) })
