@@ -142,6 +142,8 @@ describe("DecisionTree options", function()
       assert.is_true(a.tree_.threshold:equal(b.tree_.threshold))
     end
     assert.are.equal(d, M.DecisionTreeClassifier():fit(X, y3).max_features_)
+    assert.are.equal(2, M.DecisionTreeClassifier{ max_features = "auto" }:fit(X, y3).max_features_)
+    assert.are.equal(d, M.DecisionTreeRegressor{ max_features = "auto" }:fit(X, yr).max_features_)
   end)
 
   it("draws random thresholds with splitter = random, inside each node's value range", function()

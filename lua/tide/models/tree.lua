@@ -39,7 +39,7 @@ function impl.check_tree_params(self, classifier)
   end
   B.check_number(name, "min_weight_fraction_leaf", p.min_weight_fraction_leaf, 0, 0.5)
   local mf = p.max_features
-  if not (is_none(mf) or mf == "sqrt" or mf == "log2" or
+  if not (is_none(mf) or mf == "sqrt" or mf == "log2" or mf == "auto" or
       (type(mf) == "number" and ((mf >= 1 and mf == math.floor(mf)) or (mf > 0 and mf < 1)))) then
     raise(format("%s: max_features must be None, \"sqrt\", \"log2\", an integer >= 1 or a fraction in (0, 1), got %s",
       name, tostring(mf)))
@@ -72,6 +72,7 @@ function impl.resolve(self, n, d)
   if mss <= 1 then mss = math.max(2, math.ceil(mss * n)) end
   mss = math.max(mss, 2 * msl)
   local mf = p.max_features
+  if mf == "auto" then mf = self._kind == "classifier" and "sqrt" or NONE end -- scikit-learn 1.2's deprecated alias
   if is_none(mf) then mf = d
   elseif mf == "sqrt" then mf = math.max(1, math.floor(math.sqrt(d)))
   elseif mf == "log2" then mf = math.max(1, math.floor(math.log(d) / math.log(2)))
