@@ -482,6 +482,36 @@ tide_tensor *tide_forest_apply(const tide_tensor *x, const tide_forest *forest, 
     return res;
 }
 
+int64_t tide_forest_decision_path(const tide_tensor *x, const tide_forest *forest, int64_t *indptr, int32_t *indices,
+                                  int64_t cap) {
+    const char *op = "forest_decision_path";
+    forest_view v;
+    if (check_x(op, x) != TIDE_OK || check_forest(op, forest, x->shape[1], &v) != TIDE_OK) return -1;
+    if (!indptr) return TIDE_FAIL("%s: indptr is required", op);
+    if (v.N > INT32_MAX) return TIDE_FAIL("%s: the forest has more than 2^31 nodes", op);
+    int64_t n = x->shape[0], s0 = x->stride[0], s1 = x->stride[1], total = 0;
+    const float *xp = (const float *)tide_elem_ptr(x);
+    indptr[0] = 0;
+    for (int64_t i = 0; i < n; i++) { /* rows in order: the count is the CSR position */
+        const float *xr = xp + i * s0;
+        for (int64_t t = 0; t < v.T; t++) {
+            int64_t o = v.off[t], node = 0;
+            for (;;) {
+                if (indices) {
+                    if (total >= cap) return TIDE_FAIL("%s: indices has room for %lld values, more are needed", op,
+                                                       (long long)cap);
+                    indices[total] = (int32_t)(o + node);
+                }
+                total++;
+                if (v.left[o + node] == TREE_LEAF) break;
+                node = (double)xr[v.feat[o + node] * s1] <= v.thr[o + node] ? v.left[o + node] : v.right[o + node];
+            }
+        }
+        indptr[i + 1] = total;
+    }
+    return total;
+}
+
 tide_tensor *tide_forest_predict(const tide_tensor *x, const tide_forest *forest, int normalize, tide_tensor *out) {
     const char *op = "forest_predict";
     forest_view v;

@@ -71,6 +71,13 @@ static void test_classification(void) {
     CHECK(p && p->shape[0] == 3 && p->shape[1] == 2);
     CHECK(F64(p, 0) == 1 && F64(p, 2) == 1 && F64(p, 5) == 1); /* x <= 2.5 goes left */
     CHECK(leaf && I64(leaf, 0) == 1 && I64(leaf, 1) == 1 && I64(leaf, 2) == 2);
+    int64_t indptr[4];
+    int32_t path[6];
+    CHECK(tide_forest_decision_path(q, &f, indptr, NULL, 0) == 6);
+    CHECK(tide_forest_decision_path(q, &f, indptr, path, 5) == -1 && strstr(tide_last_error(), "room for 5"));
+    CHECK(tide_forest_decision_path(q, &f, indptr, path, 6) == 6);
+    CHECK(indptr[0] == 0 && indptr[1] == 2 && indptr[3] == 6);
+    CHECK(path[0] == 0 && path[1] == 1 && path[4] == 0 && path[5] == 2);
 
     /* entropy: the same split, root impurity 1 bit */
     o.criterion = TIDE_TREE_ENTROPY;

@@ -87,6 +87,10 @@ cases = {
     "cls_ccp": tree_case(DecisionTreeClassifier, {"min_samples_leaf": 5, "ccp_alpha": 0.012}, y3, sw),
     "reg_ccp": tree_case(DecisionTreeRegressor, {"min_samples_leaf": 5, "ccp_alpha": 0.02}, yr),
 }
+for name, cls, y, w in (("cls_gini_depth3", DecisionTreeClassifier, y3, None), ("reg_depth4", DecisionTreeRegressor, yr, sw)):
+    dp = cls(random_state=0, **cases[name]["params"]).fit(Xtr, y, sample_weight=w).decision_path(Xte)
+    cases[name]["path_indptr"] = dp.indptr.astype(np.int64)
+    cases[name]["path_indices"] = dp.indices.astype(np.int64)
 path = DecisionTreeClassifier(min_samples_leaf=5, random_state=0).cost_complexity_pruning_path(Xtr, y3, sample_weight=sw)
 cases["ccp_path"] = {"ccp_alphas": path.ccp_alphas, "impurities": path.impurities}
 

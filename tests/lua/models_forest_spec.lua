@@ -86,6 +86,15 @@ describe("Forest fitting", function()
     assert.are.equal(Xtest.shape[1], leaves.shape[1])
     assert.are.equal(7, leaves.shape[2])
     assert.is_true(leaves:select(2, 2):equal(trees[2]:apply(Xtest)))
+    local dp, ptr = m:decision_path(Xtest)
+    assert.is_true(ptr:equal(m.trees_.offsets))
+    assert.are.equal(ptr[8], dp.shape[2])
+    -- row 1's columns in tree 2 are tree 2's own path, shifted by its offset
+    local a, b = dp.indptr[1], dp.indptr[2]
+    local cols = dp.indices:narrow(1, a + 1, b - a):to("int64")
+    local own = trees[2]:decision_path(Xtest:narrow(1, 1, 1))
+    local in2 = cols:masked_select(cols:ge(ptr[2])):masked_select(cols:masked_select(cols:ge(ptr[2])):lt(ptr[3]))
+    assert.is_true((in2 - ptr[2]):equal(own.indices:to("int64")))
     local r = M.RandomForestRegressor{ n_estimators = 5, random_state = 0 }:fit(X, yr)
     local rsum = tide.zeros({ Xtest.shape[1] }, "float64")
     for _, t in ipairs(r:estimators()) do rsum = rsum + t:predict(Xtest) end

@@ -60,6 +60,13 @@ describe("DecisionTree parity with scikit-learn", function()
       end
       H.assert_matches(m.feature_importances_, c.importances, 1e-12, name .. " feature_importances_")
       H.assert_matches(m:apply(Xtest), c.apply, nil, name .. " apply")
+      if c.path_indptr then
+        local dp = m:decision_path(Xtest)
+        assert.are.same({ Xtest.shape[1], t.node_count }, dp.shape)
+        H.assert_matches(dp.indptr, c.path_indptr, nil, name .. " decision_path indptr")
+        H.assert_matches(dp.indices, c.path_indices, nil, name .. " decision_path indices")
+        assert.are.equal(dp.nnz, dp.data:sum())
+      end
       if name:match("^cls") then
         H.assert_matches(m:predict_proba(Xtest), c.proba, 1e-12, name .. " predict_proba")
         H.assert_matches(m:predict(Xtest), c.predict, nil, name .. " predict")

@@ -89,6 +89,13 @@ typedef struct tide_forest {
 /* The leaf each row of x (float32 [n, d]) reaches in each tree -> int64 [n, T] (ids within the tree). */
 tide_tensor *tide_forest_apply(const tide_tensor *x, const tide_forest *forest, tide_tensor *out);
 
+/* The nodes each row of x passes through, as CSR structure over the forest's concatenated node
+ * ids (tree t's node i is column offsets[t] + i): indptr [n + 1] is filled and the row's nodes
+ * written to indices (root to leaf, tree by tree) when indices is not NULL and has room for cap
+ * values. Returns the total count (call once with indices NULL to size the buffer), or -1. */
+int64_t tide_forest_decision_path(const tide_tensor *x, const tide_forest *forest, int64_t *indptr, int32_t *indices,
+                                  int64_t cap);
+
 /* Mean over trees of the leaf values each row reaches -> float64 [n, k]. normalize = 1 divides
  * each tree's leaf value by its row sum first (class counts -> probabilities). */
 tide_tensor *tide_forest_predict(const tide_tensor *x, const tide_forest *forest, int normalize, tide_tensor *out);

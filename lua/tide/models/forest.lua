@@ -164,6 +164,16 @@ local function methods(cls, classifier, extra)
     return impl.apply(self.state.trees_, nil, Xf) + 1
   end
 
+  -- CSR indicator [n, total nodes] of the nodes each row passes through in every tree, and
+  -- n_nodes_ptr (int64 [n_estimators + 1]: tree t's nodes are the columns n_nodes_ptr[t] ..
+  -- n_nodes_ptr[t + 1] - 1 of the 0-based CSR arrays), as scikit-learn's decision_path.
+  function cls:decision_path(X)
+    self:check_fitted("decision_path")
+    local Xf = impl.features(self._name .. ".decision_path", X, self.state.n_features_in_)
+    local offsets = self.state.trees_.offsets
+    return impl.decision_path(self.state.trees_, nil, Xf, offsets[offsets:numel()]), offsets:clone()
+  end
+
   -- The fitted trees as DecisionTreeClassifier / DecisionTreeRegressor objects (copies).
   function cls:estimators()
     self:check_fitted("estimators")

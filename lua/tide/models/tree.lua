@@ -171,6 +171,24 @@ function impl.apply(t, offsets, X)
   return core.wrap(C.tide_forest_apply(X._c, f, nil), nil, s)
 end
 
+-- The nodes each row passes through: a tide.sparse CSR indicator [n, total nodes] whose column
+-- ids (0-based in the CSR arrays, as every tide.sparse matrix) are the forest's concatenated
+-- node ids.
+function impl.decision_path(t, offsets, X, n_nodes)
+  local f = impl.forest_struct(t, offsets)
+  local n = X.shape[1]
+  local indptr = tensor.empty({ n + 1 }, "int64")
+  local ip = ffi.cast("int64_t *", indptr:data_ptr())
+  local total = C.tide_forest_decision_path(X._c, f, ip, nil, 0)
+  if total < 0 then core.raise_c() end
+  total = tonumber(total)
+  local indices = tensor.empty({ total }, "int32")
+  if C.tide_forest_decision_path(X._c, f, ip, ffi.cast("int32_t *", indices:data_ptr()), total) < 0 then
+    core.raise_c()
+  end
+  return require("tide.sparse").csr(tensor.ones({ total }, "float64"), indices, indptr, { n, n_nodes })
+end
+
 -- ---------------------------------------------------------------- the estimators
 local function tree_defaults(classifier)
   local d = {
@@ -234,6 +252,12 @@ local function tree_methods(cls)
     self:check_fitted("apply")
     local Xf = impl.features(self._name .. ".apply", X, self.state.n_features_in_)
     return impl.apply(self.state.tree_, tree_offsets(self), Xf):reshape(Xf.shape[1]) + 1
+  end
+  -- CSR indicator [n, node_count]: row i holds the nodes sample i passes through
+  function cls:decision_path(X)
+    self:check_fitted("decision_path")
+    local Xf = impl.features(self._name .. ".decision_path", X, self.state.n_features_in_)
+    return impl.decision_path(self.state.tree_, tree_offsets(self), Xf, self.state.tree_.node_count)
   end
   function cls:get_depth() self:check_fitted("get_depth") return self.state.tree_.max_depth end
   -- scikit-learn's cost_complexity_pruning_path: the effective alphas of the weakest-link
