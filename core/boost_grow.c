@@ -57,7 +57,7 @@ typedef struct {
     const tide_boost_tree_params *p;
     const float *g, *h; /* this tree's gradients / hessians [n]; h NULL: constant 1 */
     uint32_t *idx, *tmp;
-    float *g_ord, *h_ord;
+    float *gh, *gh_ord; /* [n, 2]: this tree's (gradient, hessian) per sample; gathered for a node */
     gnode *nodes;
     int64_t n_nodes, max_nodes;
     int64_t *heap, heap_n, n_leaves;
@@ -102,94 +102,65 @@ static void hist_put(grower *G, hbin *h) {
 }
 
 /* One feature's histogram hf [nb] of m samples from its column: bins col[idx[i]] (idx NULL:
- * col[i]), gradients g[i], hessians h[i] (NULL: constant, h = count). Consecutive samples
- * often share a bin (a pixel's 0), so long runs alternate between two partial histograms: two
- * dependency chains through memory instead of one. */
-static TIDE_HOT void hist_column(const uint8_t *col, const uint32_t *idx, int64_t m, const float *g, const float *h,
-                                 int64_t nb, hbin *hf, hbin *scratch) {
+ * col[i]), gradient and hessian gh[2 i], gh[2 i + 1] (side by side: one load, one paired add).
+ * Consecutive samples often share a bin (a pixel's 0), so runs alternate between two partial
+ * histograms: two dependency chains through memory instead of one. */
+static TIDE_HOT void hist_column(const uint8_t *col, const uint32_t *idx, int64_t m, const float *gh, int64_t nb,
+                                 hbin *hf, hbin *scratch) {
     memset(hf, 0, (size_t)nb * sizeof(hbin));
     memset(scratch, 0, (size_t)nb * sizeof(hbin));
     hbin *a = hf, *o = scratch;
     int64_t i = 0;
-    if (idx && h)
+    if (idx)
         for (; i + 1 < m; i += 2) {
             hbin *b0 = a + col[idx[i]], *b1 = o + col[idx[i + 1]];
-            b0->g += g[i], b0->h += h[i], b0->c++;
-            b1->g += g[i + 1], b1->h += h[i + 1], b1->c++;
-        }
-    else if (idx)
-        for (; i + 1 < m; i += 2) {
-            hbin *b0 = a + col[idx[i]], *b1 = o + col[idx[i + 1]];
-            b0->g += g[i], b0->c++;
-            b1->g += g[i + 1], b1->c++;
-        }
-    else if (h)
-        for (; i + 1 < m; i += 2) {
-            hbin *b0 = a + col[i], *b1 = o + col[i + 1];
-            b0->g += g[i], b0->h += h[i], b0->c++;
-            b1->g += g[i + 1], b1->h += h[i + 1], b1->c++;
+            b0->g += gh[2 * i], b0->h += gh[2 * i + 1], b0->c++;
+            b1->g += gh[2 * i + 2], b1->h += gh[2 * i + 3], b1->c++;
         }
     else
         for (; i + 1 < m; i += 2) {
             hbin *b0 = a + col[i], *b1 = o + col[i + 1];
-            b0->g += g[i], b0->c++;
-            b1->g += g[i + 1], b1->c++;
+            b0->g += gh[2 * i], b0->h += gh[2 * i + 1], b0->c++;
+            b1->g += gh[2 * i + 2], b1->h += gh[2 * i + 3], b1->c++;
         }
     for (; i < m; i++) {
         hbin *b = a + (idx ? col[idx[i]] : col[i]);
-        b->g += g[i], b->c++;
-        if (h) b->h += h[i];
+        b->g += gh[2 * i], b->h += gh[2 * i + 1], b->c++;
     }
     for (int64_t b = 0; b < nb; b++) a[b].g += o[b].g, a[b].h += o[b].h, a[b].c += o[b].c;
-    if (!h)
-        for (int64_t b = 0; b < nb; b++) hf[b].h = (double)hf[b].c;
 }
 
 /* The histograms hist [nf, nb] of one block of nf <= 64 features from rows idx[0 .. m) of the
  * block's bins L [n, 64]: one cache line per row instead of one per row and feature. Four
  * features per pass keep their histograms in L1; each bin sums its samples in node order. */
-static TIDE_HOT void hist_block(const uint8_t *L, const uint32_t *idx, int64_t m, const float *g, const float *h,
-                                int64_t nf, int64_t nb, hbin *hist) {
+static TIDE_HOT void hist_block(const uint8_t *L, const uint32_t *idx, int64_t m, const float *gh, int64_t nf,
+                                int64_t nb, hbin *hist) {
     memset(hist, 0, (size_t)(nf * nb) * sizeof(hbin));
     for (int64_t q0 = 0; q0 < nf; q0 += 4) {
         int64_t q1 = q0 + 4 < nf ? q0 + 4 : nf;
-        if (h)
-            for (int64_t i = 0; i < m; i++) {
-                const uint8_t *row = L + (int64_t)idx[i] * 64;
-                double gi = g[i], hi = h[i];
-                for (int64_t q = q0; q < q1; q++) {
-                    hbin *b = hist + q * nb + row[q];
-                    b->g += gi, b->h += hi, b->c++;
-                }
+        for (int64_t i = 0; i < m; i++) {
+            const uint8_t *row = L + (int64_t)idx[i] * 64;
+            double gi = gh[2 * i], hi = gh[2 * i + 1];
+            for (int64_t q = q0; q < q1; q++) {
+                hbin *b = hist + q * nb + row[q];
+                b->g += gi, b->h += hi, b->c++;
             }
-        else
-            for (int64_t i = 0; i < m; i++) {
-                const uint8_t *row = L + (int64_t)idx[i] * 64;
-                double gi = g[i];
-                for (int64_t q = q0; q < q1; q++) {
-                    hbin *b = hist + q * nb + row[q];
-                    b->g += gi, b->c++;
-                }
-            }
+        }
     }
-    if (!h)
-        for (int64_t k = 0; k < nf * nb; k++) hist[k].h = (double)hist[k].c;
 }
 
-/* hist [d, nb] of the samples idx[start .. stop); root: idx is still the identity. Nodes with
- * at least an eighth of the samples stream the columns (most of each column's cache lines hold
- * one of their rows anyway); smaller ones read the 64-feature blocks. */
+/* hist [d, nb] of the samples idx[start .. stop); root: idx is still the identity and G->gh
+ * holds every sample's (gradient, hessian). Nodes with at least an eighth of the samples stream
+ * the columns (most of each column's cache lines hold one of their rows anyway); smaller ones
+ * read the 64-feature blocks. A constant hessian is summed as 1s: the count, exactly. */
 static void hist_build(grower *G, int64_t start, int64_t stop, int root, hbin *hist) {
     int64_t m = stop - start, nb = G->nb, n = G->n, d = G->d;
     const uint32_t *idx = G->idx + start;
-    const float *g = G->g, *h = G->h;
+    const float *gh = G->gh;
     if (!root) { /* gather the node's gradients once: every feature then reads them in order */
-        float *go = G->g_ord, *ho = G->h_ord;
-        for (int64_t i = 0; i < m; i++) go[i] = G->g[idx[i]];
-        if (G->h)
-            for (int64_t i = 0; i < m; i++) ho[i] = G->h[idx[i]];
-        g = go;
-        h = G->h ? ho : NULL;
+        float *o = G->gh_ord;
+        for (int64_t i = 0; i < m; i++) o[2 * i] = G->gh[2 * (int64_t)idx[i]], o[2 * i + 1] = G->gh[2 * (int64_t)idx[i] + 1];
+        gh = o;
     }
     int nth = inner_threads(G, m * d);
     if (root || !G->blocks || m * 8 >= n) {
@@ -199,7 +170,7 @@ static void hist_build(grower *G, int64_t start, int64_t stop, int root, hbin *h
 #pragma omp for schedule(dynamic, 8)
             for (int64_t f = 0; f < d; f++) {
                 if (!G->active[f]) continue;
-                hist_column(G->cols + f * n, root ? NULL : idx, m, g, h, nb, hist + f * nb, scratch);
+                hist_column(G->cols + f * n, root ? NULL : idx, m, gh, nb, hist + f * nb, scratch);
             }
         }
     } else {
@@ -208,7 +179,7 @@ static void hist_build(grower *G, int64_t start, int64_t stop, int root, hbin *h
 #pragma omp parallel for num_threads(nth) if (nth > 1) schedule(dynamic, 1)
         for (int64_t blk = 0; blk < nblk; blk++) {
             int64_t f0 = blk * 64, nf = d - f0 < 64 ? d - f0 : 64;
-            hist_block(G->blocks + blk * n * 64, idx, m, g, h, nf, nb, hist + f0 * nb);
+            hist_block(G->blocks + blk * n * 64, idx, m, gh, nf, nb, hist + f0 * nb);
         }
     }
 }
@@ -605,6 +576,7 @@ static int64_t grow_tree(grower *G, const double *y, const double *w, double *ra
         for (int64_t i = 0; i < n; i++) sh += G->h[i];
     else
         sh = (double)n;
+    for (int64_t i = 0; i < n; i++) G->gh[2 * i] = G->g[i], G->gh[2 * i + 1] = G->h ? G->h[i] : 1.0f;
     int64_t root = new_node(G, 0, n, sg, sh, 0, 0);
     if (n < 2 * p->min_samples_leaf || sh < p->min_hessian_to_split) {
         finalize_leaf(G, &G->nodes[root]);
@@ -736,15 +708,15 @@ int tide_boost_grow(const tide_tensor *cols, const tide_tensor *blocks, const ti
         G->threads = tree_par > 1 ? 1 : nthreads;
         G->idx = malloc((size_t)n * sizeof(uint32_t));
         G->tmp = malloc((size_t)n * sizeof(uint32_t));
-        G->g_ord = malloc((size_t)n * sizeof(float));
-        G->h_ord = malloc((size_t)n * sizeof(float));
+        G->gh = malloc((size_t)n * 2 * sizeof(float));
+        G->gh_ord = malloc((size_t)n * 2 * sizeof(float));
         G->nodes = malloc((size_t)max_nodes * sizeof(gnode));
         G->heap = malloc((size_t)max_nodes * sizeof(int64_t));
         G->fsplit = malloc((size_t)d * sizeof(split_t));
         G->row_of = malloc((size_t)max_nodes * sizeof(int64_t));
         G->stack = malloc((size_t)max_nodes * sizeof(int64_t));
         G->buf = absolute ? malloc((size_t)n * 2 * sizeof(double)) : NULL;
-        if (!G->idx || !G->tmp || !G->g_ord || !G->h_ord || !G->nodes || !G->heap || !G->fsplit || !G->row_of ||
+        if (!G->idx || !G->tmp || !G->gh || !G->gh_ord || !G->nodes || !G->heap || !G->fsplit || !G->row_of ||
             !G->stack || (absolute && !G->buf)) {
             status = tide_fail(TIDE_ENOMEM, "%s: out of memory", op);
             goto done;
@@ -783,7 +755,7 @@ done:
         if (G->nodes)
             for (int64_t k = 0; k < G->n_nodes; k++) free(G->nodes[k].hist);
         free(G->pool);
-        free(G->idx), free(G->tmp), free(G->g_ord), free(G->h_ord), free(G->nodes), free(G->heap), free(G->fsplit);
+        free(G->idx), free(G->tmp), free(G->gh), free(G->gh_ord), free(G->nodes), free(G->heap), free(G->fsplit);
         free(G->row_of), free(G->stack), free(G->buf);
     }
     free(Gs);
