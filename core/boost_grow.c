@@ -130,6 +130,37 @@ static TIDE_HOT void hist_column(const uint8_t *col, const uint32_t *idx, int64_
     for (int64_t b = 0; b < nb; b++) a[b].g += o[b].g, a[b].h += o[b].h, a[b].c += o[b].c;
 }
 
+/* Two features' histograms at once (hf0, hf1 [nb]; scratch [2 nb]): each (gradient, hessian)
+ * is loaded once for both, and the two features with two partial histograms each make four
+ * independent chains. */
+static TIDE_HOT void hist_column2(const uint8_t *c0, const uint8_t *c1, const uint32_t *idx, int64_t m, const float *gh,
+                                  int64_t nb, hbin *hf0, hbin *hf1, hbin *scratch) {
+    memset(hf0, 0, (size_t)nb * sizeof(hbin));
+    memset(hf1, 0, (size_t)nb * sizeof(hbin));
+    memset(scratch, 0, (size_t)nb * 2 * sizeof(hbin));
+    hbin *o0 = scratch, *o1 = scratch + nb;
+    int64_t i = 0;
+    for (; i + 1 < m; i += 2) {
+        int64_t s0 = idx ? idx[i] : i, s1 = idx ? idx[i + 1] : i + 1;
+        double g0 = gh[2 * i], h0 = gh[2 * i + 1], g1 = gh[2 * i + 2], h1 = gh[2 * i + 3];
+        hbin *a = hf0 + c0[s0], *b = hf1 + c1[s0], *c = o0 + c0[s1], *d = o1 + c1[s1];
+        a->g += g0, a->h += h0, a->c++;
+        b->g += g0, b->h += h0, b->c++;
+        c->g += g1, c->h += h1, c->c++;
+        d->g += g1, d->h += h1, d->c++;
+    }
+    for (; i < m; i++) {
+        int64_t s0 = idx ? idx[i] : i;
+        hbin *a = hf0 + c0[s0], *b = hf1 + c1[s0];
+        a->g += gh[2 * i], a->h += gh[2 * i + 1], a->c++;
+        b->g += gh[2 * i], b->h += gh[2 * i + 1], b->c++;
+    }
+    for (int64_t k = 0; k < nb; k++) {
+        hf0[k].g += o0[k].g, hf0[k].h += o0[k].h, hf0[k].c += o0[k].c;
+        hf1[k].g += o1[k].g, hf1[k].h += o1[k].h, hf1[k].c += o1[k].c;
+    }
+}
+
 /* The histograms hist [nf, nb] of one block of nf <= 64 features from rows idx[0 .. m) of the
  * block's bins L [n, 64]: one cache line per row instead of one per row and feature. Four
  * features per pass keep their histograms in L1; each bin sums its samples in node order. */
@@ -164,13 +195,20 @@ static void hist_build(grower *G, int64_t start, int64_t stop, int root, hbin *h
     }
     int nth = inner_threads(G, m * d);
     if (root || !G->blocks || m * 8 >= n) {
+        int64_t na = G->n_active, npairs = (na + 1) / 2;
 #pragma omp parallel num_threads(nth) if (nth > 1)
         {
-            hbin scratch[256];
-#pragma omp for schedule(dynamic, 8)
-            for (int64_t f = 0; f < d; f++) {
-                if (!G->active[f]) continue;
-                hist_column(G->cols + f * n, root ? NULL : idx, m, gh, nb, hist + f * nb, scratch);
+            hbin scratch[512];
+#pragma omp for schedule(dynamic, 4)
+            for (int64_t q = 0; q < npairs; q++) { /* pairs of active features */
+                int64_t f0 = G->act_list[2 * q];
+                if (2 * q + 1 < na) {
+                    int64_t f1 = G->act_list[2 * q + 1];
+                    hist_column2(G->cols + f0 * n, G->cols + f1 * n, root ? NULL : idx, m, gh, nb, hist + f0 * nb,
+                                 hist + f1 * nb, scratch);
+                } else {
+                    hist_column(G->cols + f0 * n, root ? NULL : idx, m, gh, nb, hist + f0 * nb, scratch);
+                }
             }
         }
     } else {
