@@ -331,6 +331,35 @@ describe("tide.models contract", function()
           end)
         end)
 
+        it("refitting replaces everything learned (other data, other feature count)", function()
+          checked(name .. ":refit", function()
+            local X3 = X:narrow(2, 2, 3):contiguous() -- 3 features
+            local y2 = kind == "regressor" and (y_reg * -1 + 3) or (kind == "classifier" and y_str or nil)
+            local m = make(name)
+            fit(name, m)
+            local before = outputs(name, m, X)
+            assert(before[main_call(name)] ~= nil)
+            m:fit(X3, y2)
+            local fresh = make(name):fit(X3, y2)
+            assert.equals(3, m.n_features_in_)
+            local a, b = outputs(name, m, X3), outputs(name, fresh, X3)
+            for call2, v in pairs(b) do assert_identical(v, a[call2], name .. "." .. call2 .. " after a refit") end
+            if not st.ignores_X then
+              -- (the call named in the message is the "features" check's business)
+              H.assert_error(function() m[main_call(name)](m, X) end, "X has 4 features, but " .. name .. " was fitted with 3")
+            end
+          end)
+        end)
+
+        it("integer X works like its float64 copy", function()
+          checked(name .. ":dtype", function()
+            local Xi = (X * 10):floor():to("int32")
+            local a = outputs(name, fit(name, make(name), Xi), Xi)
+            local b = outputs(name, fit(name, make(name), Xi:to("float64")), Xi:to("float64"))
+            for call2, v in pairs(b) do assert_identical(v, a[call2], name .. "." .. call2 .. " on int32 X") end
+          end)
+        end)
+
         -- ---------------------------------------------------------- bad input
         local call = main_call(name)
         it("NaN and infinite features", function()
