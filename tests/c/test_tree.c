@@ -257,6 +257,48 @@ static void test_pruning(void) {
     tide_tensor_free(alphas), tide_tensor_free(imps), tide_tensor_free(x), tide_tensor_free(y);
 }
 
+/* a large tree (>= 4096 samples): its subtrees grow separately and are stitched in pre-order;
+ * the same tree for 1 and 2 threads, children after parents, every sample in one leaf */
+static void test_large_tree(void) {
+    enum { N = 6000, D = 3 };
+    static float xv[N * D];
+    static double yv[N];
+    uint64_t s = 99;
+    for (int i = 0; i < N; i++) {
+        for (int j = 0; j < D; j++) {
+            s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+            xv[i * D + j] = (float)((s >> 33) % 100000) / 1000.0f;
+        }
+        yv[i] = xv[i * D] * 0.1 + (xv[i * D + 1] > 50 ? 3 : 0) + (double)((s >> 20) % 1000) / 1000.0;
+    }
+    tide_tensor *x = matrix_f32(N, D, xv), *y = vector_f64(N, yv);
+    tide_tree_options o = defaults(0, D);
+    o.min_samples_leaf = 3;
+    tide_tree_fit_result a, b;
+    tide_set_num_threads(1);
+    CHECK(tide_tree_fit(x, y, NULL, NULL, &a, &o) == 0);
+    tide_set_num_threads(2);
+    CHECK(tide_tree_fit(x, y, NULL, NULL, &b, &o) == 0);
+    int64_t nodes = a.children_left->shape[0], leaf_samples = 0;
+    CHECK(nodes == b.children_left->shape[0] && nodes > 1000);
+    CHECK(memcmp(tide_tensor_data_ptr(a.threshold), tide_tensor_data_ptr(b.threshold), (size_t)nodes * sizeof(double)) == 0);
+    CHECK(memcmp(tide_tensor_data_ptr(a.children_right), tide_tensor_data_ptr(b.children_right),
+                 (size_t)nodes * sizeof(int64_t)) == 0);
+    int ordered = 1;
+    for (int64_t i = 0; i < nodes; i++) {
+        int64_t l = I64(a.children_left, i), r = I64(a.children_right, i);
+        if (l == -1) {
+            leaf_samples += I64(a.n_node_samples, i);
+            continue;
+        }
+        ordered &= l == i + 1 && r > l; /* pre-order: the left child right after its parent */
+        ordered &= I64(a.n_node_samples, l) + I64(a.n_node_samples, r) == I64(a.n_node_samples, i);
+    }
+    CHECK(ordered && leaf_samples == N);
+    tide_tree_fit_result_free(&a), tide_tree_fit_result_free(&b);
+    tide_tensor_free(x), tide_tensor_free(y);
+}
+
 int main(void) {
     int64_t live = tide_memory()->live_tensors;
     test_classification();
@@ -264,6 +306,7 @@ int main(void) {
     test_forest();
     test_errors();
     test_pruning();
+    test_large_tree();
     CHECK(tide_memory()->live_tensors == live);
     return check_report("test_tree");
 }
