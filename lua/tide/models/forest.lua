@@ -52,15 +52,7 @@ local function check(self, classifier)
   if not is_none(ms) and (type(ms) ~= "number" or not ((ms > 0 and ms <= 1) or (ms > 1 and ms == math.floor(ms)))) then
     raise(format("%s: max_samples must be None, a fraction in (0, 1] or an integer count > 1, got %s", name, tostring(ms)))
   end
-  local cw = p.class_weight
-  if cw == "balanced_subsample" then
-    local q = {}
-    for k, v in pairs(p) do q[k] = v end
-    q.class_weight = "balanced"
-    impl.check_tree_params({ _name = name, params = q }, classifier)
-  else
-    impl.check_tree_params(self, classifier)
-  end
+  impl.check_tree_params(self, classifier, true)
 end
 
 -- bootstrap draws per tree (scikit-learn's _get_n_samples_bootstrap)

@@ -22,8 +22,9 @@ local CLASS_CRITERIA = { gini = C.TIDE_TREE_GINI, entropy = C.TIDE_TREE_ENTROPY,
 local REG_CRITERIA = { squared_error = C.TIDE_TREE_SQUARED_ERROR, friedman_mse = C.TIDE_TREE_FRIEDMAN_MSE }
 impl.CLASS_CRITERIA, impl.REG_CRITERIA = CLASS_CRITERIA, REG_CRITERIA
 
--- The parameters every tree and forest shares, checked as scikit-learn 1.2 does.
-function impl.check_tree_params(self, classifier)
+-- The parameters every tree and forest shares, checked as scikit-learn 1.2 does. subsample: the
+-- class_weight preset "balanced_subsample" is allowed (forests).
+function impl.check_tree_params(self, classifier, subsample)
   local name, p = self._name, self.params
   B.check_one_of(name, "criterion", p.criterion,
     classifier and { "gini", "entropy", "log_loss" } or { "squared_error", "friedman_mse" })
@@ -48,8 +49,11 @@ function impl.check_tree_params(self, classifier)
   B.check_number(name, "min_impurity_decrease", p.min_impurity_decrease, 0)
   B.check_number(name, "ccp_alpha", p.ccp_alpha, 0)
   if p.ccp_alpha == math.huge then raise(name .. ": ccp_alpha must be finite") end
-  if classifier and not is_none(p.class_weight) and p.class_weight ~= "balanced" and type(p.class_weight) ~= "table" then
-    raise(name .. ": class_weight must be None, \"balanced\" or a table {label = weight}")
+  local cw = p.class_weight
+  if classifier and not (is_none(cw) or cw == "balanced" or (subsample and cw == "balanced_subsample") or
+      type(cw) == "table") then
+    raise(name .. ": class_weight must be None, \"balanced\"" .. (subsample and ", \"balanced_subsample\"" or "") ..
+      " or a table {label = weight}")
   end
   if not is_none(p.random_state) then B.check_int(name, "random_state", p.random_state, 0) end
 end
