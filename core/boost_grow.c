@@ -286,63 +286,79 @@ typedef struct {
     int64_t n[256];
 } scan_t;
 
-/* left-to-right running sums of four features' histograms in one loop: twelve independent
- * chains instead of three, so the adds' latency is hidden. Each sum runs in bin order, as
- * scikit-learn's. end: the longest of the four scans (<= 255). */
-static void prefix_ltr4(const hbin *const hf[4], int64_t end, scan_t *sc) {
-    double g0 = 0, g1 = 0, g2 = 0, g3 = 0, h0 = 0, h1 = 0, h2 = 0, h3 = 0;
-    int64_t n0 = 0, n1 = 0, n2 = 0, n3 = 0;
-    const hbin *a = hf[0], *b = hf[1], *c = hf[2], *d = hf[3];
-    for (int64_t k = 0; k < end; k++) {
-        n0 += a[k].c, h0 += a[k].h, g0 += a[k].g;
-        n1 += b[k].c, h1 += b[k].h, g1 += b[k].g;
-        n2 += c[k].c, h2 += c[k].h, g2 += c[k].g;
-        n3 += d[k].c, h3 += d[k].h, g3 += d[k].g;
-        sc[0].g[k] = g0, sc[0].h[k] = h0, sc[0].n[k] = n0;
-        sc[1].g[k] = g1, sc[1].h[k] = h1, sc[1].n[k] = n1;
-        sc[2].g[k] = g2, sc[2].h[k] = h2, sc[2].n[k] = n2;
-        sc[3].g[k] = g3, sc[3].h[k] = h3, sc[3].n[k] = n3;
+typedef double v4d __attribute__((vector_size(32)));
+typedef long long v4i __attribute__((vector_size(32)));
+
+/* lanes of a where mask m is set, else of b (a macro: vector arguments would warn about the ABI) */
+#define V4_SEL(m, a, b) ((v4d)(((m) & (v4i)(a)) | (~(m) & (v4i)(b))))
+
+/* The left-to-right scan (bins 0..b go left, missing values right) of four features at once,
+ * one per vector lane, all in registers: running sums, both children's values, the gain
+ * loss(node) - loss(left) - loss(right) and each lane's best so far (strictly greater: the first
+ * best bin wins), with scikit-learn's arithmetic lane by lane. ends[q]: feature q's candidate
+ * count. The checks scikit-learn makes with break (right side too small) fail for every later
+ * bin as well, so masking them gives the same choice. */
+__attribute__((optimize("fp-contract=off"))) static TIDE_HOT void ltr4(const grower *G, const hbin *const hf[4],
+                                                                     const int64_t ends[4], const int64_t fs[4],
+                                                                     int64_t n, double sum_g, double sum_h,
+                                                                     double value, split_t *out[4]) {
+    const tide_boost_tree_params *p = G->p;
+    double l2 = p->l2_regularization;
+    v4d vsum_g = {sum_g, sum_g, sum_g, sum_g}, vsum_h = {sum_h, sum_h, sum_h, sum_h};
+    v4d vn = {(double)n, (double)n, (double)n, (double)n};
+    v4d vl2 = {l2, l2, l2, l2}, eps = {1e-15, 1e-15, 1e-15, 1e-15};
+    double msl = (double)p->min_samples_leaf, mh = p->min_hessian_to_split, mg = p->min_gain_to_split;
+    v4d vmsl = {msl, msl, msl, msl}, vmh = {mh, mh, mh, mh}, vmg = {mg, mg, mg, mg};
+    double ln_ = sum_g * value;
+    v4d loss_node = {ln_, ln_, ln_, ln_};
+    v4d vend = {(double)ends[0], (double)ends[1], (double)ends[2], (double)ends[3]};
+    v4d sg = {0, 0, 0, 0}, sh = sg, sn = sg;
+    v4d best = {-1, -1, -1, -1}, bbin = best, bg = sg, bh = sg, bn = sg;
+    int64_t end = ends[0];
+    for (int q = 1; q < 4; q++)
+        if (ends[q] > end) end = ends[q];
+    for (int64_t b = 0; b < end; b++) {
+        v4d g = {hf[0][b].g, hf[1][b].g, hf[2][b].g, hf[3][b].g};
+        v4d h = {hf[0][b].h, hf[1][b].h, hf[2][b].h, hf[3][b].h};
+        v4d c = {(double)hf[0][b].c, (double)hf[1][b].c, (double)hf[2][b].c, (double)hf[3][b].c};
+        sn += c, sh += h, sg += g;
+        v4d sgr = vsum_g - sg, shr = vsum_h - sh, nr = vn - sn;
+        v4d vl = -sg / ((sh + vl2) + eps), vr = -sgr / ((shr + vl2) + eps);
+        v4d gain = loss_node;
+        gain -= sg * vl;
+        gain -= sgr * vr;
+        v4d vb = {(double)b, (double)b, (double)b, (double)b};
+        v4i better = (vb < vend) & (sn >= vmsl) & (nr >= vmsl) & (sh >= vmh) & (shr >= vmh) & (gain > best) & (gain > vmg);
+        best = V4_SEL(better, gain, best);
+        bbin = V4_SEL(better, vb, bbin);
+        bg = V4_SEL(better, sg, bg), bh = V4_SEL(better, sh, bh), bn = V4_SEL(better, sn, bn);
+    }
+    for (int q = 0; q < 4; q++) {
+        split_t *s = out[q];
+        s->feature = (int32_t)fs[q];
+        s->gain = -1;
+        if (bbin[q] >= 0) split_set(s, G, best[q], (int64_t)bbin[q], 0, bg[q], bh[q], (int64_t)bn[q], sum_g, sum_h, n);
     }
 }
 
-/* feature f's best split of a node with n samples, sums (sum_g, sum_h) and value, from its
- * left-to-right running sums in sc. The checks scikit-learn makes with break (right side too
- * small) fail for every later bin as well, so masking them gives the same choice. */
-static void feature_split(const grower *G, int64_t f, const hbin *hf, int64_t n, double sum_g, double sum_h,
-                          double value, split_t *s, scan_t *sc) {
+/* The right-to-left scan of feature f (bins b+1 .. nbm-1 go right, missing values left), for
+ * features with missing values: s holds the left-to-right result, replaced by a better split. */
+static void rtl_split(const grower *G, int64_t f, const hbin *hf, int64_t n, double sum_g, double sum_h, double value,
+                      split_t *s, scan_t *sc) {
     const tide_boost_tree_params *p = G->p;
     double l2 = p->l2_regularization, min_h = p->min_hessian_to_split, min_gain = p->min_gain_to_split;
-    int64_t msl = p->min_samples_leaf;
-    double loss_node = sum_g * value;
-    s->feature = (int32_t)f;
-    s->gain = -1;
-    int64_t nbm = G->nbm[f];
-    int hm = G->has_missing[f];
-    double gain[256];
-
-    /* left to right: bins 0..b go left, missing values right */
-    int64_t end = nbm - 1 + hm;
-    double best = -1;
-    if (end >= 1) {
-        scan_gains(sc->g, sc->h, sc->n, end, 0, n, sum_g, sum_h, loss_node, l2, msl, min_h, gain);
-        int64_t best_bin = -1;
-        for (int64_t b = 0; b < end; b++)
-            if (gain[b] > best && gain[b] > min_gain) best = gain[b], best_bin = b;
-        if (best_bin >= 0)
-            split_set(s, G, best, best_bin, 0, sc->g[best_bin], sc->h[best_bin], sc->n[best_bin], sum_g, sum_h, n);
-    }
-    if (!hm || nbm < 2) return;
-
-    /* right to left: bins b+1 .. nbm-1 go right, missing values left; entry j is bin nbm-2-j */
+    int64_t msl = p->min_samples_leaf, nbm = G->nbm[f];
+    if (!G->has_missing[f] || nbm < 2) return;
+    double gain[256], best = s->gain;
     int64_t cnt = nbm - 1;
     double sgr = 0, shr = 0;
     int64_t nr = 0;
-    for (int64_t j = 0; j < cnt; j++) {
+    for (int64_t j = 0; j < cnt; j++) { /* entry j is bin nbm-2-j */
         int64_t b = nbm - 2 - j;
         nr += hf[b + 1].c, shr += hf[b + 1].h, sgr += hf[b + 1].g;
         sc->g[j] = sgr, sc->h[j] = shr, sc->n[j] = nr;
     }
-    scan_gains(sc->g, sc->h, sc->n, cnt, 1, n, sum_g, sum_h, loss_node, l2, msl, min_h, gain);
+    scan_gains(sc->g, sc->h, sc->n, cnt, 1, n, sum_g, sum_h, sum_g * value, l2, msl, min_h, gain);
     int64_t found = -1;
     for (int64_t j = 0; j < cnt; j++)
         if (gain[j] > best && gain[j] > min_gain) best = gain[j], found = j;
@@ -361,7 +377,7 @@ static void node_split(grower *G, gnode *nd) {
     int64_t ngroups = (nact + 3) / 4;
 #pragma omp parallel num_threads(nth) if (nth > 1)
     {
-        scan_t *sc = malloc(4 * sizeof(scan_t));
+        scan_t *sc = malloc(sizeof(scan_t));
         if (!sc) {
 #pragma omp atomic write
             G->failed = 1;
@@ -369,19 +385,19 @@ static void node_split(grower *G, gnode *nd) {
 #pragma omp for schedule(dynamic, 4)
         for (int64_t grp = 0; grp < ngroups; grp++) {
             if (!sc) continue;
-            int64_t fs[4], end = 0;
+            int64_t fs[4], ends[4];
             const hbin *hf[4];
+            split_t tmp[4], *out[4];
             for (int q = 0; q < 4; q++) { /* a short last group repeats its last feature */
                 int64_t a = grp * 4 + q < nact ? grp * 4 + q : nact - 1;
                 fs[q] = G->act_list[a];
                 hf[q] = nd->hist + fs[q] * nb;
-                int64_t e = G->nbm[fs[q]] - 1 + G->has_missing[fs[q]];
-                if (e > end) end = e;
+                ends[q] = G->nbm[fs[q]] - 1 + G->has_missing[fs[q]];
+                out[q] = grp * 4 + q < nact ? &G->fsplit[fs[q]] : &tmp[q];
             }
-            prefix_ltr4(hf, end, sc);
-            for (int q = 0; q < 4; q++)
-                if (q == 0 || fs[q] != fs[q - 1])
-                    feature_split(G, fs[q], hf[q], n, nd->sum_g, nd->sum_h, nd->value, &G->fsplit[fs[q]], &sc[q]);
+            ltr4(G, hf, ends, fs, n, nd->sum_g, nd->sum_h, nd->value, out);
+            for (int q = 0; q < 4 && grp * 4 + q < nact; q++)
+                rtl_split(G, fs[q], hf[q], n, nd->sum_g, nd->sum_h, nd->value, out[q], sc);
         }
         free(sc);
     }
