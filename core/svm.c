@@ -429,10 +429,12 @@ int tide_svc_fit(const tide_tensor *x, const tide_csr *x_csr, const tide_tensor 
         free(fill);
     }
     /* kernel values within each class, shared by the k - 1 pairs of the class: precomputed by
-     * GEMM when they take at most half of the cache budget (dense data, more than two classes) */
+     * GEMM when they take at most 80% of the cache budget (dense data, more than two classes);
+     * the row caches share the rest. On 20,000 Fashion-MNIST rows that costs 25% less CPU than
+     * rows alone, though their caches are smaller. */
     double block_mb = 0;
     for (int64_t c = 0; c < k; c++) block_mb += (double)count[c] * count[c] * sizeof(float) / 1048576.0;
-    if (data.x && k > 2 && block_mb <= params->cache_mb / 2) {
+    if (data.x && k > 2 && block_mb <= params->cache_mb * 0.8) {
         blocks = calloc((size_t)k, sizeof(float *));
         if (!blocks) {
             tide_fail(TIDE_ENOMEM, "%s: out of memory", op);
