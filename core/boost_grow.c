@@ -1,22 +1,18 @@
 /* boost_grow.c — growing the trees of histogram gradient boosting (see tide/boost.h), as
- * scikit-learn 1.2's TreeGrower and Splitter:
+ * scikit-learn 1.2's TreeGrower:
  *   - a node holds a range of the sample partition and a histogram [d, n_bins] of (sum of
- *     gradients, sum of hessians, count); the root's is built from every sample, then for each
- *     split the smaller child's is built from its samples and the larger child's is the parent's
- *     minus it (the subtraction trick, done in place in the parent's buffer);
- *   - the best split of a node scans each feature's bins left to right (missing values right)
- *     and, when the feature had missing values, right to left (missing values left), with
- *     gain = loss(node) - loss(left) - loss(right), loss = sum_gradient * value and value =
- *     -sum_gradient / (sum_hessian + l2 + 1e-15); min_samples_leaf and min_hessian_to_split
- *     bound each side;
+ *     gradients, sum of hessians, count) (boost_hist.c); the root's is built from every sample,
+ *     then for each split the smaller child's is built from its samples and the larger child's
+ *     is the parent's minus it (the subtraction trick, in place in the parent's buffer);
+ *   - each node's best split comes from boost_split.c (scikit-learn's gain and rules);
  *   - nodes are split best gain first (a heap ordered as Python's heapq, so ties break the
  *     same way) until max_leaf_nodes, max_depth or no positive gain;
  *   - leaf values are multiplied by the learning rate (absolute_error: the median residual).
- * Histograms and split scans run over features in parallel (OpenMP), each thread owning whole
- * features, so results do not depend on the thread count.
+ * The K trees of a multiclass iteration grow in parallel, one per thread; a single tree spreads
+ * its histograms and split scans over features. Either way each sum runs in a fixed order, so
+ * results do not depend on the thread count.
  */
-#include "tide/boost.h"
-#include "internal.h"
+#include "boost_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -24,388 +20,6 @@
 #ifdef _OPENMP
 #include <omp.h>
 #endif
-
-typedef struct {
-    double g, h;
-    uint32_t c, pad_;
-} hbin; /* one bin of a histogram: sums of gradients and hessians, sample count */
-
-typedef struct {
-    double gain; /* -1: no valid split */
-    int32_t feature, bin, missing_left;
-    double sg_l, sh_l, sg_r, sh_r, v_l, v_r;
-    int64_t n_l, n_r;
-} split_t;
-
-typedef struct {
-    int64_t start, stop; /* the node's samples: idx[start .. stop) */
-    double sum_g, sum_h, value;
-    int32_t depth, is_leaf, left, right; /* children: node numbers, -1 for none */
-    hbin *hist;
-    split_t split;
-} gnode;
-
-typedef struct {
-    const uint8_t *cols;   /* [d, n] */
-    const uint8_t *blocks; /* [ceil(d / 64), n, 64] or NULL */
-    int64_t n, d, nb, width; /* nb: bins per feature histogram; width: thresholds per feature */
-    const int32_t *nbm;
-    const uint8_t *has_missing, *active;
-    const int64_t *act_list; /* the active features (a split is possible), n_active of them */
-    int64_t n_active;
-    const double *thr;
-    const tide_boost_tree_params *p;
-    const float *g, *h; /* this tree's gradients / hessians [n]; h NULL: constant 1 */
-    uint32_t *idx, *tmp;
-    float *gh, *gh_ord; /* [n, 2]: this tree's (gradient, hessian) per sample; gathered for a node */
-    gnode *nodes;
-    int64_t n_nodes, max_nodes;
-    int64_t *heap, heap_n, n_leaves;
-    hbin **pool;
-    int64_t pool_n, pool_cap;
-    split_t *fsplit; /* [d] best split of each feature */
-    int64_t *row_of, *stack; /* [max_nodes] for writing the tree */
-    double *buf;             /* [2 n] for absolute_error's medians */
-    int threads;     /* for loops inside one tree: 1 when trees grow in parallel */
-    int failed;
-} grower;
-
-/* threads for work w inside one tree */
-static int inner_threads(const grower *G, int64_t w) {
-    int n = tide_threads_for(w);
-    return n < G->threads ? n : G->threads;
-}
-
-/* ---------------------------------------------------------------- histograms */
-
-static hbin *hist_get(grower *G) {
-    if (G->pool_n > 0) return G->pool[--G->pool_n];
-    size_t bytes = (size_t)(G->d * G->nb) * sizeof(hbin);
-    bytes = (bytes + 63) & ~(size_t)63;
-    hbin *h = aligned_alloc(64, bytes);
-    if (!h) G->failed = 1;
-    return h;
-}
-
-static void hist_put(grower *G, hbin *h) {
-    if (!h) return;
-    if (G->pool_n == G->pool_cap) {
-        int64_t cap = G->pool_cap ? 2 * G->pool_cap : 16;
-        hbin **np = realloc(G->pool, (size_t)cap * sizeof(hbin *));
-        if (!np) {
-            free(h);
-            return;
-        }
-        G->pool = np, G->pool_cap = cap;
-    }
-    G->pool[G->pool_n++] = h;
-}
-
-/* One feature's histogram hf [nb] of m samples from its column: bins col[idx[i]] (idx NULL:
- * col[i]), gradient and hessian gh[2 i], gh[2 i + 1] (side by side: one load, one paired add).
- * Consecutive samples often share a bin (a pixel's 0), so runs alternate between two partial
- * histograms: two dependency chains through memory instead of one. */
-static TIDE_HOT void hist_column(const uint8_t *col, const uint32_t *idx, int64_t m, const float *gh, int64_t nb,
-                                 hbin *hf, hbin *scratch) {
-    memset(hf, 0, (size_t)nb * sizeof(hbin));
-    memset(scratch, 0, (size_t)nb * sizeof(hbin));
-    hbin *a = hf, *o = scratch;
-    int64_t i = 0;
-    if (idx)
-        for (; i + 1 < m; i += 2) {
-            hbin *b0 = a + col[idx[i]], *b1 = o + col[idx[i + 1]];
-            b0->g += gh[2 * i], b0->h += gh[2 * i + 1], b0->c++;
-            b1->g += gh[2 * i + 2], b1->h += gh[2 * i + 3], b1->c++;
-        }
-    else
-        for (; i + 1 < m; i += 2) {
-            hbin *b0 = a + col[i], *b1 = o + col[i + 1];
-            b0->g += gh[2 * i], b0->h += gh[2 * i + 1], b0->c++;
-            b1->g += gh[2 * i + 2], b1->h += gh[2 * i + 3], b1->c++;
-        }
-    for (; i < m; i++) {
-        hbin *b = a + (idx ? col[idx[i]] : col[i]);
-        b->g += gh[2 * i], b->h += gh[2 * i + 1], b->c++;
-    }
-    for (int64_t b = 0; b < nb; b++) a[b].g += o[b].g, a[b].h += o[b].h, a[b].c += o[b].c;
-}
-
-/* Two features' histograms at once (hf0, hf1 [nb]; scratch [2 nb]): each (gradient, hessian)
- * is loaded once for both, and the two features with two partial histograms each make four
- * independent chains. */
-static TIDE_HOT void hist_column2(const uint8_t *c0, const uint8_t *c1, const uint32_t *idx, int64_t m, const float *gh,
-                                  int64_t nb, hbin *hf0, hbin *hf1, hbin *scratch) {
-    memset(hf0, 0, (size_t)nb * sizeof(hbin));
-    memset(hf1, 0, (size_t)nb * sizeof(hbin));
-    memset(scratch, 0, (size_t)nb * 2 * sizeof(hbin));
-    hbin *o0 = scratch, *o1 = scratch + nb;
-    int64_t i = 0;
-    for (; i + 1 < m; i += 2) {
-        int64_t s0 = idx ? idx[i] : i, s1 = idx ? idx[i + 1] : i + 1;
-        double g0 = gh[2 * i], h0 = gh[2 * i + 1], g1 = gh[2 * i + 2], h1 = gh[2 * i + 3];
-        hbin *a = hf0 + c0[s0], *b = hf1 + c1[s0], *c = o0 + c0[s1], *d = o1 + c1[s1];
-        a->g += g0, a->h += h0, a->c++;
-        b->g += g0, b->h += h0, b->c++;
-        c->g += g1, c->h += h1, c->c++;
-        d->g += g1, d->h += h1, d->c++;
-    }
-    for (; i < m; i++) {
-        int64_t s0 = idx ? idx[i] : i;
-        hbin *a = hf0 + c0[s0], *b = hf1 + c1[s0];
-        a->g += gh[2 * i], a->h += gh[2 * i + 1], a->c++;
-        b->g += gh[2 * i], b->h += gh[2 * i + 1], b->c++;
-    }
-    for (int64_t k = 0; k < nb; k++) {
-        hf0[k].g += o0[k].g, hf0[k].h += o0[k].h, hf0[k].c += o0[k].c;
-        hf1[k].g += o1[k].g, hf1[k].h += o1[k].h, hf1[k].c += o1[k].c;
-    }
-}
-
-/* The histograms hist [nf, nb] of one block of nf <= 64 features from rows idx[0 .. m) of the
- * block's bins L [n, 64]: one cache line per row instead of one per row and feature. Four
- * features per pass keep their histograms in L1; each bin sums its samples in node order. */
-static TIDE_HOT void hist_block(const uint8_t *L, const uint32_t *idx, int64_t m, const float *gh, int64_t nf,
-                                int64_t nb, hbin *hist) {
-    memset(hist, 0, (size_t)(nf * nb) * sizeof(hbin));
-    for (int64_t q0 = 0; q0 < nf; q0 += 4) {
-        int64_t q1 = q0 + 4 < nf ? q0 + 4 : nf;
-        for (int64_t i = 0; i < m; i++) {
-            const uint8_t *row = L + (int64_t)idx[i] * 64;
-            double gi = gh[2 * i], hi = gh[2 * i + 1];
-            for (int64_t q = q0; q < q1; q++) {
-                hbin *b = hist + q * nb + row[q];
-                b->g += gi, b->h += hi, b->c++;
-            }
-        }
-    }
-}
-
-/* hist [d, nb] of the samples idx[start .. stop); root: idx is still the identity and G->gh
- * holds every sample's (gradient, hessian). Nodes with at least an eighth of the samples stream
- * the columns (most of each column's cache lines hold one of their rows anyway); smaller ones
- * read the 64-feature blocks. A constant hessian is summed as 1s: the count, exactly. */
-static void hist_build(grower *G, int64_t start, int64_t stop, int root, hbin *hist) {
-    int64_t m = stop - start, nb = G->nb, n = G->n, d = G->d;
-    const uint32_t *idx = G->idx + start;
-    const float *gh = G->gh;
-    if (!root) { /* gather the node's gradients once: every feature then reads them in order */
-        float *o = G->gh_ord;
-        for (int64_t i = 0; i < m; i++) o[2 * i] = G->gh[2 * (int64_t)idx[i]], o[2 * i + 1] = G->gh[2 * (int64_t)idx[i] + 1];
-        gh = o;
-    }
-    int nth = inner_threads(G, m * d);
-    if (root || !G->blocks || m * 8 >= n) {
-        int64_t na = G->n_active, npairs = (na + 1) / 2;
-#pragma omp parallel num_threads(nth) if (nth > 1)
-        {
-            hbin scratch[512];
-#pragma omp for schedule(dynamic, 4)
-            for (int64_t q = 0; q < npairs; q++) { /* pairs of active features */
-                int64_t f0 = G->act_list[2 * q];
-                if (2 * q + 1 < na) {
-                    int64_t f1 = G->act_list[2 * q + 1];
-                    hist_column2(G->cols + f0 * n, G->cols + f1 * n, root ? NULL : idx, m, gh, nb, hist + f0 * nb,
-                                 hist + f1 * nb, scratch);
-                } else {
-                    hist_column(G->cols + f0 * n, root ? NULL : idx, m, gh, nb, hist + f0 * nb, scratch);
-                }
-            }
-        }
-    } else {
-        int64_t nblk = (d + 63) / 64;
-        if (nth > nblk) nth = (int)nblk;
-#pragma omp parallel for num_threads(nth) if (nth > 1) schedule(dynamic, 1)
-        for (int64_t blk = 0; blk < nblk; blk++) {
-            int64_t f0 = blk * 64, nf = d - f0 < 64 ? d - f0 : 64;
-            hist_block(G->blocks + blk * n * 64, idx, m, gh, nf, nb, hist + f0 * nb);
-        }
-    }
-}
-
-/* parent <- parent - child (the parent's buffer becomes the larger child's histogram) */
-static void hist_subtract(grower *G, hbin *parent, const hbin *child) {
-    int64_t nb = G->nb;
-    int nth = inner_threads(G, G->d * nb * 4);
-#pragma omp parallel for num_threads(nth) if (nth > 1) schedule(static)
-    for (int64_t f = 0; f < G->d; f++) {
-        if (!G->active[f]) continue;
-        hbin *p = parent + f * nb;
-        const hbin *c = child + f * nb;
-#pragma omp simd
-        for (int64_t b = 0; b < nb; b++) {
-            p[b].g -= c[b].g;
-            p[b].h -= c[b].h;
-            p[b].c -= c[b].c;
-        }
-    }
-}
-
-/* ---------------------------------------------------------------- split finding */
-
-static inline double node_value(double sum_g, double sum_h, double l2) { return -sum_g / (sum_h + l2 + 1e-15); }
-
-static void split_set(split_t *s, const grower *G, double gain, int64_t bin, int missing_left, double sg_l,
-                      double sh_l, int64_t n_l, double sum_g, double sum_h, int64_t n) {
-    double l2 = G->p->l2_regularization;
-    s->gain = gain;
-    s->bin = (int32_t)bin;
-    s->missing_left = missing_left;
-    s->sg_l = sg_l, s->sh_l = sh_l;
-    s->sg_r = sum_g - sg_l, s->sh_r = sum_h - sh_l;
-    s->n_l = n_l, s->n_r = n - n_l;
-    s->v_l = node_value(s->sg_l, s->sh_l, l2);
-    s->v_r = node_value(s->sg_r, s->sh_r, l2);
-}
-
-/* gains [m] of candidate splits from the running sums (ag, ah, an) of one side: the left side
- * (right_acc 0; right = sum - left) or the right side (right_acc 1; left = sum - right), as
- * scikit-learn forms them; -inf where min_samples_leaf / min_hessian_to_split fail. */
-__attribute__((optimize("fp-contract=off"))) static TIDE_HOT void scan_gains(const double *ag, const double *ah,
-                                                                           const int64_t *an, int64_t m, int right_acc,
-                                                                           int64_t n, double sum_g, double sum_h,
-                                                                           double loss_node, double l2, int64_t msl,
-                                                                           double min_h, double *gain) {
-#pragma omp simd
-    for (int64_t b = 0; b < m; b++) {
-        double o_g = sum_g - ag[b], o_h = sum_h - ah[b];
-        double sgl = right_acc ? o_g : ag[b], shl = right_acc ? o_h : ah[b];
-        double sgr = right_acc ? ag[b] : o_g, shr = right_acc ? ah[b] : o_h;
-        int64_t nl = right_acc ? n - an[b] : an[b];
-        int64_t nr = n - nl;
-        double gn = loss_node;
-        gn -= sgl * node_value(sgl, shl, l2);
-        gn -= sgr * node_value(sgr, shr, l2);
-        int valid = nl >= msl && nr >= msl && shl >= min_h && shr >= min_h;
-        gain[b] = valid ? gn : -INFINITY;
-    }
-}
-
-/* running sums of one side of a feature's candidate splits */
-typedef struct {
-    double g[256], h[256];
-    int64_t n[256];
-} scan_t;
-
-typedef double v4d __attribute__((vector_size(32)));
-typedef long long v4i __attribute__((vector_size(32)));
-
-/* lanes of a where mask m is set, else of b (a macro: vector arguments would warn about the ABI) */
-#define V4_SEL(m, a, b) ((v4d)(((m) & (v4i)(a)) | (~(m) & (v4i)(b))))
-
-/* The left-to-right scan (bins 0..b go left, missing values right) of four features at once,
- * one per vector lane, all in registers: running sums, both children's values, the gain
- * loss(node) - loss(left) - loss(right) and each lane's best so far (strictly greater: the first
- * best bin wins), with scikit-learn's arithmetic lane by lane. ends[q]: feature q's candidate
- * count. The checks scikit-learn makes with break (right side too small) fail for every later
- * bin as well, so masking them gives the same choice. */
-__attribute__((optimize("fp-contract=off"))) static TIDE_HOT void ltr4(const grower *G, const hbin *const hf[4],
-                                                                     const int64_t ends[4], const int64_t fs[4],
-                                                                     int64_t n, double sum_g, double sum_h,
-                                                                     double value, split_t *out[4]) {
-    const tide_boost_tree_params *p = G->p;
-    double l2 = p->l2_regularization;
-    v4d vsum_g = {sum_g, sum_g, sum_g, sum_g}, vsum_h = {sum_h, sum_h, sum_h, sum_h};
-    v4d vn = {(double)n, (double)n, (double)n, (double)n};
-    v4d vl2 = {l2, l2, l2, l2}, eps = {1e-15, 1e-15, 1e-15, 1e-15};
-    double msl = (double)p->min_samples_leaf, mh = p->min_hessian_to_split, mg = p->min_gain_to_split;
-    v4d vmsl = {msl, msl, msl, msl}, vmh = {mh, mh, mh, mh}, vmg = {mg, mg, mg, mg};
-    double ln_ = sum_g * value;
-    v4d loss_node = {ln_, ln_, ln_, ln_};
-    v4d vend = {(double)ends[0], (double)ends[1], (double)ends[2], (double)ends[3]};
-    v4d sg = {0, 0, 0, 0}, sh = sg, sn = sg;
-    v4d best = {-1, -1, -1, -1}, bbin = best, bg = sg, bh = sg, bn = sg;
-    int64_t end = ends[0];
-    for (int q = 1; q < 4; q++)
-        if (ends[q] > end) end = ends[q];
-    for (int64_t b = 0; b < end; b++) {
-        v4d g = {hf[0][b].g, hf[1][b].g, hf[2][b].g, hf[3][b].g};
-        v4d h = {hf[0][b].h, hf[1][b].h, hf[2][b].h, hf[3][b].h};
-        v4d c = {(double)hf[0][b].c, (double)hf[1][b].c, (double)hf[2][b].c, (double)hf[3][b].c};
-        sn += c, sh += h, sg += g;
-        v4d sgr = vsum_g - sg, shr = vsum_h - sh, nr = vn - sn;
-        v4d vl = -sg / ((sh + vl2) + eps), vr = -sgr / ((shr + vl2) + eps);
-        v4d gain = loss_node;
-        gain -= sg * vl;
-        gain -= sgr * vr;
-        v4d vb = {(double)b, (double)b, (double)b, (double)b};
-        v4i better = (vb < vend) & (sn >= vmsl) & (nr >= vmsl) & (sh >= vmh) & (shr >= vmh) & (gain > best) & (gain > vmg);
-        best = V4_SEL(better, gain, best);
-        bbin = V4_SEL(better, vb, bbin);
-        bg = V4_SEL(better, sg, bg), bh = V4_SEL(better, sh, bh), bn = V4_SEL(better, sn, bn);
-    }
-    for (int q = 0; q < 4; q++) {
-        split_t *s = out[q];
-        s->feature = (int32_t)fs[q];
-        s->gain = -1;
-        if (bbin[q] >= 0) split_set(s, G, best[q], (int64_t)bbin[q], 0, bg[q], bh[q], (int64_t)bn[q], sum_g, sum_h, n);
-    }
-}
-
-/* The right-to-left scan of feature f (bins b+1 .. nbm-1 go right, missing values left), for
- * features with missing values: s holds the left-to-right result, replaced by a better split. */
-static void rtl_split(const grower *G, int64_t f, const hbin *hf, int64_t n, double sum_g, double sum_h, double value,
-                      split_t *s, scan_t *sc) {
-    const tide_boost_tree_params *p = G->p;
-    double l2 = p->l2_regularization, min_h = p->min_hessian_to_split, min_gain = p->min_gain_to_split;
-    int64_t msl = p->min_samples_leaf, nbm = G->nbm[f];
-    if (!G->has_missing[f] || nbm < 2) return;
-    double gain[256], best = s->gain;
-    int64_t cnt = nbm - 1;
-    double sgr = 0, shr = 0;
-    int64_t nr = 0;
-    for (int64_t j = 0; j < cnt; j++) { /* entry j is bin nbm-2-j */
-        int64_t b = nbm - 2 - j;
-        nr += hf[b + 1].c, shr += hf[b + 1].h, sgr += hf[b + 1].g;
-        sc->g[j] = sgr, sc->h[j] = shr, sc->n[j] = nr;
-    }
-    scan_gains(sc->g, sc->h, sc->n, cnt, 1, n, sum_g, sum_h, sum_g * value, l2, msl, min_h, gain);
-    int64_t found = -1;
-    for (int64_t j = 0; j < cnt; j++)
-        if (gain[j] > best && gain[j] > min_gain) best = gain[j], found = j;
-    if (found >= 0)
-        split_set(s, G, best, nbm - 2 - found, 1, sum_g - sc->g[found], sum_h - sc->h[found], n - sc->n[found], sum_g,
-                  sum_h, n);
-}
-
-static void node_split(grower *G, gnode *nd) {
-    int64_t n = nd->stop - nd->start, nact = G->n_active, nb = G->nb;
-    for (int64_t f = 0; f < G->d; f++) {
-        G->fsplit[f].gain = -1;
-        G->fsplit[f].feature = (int32_t)f;
-    }
-    int nth = inner_threads(G, nact * nb * 4);
-    int64_t ngroups = (nact + 3) / 4;
-#pragma omp parallel num_threads(nth) if (nth > 1)
-    {
-        scan_t *sc = malloc(sizeof(scan_t));
-        if (!sc) {
-#pragma omp atomic write
-            G->failed = 1;
-        }
-#pragma omp for schedule(dynamic, 4)
-        for (int64_t grp = 0; grp < ngroups; grp++) {
-            if (!sc) continue;
-            int64_t fs[4], ends[4];
-            const hbin *hf[4];
-            split_t tmp[4], *out[4];
-            for (int q = 0; q < 4; q++) { /* a short last group repeats its last feature */
-                int64_t a = grp * 4 + q < nact ? grp * 4 + q : nact - 1;
-                fs[q] = G->act_list[a];
-                hf[q] = nd->hist + fs[q] * nb;
-                ends[q] = G->nbm[fs[q]] - 1 + G->has_missing[fs[q]];
-                out[q] = grp * 4 + q < nact ? &G->fsplit[fs[q]] : &tmp[q];
-            }
-            ltr4(G, hf, ends, fs, n, nd->sum_g, nd->sum_h, nd->value, out);
-            for (int q = 0; q < 4 && grp * 4 + q < nact; q++)
-                rtl_split(G, fs[q], hf[q], n, nd->sum_g, nd->sum_h, nd->value, out[q], sc);
-        }
-        free(sc);
-    }
-    int64_t best = 0;
-    for (int64_t f = 1; f < G->d; f++)
-        if (G->fsplit[f].gain > G->fsplit[best].gain) best = f;
-    nd->split = G->fsplit[best];
-}
 
 /* ---------------------------------------------------------------- the heap (Python's heapq) */
 
@@ -460,7 +74,7 @@ static void finalize_leaf(grower *G, gnode *nd) {
 
 static void split_and_push(grower *G, int64_t k) {
     gnode *nd = &G->nodes[k];
-    node_split(G, nd);
+    boost_node_split(G, nd);
     if (nd->split.gain <= 0) {
         finalize_leaf(G, nd);
     } else {
@@ -518,17 +132,17 @@ static void split_next(grower *G) {
         while (G->heap_n > 0) { /* every splittable node becomes a leaf */
             gnode *o = &G->nodes[G->heap[--G->heap_n]];
             finalize_leaf(G, o);
-            hist_put(G, o->hist);
+            boost_hist_put(G, o->hist);
             o->hist = NULL;
         }
-        hist_put(G, node->hist);
+        boost_hist_put(G, node->hist);
         node->hist = NULL;
         return;
     }
     if (p->max_depth > 0 && depth == p->max_depth) {
         finalize_leaf(G, left);
         finalize_leaf(G, right);
-        hist_put(G, node->hist);
+        boost_hist_put(G, node->hist);
         node->hist = NULL;
         return;
     }
@@ -536,11 +150,11 @@ static void split_next(grower *G) {
     if (n_r < p->min_samples_leaf * 2) finalize_leaf(G, right);
     if (!left->is_leaf || !right->is_leaf) {
         gnode *small = n_l < n_r ? left : right, *large = n_l < n_r ? right : left;
-        small->hist = hist_get(G);
+        small->hist = boost_hist_get(G);
         if (!small->hist) return;
-        hist_build(G, small->start, small->stop, 0, small->hist);
+        boost_hist_build(G, small->start, small->stop, 0, small->hist);
         if (!large->is_leaf) { /* a leaf's histogram would never be read */
-            hist_subtract(G, node->hist, small->hist);
+            boost_hist_subtract(G, node->hist, small->hist);
             large->hist = node->hist;
             node->hist = NULL;
         }
@@ -549,11 +163,11 @@ static void split_next(grower *G) {
         gnode *kids[2] = {&G->nodes[lk], &G->nodes[rk]};
         for (int c = 0; c < 2; c++)
             if (kids[c]->is_leaf) {
-                hist_put(G, kids[c]->hist);
+                boost_hist_put(G, kids[c]->hist);
                 kids[c]->hist = NULL;
             }
     }
-    hist_put(G, G->nodes[k].hist);
+    boost_hist_put(G, G->nodes[k].hist);
     G->nodes[k].hist = NULL;
 }
 
@@ -635,14 +249,14 @@ static int64_t grow_tree(grower *G, const double *y, const double *w, double *ra
     if (n < 2 * p->min_samples_leaf || sh < p->min_hessian_to_split) {
         finalize_leaf(G, &G->nodes[root]);
     } else {
-        G->nodes[root].hist = hist_get(G);
+        G->nodes[root].hist = boost_hist_get(G);
         if (!G->nodes[root].hist) return -1;
-        hist_build(G, 0, n, 1, G->nodes[root].hist);
+        boost_hist_build(G, 0, n, 1, G->nodes[root].hist);
         split_and_push(G, root);
     }
     while (G->heap_n > 0 && !G->failed) split_next(G);
     for (int64_t k = 0; k < G->n_nodes; k++) {
-        hist_put(G, G->nodes[k].hist);
+        boost_hist_put(G, G->nodes[k].hist);
         G->nodes[k].hist = NULL;
     }
     if (G->failed) return -1;
