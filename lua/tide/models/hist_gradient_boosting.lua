@@ -1,13 +1,14 @@
 -- tide.models.HistGradientBoostingClassifier / HistGradientBoostingRegressor: histogram
 -- gradient boosting with scikit-learn 1.2's contract, defaults and algorithm. The work is in C
--- (core/boost_bin.c, core/boost_grow.c, core/boost.c): features are binned once into at most
--- max_bins quantile bins (uint8, by column and in blocks of 64 features; NaN gets its own bin and each split learns where
--- missing values go), then every iteration computes float32 gradients / hessians of the loss,
--- grows one tree per raw column leaf-wise by gain on (gradient, hessian, count) histograms with
--- the subtraction trick, and adds learning_rate * leaf values to the raw predictions. Early
--- stopping ("auto": on above 10,000 samples) holds out validation_fraction of the data
--- (stratified for classifiers) and stops when the loss has not improved by tol over
--- n_iter_no_change iterations.
+-- (core/boost_bin.c, core/boost_grow.c, core/boost_hist.c, core/boost_split.c, core/boost.c):
+-- features are binned once into at most max_bins quantile bins (uint8, by column and in blocks
+-- of 64 features; NaN gets its own bin and each split learns where missing values go), then
+-- every iteration computes float32 gradients / hessians of the loss, grows one tree per raw
+-- column leaf-wise by gain on (gradient, hessian, count) histograms with the subtraction
+-- trick, and adds learning_rate * leaf values to the raw predictions. Early stopping ("auto":
+-- on above 10,000 samples) holds out validation_fraction of the data (stratified for
+-- classifiers) and stops when the loss has not improved by tol over n_iter_no_change
+-- iterations.
 --
 -- Fitted state (scikit-learn's names where it has them): n_iter_, n_trees_per_iteration_,
 -- train_score_, validation_score_ (float64 tensors; empty without early stopping),
