@@ -137,6 +137,20 @@ void svm_densify(svm_data *data, double **dense) {
     data->csr = NULL;
 }
 
+/* K(x_i, x_i) must be finite for every row (feature values near the double range overflow a
+ * linear or polynomial kernel; the solver would then make no progress) */
+static int check_kernel_finite(const char *op, const svm_data *data, const tide_svm_params *p) {
+    for (int64_t i = 0; i < data->n; i++) {
+        double v = svm_kfun(data, i, data, i, p);
+        if (!isfinite(v))
+            return TIDE_FAIL("%s: the kernel of row %lld with itself is not finite (%g): the feature values are too "
+                             "large for this kernel; scale the features",
+                             op, (long long)i, v),
+                   -1;
+    }
+    return 0;
+}
+
 void tide_svm_model_free(tide_svm_model *m) {
     if (!m) return;
     tide_tensor **t[] = {&m->support, &m->dual_coef, &m->intercept, &m->n_support, &m->prob_a, &m->prob_b, &m->n_iter};
@@ -393,6 +407,7 @@ int tide_svc_fit(const tide_tensor *x, const tide_csr *x_csr, const tide_tensor 
             if (!(cw[c] >= 0) || isinf(cw[c]))
                 return TIDE_FAIL("%s: class_weight[%lld] must be >= 0 and finite, got %g", op, (long long)c, cw[c]), -1;
 
+    if (check_kernel_finite(op, &data, params)) return -1;
     double *dense = NULL;
     svm_densify(&data, &dense);
     int64_t P = k * (k - 1) / 2, *count = calloc((size_t)k, sizeof(int64_t)), *start = malloc((size_t)k * sizeof(int64_t));
@@ -643,6 +658,7 @@ int tide_svr_fit(const tide_tensor *x, const tide_csr *x_csr, const tide_tensor 
     int64_t l = 0;
     for (int64_t i = 0; i < n; i++) l += !sw || sw[i] > 0;
     if (l == 0) return TIDE_FAIL("%s: every sample has zero weight", op), -1;
+    if (check_kernel_finite(op, &data, params)) return -1;
     double *dense = NULL;
     svm_densify(&data, &dense);
     int64_t *rows = malloc((size_t)l * sizeof(int64_t));

@@ -304,5 +304,8 @@ describe("SVC and SVR estimators", function()
     w:masked_fill_(y3:eq(1), 0)
     H.assert_error(function() M.SVC():fit(X3, y3, { sample_weight = w }) end, "no sample with positive weight")
     H.assert_error(function() M.SVC{ class_weight = { [9] = 1 } }:fit(X3, y3) end, "class_weight names the label 9")
+    local huge = X3 * 1e160
+    H.assert_error(function() M.SVC{ kernel = "linear" }:fit(huge, y3) end, "SVC.fit", "not finite", "scale the features")
+    H.assert_error(function() M.SVR{ kernel = "poly" }:fit(huge, y3:to("float64")) end, "not finite")
   end)
 end)

@@ -98,6 +98,13 @@ local function c_params(p, gamma, seed)
   return cp
 end
 
+-- a failed C call's message under the estimator's name ("SVC.fit: ..." for "svc_fit: ...")
+local function raise_c(op)
+  local msg = ffi.string(C.tide_last_error())
+  C.tide_clear_error()
+  raise(op .. ": " .. msg:gsub("^[%w_]+: ", ""))
+end
+
 -- the dense tensor or the C view of a CSR, as the two optional arguments of the C calls
 local function c_input(X)
   if is_csr(X) then return nil, X:c() end
@@ -185,7 +192,7 @@ function SVC:fit(X, y, opts)
   local m = ffi.new("tide_svm_model")
   local xc, xs = c_input(X)
   local status = C.tide_svc_fit(xc, xs, codes._c, #classes, sw and sw._c or nil, cw._c, cp, m)
-  if status < 0 then core.raise_c() end
+  if status < 0 then raise_c(op) end
   local r = take(m)
   local s = fitted_state(self, X, r, status, gamma)
   s.classes_ = classes
@@ -298,7 +305,7 @@ function SVR:fit(X, y, opts)
   local m = ffi.new("tide_svm_model")
   local xc, xs = c_input(X)
   local status = C.tide_svr_fit(xc, xs, yt._c, sw and sw._c or nil, cp, m)
-  if status < 0 then core.raise_c() end
+  if status < 0 then raise_c(op) end
   local r = take(m)
   local s = fitted_state(self, X, r, status, gamma)
   s.n_iter_ = r.n_iter[1]
