@@ -4,7 +4,7 @@
  * min_impurity_decrease), then the normalised feature importances. The split of each node is
  * core/tree_split.c.
  *
- * Speed: a large depth-first tree grows its top (nodes of more than m/16 samples, whose features
+ * Speed: a large depth-first tree grows its top (nodes of more than m/32 samples, whose features
  * are searched across threads) first, then the subtrees below it, one per thread at a time with
  * no per-node synchronisation, and stitches them back in pre-order. Which nodes start a subtree
  * depends on the data only, and each subtree draws from its own stream, so the tree is the same
@@ -254,9 +254,16 @@ static void builder_release(builder *b) {
 static int grow_subtrees(builder *b, tree_nodes *subs) {
     const rec_list *l = b->deferred;
     int nth = b->nthreads < l->count ? b->nthreads : (int)l->count, failed = 0;
-    int64_t d = b->D->d;
+    int64_t d = b->D->d, *order = malloc((size_t)l->count * sizeof *order);
+    if (!order) return TIDE_ENOMEM;
+    for (int64_t i = 0; i < l->count; i++) { /* largest first (stable): the threads finish together */
+        int64_t j = i, size = l->items[i].end - l->items[i].start;
+        while (j > 0 && l->items[order[j - 1]].end - l->items[order[j - 1]].start < size) order[j] = order[j - 1], j--;
+        order[j] = i;
+    }
 #pragma omp parallel for num_threads(nth) schedule(dynamic, 1) if (nth > 1) reduction(| : failed)
-    for (int64_t i = 0; i < l->count; i++) {
+    for (int64_t oi = 0; oi < l->count; oi++) {
+        int64_t i = order[oi];
         rec r = l->items[i];
         builder sb = *b;
         sb.nthreads = 1, sb.sc = NULL, sb.tmp = NULL, sb.nyc = NULL, sb.ny = NULL, sb.nw = NULL;
@@ -273,6 +280,7 @@ static int grow_subtrees(builder *b, tree_nodes *subs) {
         builder_release(&sb);
         failed |= st != TIDE_OK;
     }
+    free(order);
     return failed ? TIDE_ENOMEM : TIDE_OK;
 }
 
@@ -346,10 +354,10 @@ int tree_grow(const tree_data *D, const double *w, const tide_tree_options *o, u
     tree_nodes top = {0}, *subs = NULL;
     top.k = k;
     b.t = &top, b.deferred = &deferred;
-    /* Large depth-first trees: the nodes of > m/16 samples are grown first (their features
+    /* Large depth-first trees: the nodes of > m/32 samples are grown first (their features
      * split across threads), the subtrees below them afterwards, one per thread at a time. The
      * rule depends on the data only, so the tree is the same for any thread count. */
-    b.defer_at_most = o->max_leaf_nodes < 0 && m >= SUBTREE_MIN_SAMPLES ? m / 16 : 0;
+    b.defer_at_most = o->max_leaf_nodes < 0 && m >= SUBTREE_MIN_SAMPLES ? m / 32 : 0;
     int status = TIDE_ENOMEM;
     b.samples = malloc((size_t)m * sizeof *b.samples);
     if (!b.samples || builder_alloc(&b, m) != TIDE_OK) goto done;

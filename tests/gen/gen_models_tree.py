@@ -113,7 +113,7 @@ def minstd_data(n, d):
     return X, y, w
 
 
-# 6,000 samples: Tide also grows the subtrees below m/16 samples separately and stitches them
+# 6,000 samples: Tide also grows the subtrees below m/32 samples separately and stitches them
 Xm, ym, wm = minstd_data(6000, 4)
 fits = [DecisionTreeClassifier(min_samples_leaf=25, random_state=s).fit(Xm, ym, sample_weight=wm) for s in range(5)]
 assert all(same_tree(fits[0], f) for f in fits[1:]), "the 8-bit case has ties"

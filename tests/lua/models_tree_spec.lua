@@ -77,7 +77,7 @@ describe("DecisionTree parity with scikit-learn", function()
   end
 
   it("grows scikit-learn's tree on 6,000 samples of few distinct values (per-rank sums, subtrees)", function()
-    -- large nodes sum class weights per rank instead of sorting; below 6000/16 samples the
+    -- large nodes sum class weights per rank instead of sorting; below 6000/32 samples the
     -- subtrees grow separately (in parallel) and are stitched back in scikit-learn's order
     local Xm, ym, wm = minstd_data(6000, 4)
     local c = F.hist_8bit
