@@ -130,7 +130,7 @@ local function outputs(name, m, Xq)
 end
 
 local function assert_identical(a, b, what)
-  if tide.is_tensor and tide.is_tensor(a) or type(a) == "table" and a.dtype then
+  if tide.is_tensor(a) then
     assert(b ~= nil and tide.is_tensor(b), what .. ": missing")
     assert.same(a.shape, b.shape)
     assert.equals(a.dtype, b.dtype)
@@ -141,7 +141,8 @@ local function assert_identical(a, b, what)
 end
 
 local function assert_close(a, b, what, tol)
-  if type(a) == "table" and a.dtype then
+  if tide.is_tensor(a) then
+    assert(b ~= nil and tide.is_tensor(b), what .. ": missing")
     assert.same(a.shape, b.shape)
     if a.dtype == "float32" or a.dtype == "float64" then
       assert(tide.allclose(a:to("float64"), b:to("float64"), tol, tol), what .. ": values differ beyond " .. tol)
@@ -153,7 +154,8 @@ local function assert_close(a, b, what, tol)
   end
 end
 
--- an error naming the class and one of the calls, with every substring
+-- an error naming the class and one of the calls ("<Class>.<call>"; call "" stands for the
+-- constructor and set_params: "<Class>: ..."), with every substring
 local function assert_fails(fn, name, calls, ...)
   local err = H.assert_error(fn, ...)
   if type(calls) == "string" then calls = { calls } end
