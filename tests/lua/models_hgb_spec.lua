@@ -286,6 +286,20 @@ describe("HistGradientBoosting estimators", function()
     H.assert_error(function() r:fit(X, H.tensor(F.yr) / 0) end, "NaN or infinity")
   end)
 
+  it("rejects sparse input (as scikit-learn) and a corrupted saved tree", function()
+    local m = M.HistGradientBoostingClassifier{ max_iter = 3 }
+    H.assert_error(function() m:fit(tide.sparse.from_dense(X:masked_fill(X:isnan(), 0)), y2) end,
+      "does not accept sparse input")
+    m:fit(X, y2)
+    local bad = m.nodes_:clone()
+    bad[{ 1, 6 }] = 0 -- the first root's left child: itself
+    m.state.nodes_ = bad
+    H.assert_error(function() m:predict(Xtest) end, "malformed")
+    bad[{ 1, 6 }] = 1
+    bad[{ 1, 3 }] = 99 -- a feature that does not exist
+    H.assert_error(function() m:predict(Xtest) end, "malformed")
+  end)
+
   it("handles NaN features at predict time for features without missing values in training", function()
     local Xc = X:clone():masked_fill(X:isnan(), 0)
     local m = M.HistGradientBoostingRegressor{ max_iter = 3 }:fit(Xc, H.tensor(F.yr))
