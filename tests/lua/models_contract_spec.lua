@@ -22,7 +22,7 @@ local sparse = tide.sparse
 local N, D = 40, 4
 local LABELS = { -1, 2, 7 }
 local NAMES = { "ant", "bee", "cat" }
-local X, Xs, y_int, y_str, y_reg
+local X, Xs, y_int, y_bin, y_str, y_reg
 do
   tide.manual_seed(20261124)
   local u = tide.rand(N, D, "float64"):totable()
@@ -38,6 +38,7 @@ do
   X = tide.tensor(rows, "float64")
   Xs = sparse.from_dense(X)
   y_int = tide.tensor(yi, "int64")
+  y_bin = y_int:eq(-1):to("int64") * 5 -- two classes, 0 and 5 (binary code paths)
   y_str = ys
   y_reg = tide.tensor(yr, "float64")
 end
@@ -88,6 +89,12 @@ local BUGS = {
   ["LinearSVC:nonfinite"] = "LinearSVC.predict(X with NaN / inf) raises 'LinearSVC.decision_function: X contains NaN or infinity'; the message must name LinearSVC.predict",
   ["LinearSVC:empty"] = "LinearSVC.predict(0-row X) raises 'LinearSVC.decision_function: empty input: X has no rows'; the message must name LinearSVC.predict",
   ["LinearSVC:features"] = "LinearSVC.predict(X with 5 features, fitted with 4) raises 'LinearSVC.decision_function: X has 5 features, ...'; the message must name LinearSVC.predict",
+  ["LinearSVC:features_calls"] = "LinearSVC.predict(X with 5 features, fitted with 4) raises 'LinearSVC.decision_function: X has 5 features, ...'; the message must name LinearSVC.predict",
+  -- naive Bayes predict_proba validates X inside predict_log_proba
+  ["GaussianNB:features_calls"] = "GaussianNB.predict_proba(X with 5 features, fitted with 4) raises 'GaussianNB.predict_log_proba: X has 5 features, ...'; the message must name GaussianNB.predict_proba",
+  ["MultinomialNB:features_calls"] = "MultinomialNB.predict_proba(X with 5 features, fitted with 4) raises 'MultinomialNB.predict_log_proba: X has 5 features, ...'; the message must name MultinomialNB.predict_proba",
+  ["BernoulliNB:features_calls"] = "BernoulliNB.predict_proba(X with 5 features, fitted with 4) raises 'BernoulliNB.predict_log_proba: X has 5 features, ...'; the message must name BernoulliNB.predict_proba",
+  ["ComplementNB:features_calls"] = "ComplementNB.predict_proba(X with 5 features, fitted with 4) raises 'ComplementNB.predict_log_proba: X has 5 features, ...'; the message must name ComplementNB.predict_proba",
 }
 
 -- Run fn as the check `key` ("<Class>:<check>"): a failure of a listed bug turns pending.
@@ -111,6 +118,12 @@ local function main_call(name) return kind_of(name) == "transformer" and "transf
 
 -- fit on the small data with targets of the model's kind
 local function targets(name) return kind_of(name) == "regressor" and y_reg or y_int end
+-- every target kind a model is checked with: three classes, two classes (binary paths), strings
+local function all_targets(name)
+  local kind = kind_of(name)
+  if kind == "classifier" then return { y_int, y_bin, y_str } end
+  return { targets(name) }
+end
 local function fit(name, m, Xf, y)
   return m:fit(Xf or X, y or targets(name))
 end
@@ -250,6 +263,27 @@ describe("tide.models contract", function()
               assert.equals(pred[1], p1[1])
               assert(make(name):fit(X:totable(), y_int:totable()):predict(X:totable()):equal(pred),
                 "a Lua array of rows and labels does not give the tensor's predictions")
+              if m.decision_function then
+                assert.same({ N, 3 }, m:decision_function(X).shape)
+              end
+              -- two classes: decision_function [n] (the score of classes_[2]), predict_proba [n, 2]
+              local mb = make(name):fit(X, y_bin)
+              local pb = mb:predict(X)
+              assert.equals("int64", pb.dtype)
+              assert.same({ N }, pb.shape)
+              assert(pb:eq(0):logical_or(pb:eq(5)):all(), "binary predictions outside {0, 5}")
+              assert.same({ 0, 5 }, mb.classes_)
+              if mb.predict_proba then
+                local Pb = mb:predict_proba(X)
+                assert.same({ N, 2 }, Pb.shape)
+                assert(tide.allclose(Pb:sum(2), tide.ones(N, 1, "float64"), 1e-12, 1e-12), "binary probability rows do not sum to 1")
+              end
+              if mb.decision_function then
+                local db = mb:decision_function(X)
+                assert.same({ N }, db.shape)
+                assert(db:gt(0):to("int64"):mul(5):equal(pb), "binary predict is not sign(decision_function)")
+              end
+              if name ~= "DummyClassifier" then assert(mb:score(X, y_bin) > 0.7, "binary training accuracy " .. mb:score(X, y_bin)) end
               -- string labels in, string labels out
               local ms = make(name)
               assert.equals(ms, ms:fit(X, y_str))
@@ -310,7 +344,7 @@ describe("tide.models contract", function()
             local unfitted = H.tmpname() .. ".safetensors"
             assert_fails(function() make(name):save(unfitted) end, name, "save", "not fitted")
             assert.is_false(H.exists(unfitted))
-            for _, y in ipairs(kind == "classifier" and { y_int, y_str } or { targets(name) }) do
+            for _, y in ipairs(all_targets(name)) do
               local m = fit(name, make(name), X, y)
               local path = H.tmpname() .. ".safetensors"
               local ok, err = pcall(function()
@@ -359,6 +393,11 @@ describe("tide.models contract", function()
             local a = outputs(name, fit(name, make(name), Xi), Xi)
             local b = outputs(name, fit(name, make(name), Xi:to("float64")), Xi:to("float64"))
             for call2, v in pairs(b) do assert_identical(v, a[call2], name .. "." .. call2 .. " on int32 X") end
+            local Xv = X:t():contiguous():t() -- a transposed (non-contiguous) view of the same values
+            assert.is_false(Xv:is_contiguous())
+            local c = outputs(name, fit(name, make(name), Xv), Xv)
+            local d = outputs(name, fit(name, make(name), X), X)
+            for call2, v in pairs(d) do assert_identical(v, c[call2], name .. "." .. call2 .. " on a non-contiguous X") end
           end)
         end)
 
@@ -397,8 +436,23 @@ describe("tide.models contract", function()
             if st.ignores_X then
               assert.same({ N }, m:predict(wide).shape) -- scikit-learn's Dummy* do not check
             else
-              assert_fails(function() m[call](m, wide) end, name, call,
-                string.format("X has %d features, but %s was fitted with %d", D + 1, name, D))
+              local msg = string.format("X has %d features, but %s was fitted with %d", D + 1, name, D)
+              assert_fails(function() m[call](m, wide) end, name, call, msg)
+            end
+          end)
+        end)
+
+        it("more features at every other call than at fit", function()
+          checked(name .. ":features_calls", function()
+            local m = fit(name, make(name))
+            local wide = tide.cat({ X, X:narrow(2, 1, 1) }, 2)
+            if st.ignores_X then return end
+            local msg = string.format("X has %d features, but %s was fitted with %d", D + 1, name, D)
+            for call2 in pairs(outputs(name, m, X)) do
+              assert_fails(function() m[call2](m, wide) end, name, call2, msg)
+            end
+            if kind == "classifier" or kind == "regressor" then
+              assert_fails(function() m:score(wide, targets(name)) end, name, { "score", "predict" }, msg)
             end
           end)
         end)
@@ -407,7 +461,9 @@ describe("tide.models contract", function()
           checked(name .. ":unfitted", function()
             local m = make(name)
             assert_fails(function() m[call](m, X) end, name, call, "not fitted")
-            if m.predict_proba then assert_fails(function() m:predict_proba(X) end, name, "predict_proba", "not fitted") end
+            for _, call2 in ipairs({ "predict_proba", "decision_function", "transform" }) do
+              if m[call2] then assert_fails(function() m[call2](m, X) end, name, call2, "not fitted") end
+            end
             if kind == "classifier" or kind == "regressor" then
               assert_fails(function() m:score(X, targets(name)) end, name, { "score", "predict" }, "not fitted")
             end
@@ -476,13 +532,15 @@ describe("tide.models contract", function()
         else
           it("dense and CSR input give the same outputs", function()
             checked(name .. ":sparse", function()
-              local md = fit(name, make(name), X)
-              local ms = fit(name, make(name), Xs)
-              local a, b, c = outputs(name, md, X), outputs(name, ms, Xs), outputs(name, md, Xs)
-              for call2, v in pairs(a) do
-                assert(b[call2] ~= nil, call2 .. " missing for the CSR-fitted model")
-                assert_close(v, b[call2], name .. "." .. call2 .. " (fit and query on CSR)", 1e-8)
-                assert_close(v, c[call2], name .. "." .. call2 .. " (dense fit, CSR query)", 1e-8)
+              for _, y in ipairs(all_targets(name)) do
+                local md = fit(name, make(name), X, y)
+                local ms = fit(name, make(name), Xs, y)
+                local a, b, c = outputs(name, md, X), outputs(name, ms, Xs), outputs(name, md, Xs)
+                for call2, v in pairs(a) do
+                  assert(b[call2] ~= nil, call2 .. " missing for the CSR-fitted model")
+                  assert_close(v, b[call2], name .. "." .. call2 .. " (fit and query on CSR)", 1e-8)
+                  assert_close(v, c[call2], name .. "." .. call2 .. " (dense fit, CSR query)", 1e-8)
+                end
               end
             end)
           end)
