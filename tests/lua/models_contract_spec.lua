@@ -565,7 +565,7 @@ local DATASETS = {
   { "wine", "wine", "wine_data.csv" },
 }
 
-describe("accuracy within 1 point of scikit-learn 1.2", function()
+describe("breast cancer, digits, wine: accuracy within 1 point of scikit-learn 1.2; CSR as dense", function()
   for _, ds in ipairs(DATASETS) do
     local key, dname, file = ds[1], ds[2], ds[3]
     local ref = REF[key]
@@ -606,6 +606,29 @@ describe("accuracy within 1 point of scikit-learn 1.2", function()
             string.format("%s on %s: accuracy %.4f, scikit-learn %.4f (more than 1 point lower)", name, key, acc, want))
         end)
       end)
+    end
+    -- the same models fitted on CSR copies (where they accept sparse input) predict the same
+    for _, name in ipairs(names) do
+      if not SETTINGS[name].dense_only then
+        it(string.format("%s on %s: CSR input predicts as dense input", name, key), function()
+          if not H.exists(SK_DATA .. file) then
+            pending(SK_DATA .. file .. " is absent (python3-sklearn's data)")
+            return
+          end
+          checked(name .. ":csr:" .. key, function()
+            local d = data()
+            local a, b = d.Xtr, d.Xte
+            if SCALED[name] then a, b = d.Str, d.Ste end
+            local params = RANDOM[name] and { random_state = 0 } or {}
+            local md = M[name](params):fit(a, d.ytr)
+            local ms = M[name](params):fit(sparse.from_dense(a), d.ytr)
+            local pd, ps = md:predict(b), ms:predict(sparse.from_dense(b))
+            local differ = pd:ne(ps):to("int64"):sum()
+            if type(differ) ~= "number" then differ = differ:item() end
+            assert(differ == 0, string.format("%d of %d test predictions differ", differ, pd:numel()))
+          end)
+        end)
+      end
     end
   end
 end)
