@@ -190,12 +190,13 @@ local function fit_boosting(self, op, X, y, w, k, codes, n_classes)
   local blocks = nt >= 4096 and core.wrap(C.tide_boost_bin_blocks(binned._c, nil)) or nil
   local binned_val = Xv and core.wrap(C.tide_boost_bin_map(Xv._c, thresholds._c, nbm._c, max_bins, nil))
   local has_missing = Xt:isnan():any(1):to("uint8")
+  Xt, Xv = nil, nil -- the bins are all the loop needs (the held-out copies can be collected)
 
   -- baseline and buffers
   local base = tensor.empty({ k }, "float64")
   ok(C.tide_boost_baseline(loss, yt._c, wt and wt._c or nil, k, base:data_ptr()))
   local raw = base:reshape(1, k):expand(nt, k):contiguous():clone()
-  local raw_val = Xv and base:reshape(1, k):expand(Xv.shape[1], k):contiguous():clone()
+  local raw_val = binned_val and base:reshape(1, k):expand(binned_val.shape[2], k):contiguous():clone()
   local constant_hessian = loss ~= LOSS.log_loss and wt == nil
   local grad = tensor.empty({ k, nt }, "float32")
   local hess = not constant_hessian and tensor.empty({ k, nt }, "float32") or nil
