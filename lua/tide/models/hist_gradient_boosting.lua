@@ -33,7 +33,9 @@ local function ok(status) if status ~= 0 then core.raise_c() end end
 local function common_check(self, name, losses)
   local p = self.params
   B.check_one_of(name, "loss", p.loss, losses)
-  if not B.is_none(p.quantile) then raise(name .. ": quantile is only used by loss=\"quantile\", which Tide does not support; leave it None") end
+  if not B.is_none(p.quantile) then
+    raise(name .. ": quantile is only used by loss=\"quantile\", which Tide does not support; leave it None")
+  end
   B.check_number(name, "learning_rate", p.learning_rate, 0, nil, true)
   B.check_int(name, "max_iter", p.max_iter, 1)
   if not B.is_none(p.max_leaf_nodes) then B.check_int(name, "max_leaf_nodes", p.max_leaf_nodes, 2) end
@@ -233,8 +235,9 @@ local function fit_boosting(self, op, X, y, w, k, codes, n_classes)
   local n_iter = 0
   for it = 1, p.max_iter do
     ok(C.tide_boost_gradients(loss, raw._c, yt._c, wt and wt._c or nil, grad._c, hess and hess._c or nil))
-    ok(C.tide_boost_grow(binned._c, blocks and blocks._c or nil, grad._c, hess and hess._c or nil, thresholds._c, nbm._c, has_missing._c,
-      y_abs and y_abs._c or nil, y_abs and wt and wt._c or nil, raw._c, nodes_buf._c, counts._c, params))
+    ok(C.tide_boost_grow(binned._c, blocks and blocks._c or nil, grad._c, hess and hess._c or nil, thresholds._c,
+      nbm._c, has_missing._c, y_abs and y_abs._c or nil, y_abs and wt and wt._c or nil, raw._c, nodes_buf._c,
+      counts._c, params))
     local cp = counts:data_ptr()
     local trees, offs = {}, { 0 }
     for j = 0, k - 1 do
