@@ -45,41 +45,42 @@ end
 
 -- ---------------------------------------------------------------- per-class settings
 -- params: what the small checks construct with (fast and deterministic); set: a valid change for
--- the set_params round trip; k: the parameter that must not exceed the sample count;
+-- the set_params round trip; bad: an invalid value (scikit-learn's _parameter_constraints
+-- refuse it); k: the parameter that must not exceed the sample count;
 -- n_components: the class refuses n_components > min(n, d); nonfinite_ok: scikit-learn accepts
 -- NaN / infinity (HistGradientBoosting treats them as missing values); ignores_X: scikit-learn's
 -- Dummy* do not validate X (values, feature count); single_class_ok: DummyClassifier fits one class;
 -- dense_only: scikit-learn refuses sparse input (GaussianNB, HistGradientBoosting*, PCA in 1.2).
 local SETTINGS = {
-  LinearRegression = { set = { fit_intercept = false } },
-  Ridge = { params = { alpha = 0.5 }, set = { alpha = 2.0 } },
-  Lasso = { params = { alpha = 0.01 }, set = { alpha = 0.1 } },
-  ElasticNet = { params = { alpha = 0.01 }, set = { l1_ratio = 0.3 } },
-  LogisticRegression = { set = { C = 0.5 } },
-  LinearSVC = { params = { random_state = 0 }, set = { C = 0.5 } },
-  SVC = { params = { probability = true, random_state = 0 }, set = { C = 2.0 } },
-  SVR = { set = { C = 2.0 } },
-  DecisionTreeClassifier = { params = { random_state = 0 }, set = { max_depth = 3 } },
-  DecisionTreeRegressor = { params = { random_state = 0 }, set = { max_depth = 3 } },
-  RandomForestClassifier = { params = { n_estimators = 10, random_state = 0 }, set = { max_depth = 3 } },
-  RandomForestRegressor = { params = { n_estimators = 10, random_state = 0 }, set = { max_depth = 3 } },
-  ExtraTreesClassifier = { params = { n_estimators = 10, random_state = 0 }, set = { max_depth = 3 } },
-  ExtraTreesRegressor = { params = { n_estimators = 10, random_state = 0 }, set = { max_depth = 3 } },
-  HistGradientBoostingClassifier = { params = { max_iter = 10, random_state = 0 }, set = { learning_rate = 0.2 },
+  LinearRegression = { bad = { n_jobs = "many" }, set = { fit_intercept = false } },
+  Ridge = { bad = { alpha = -1 }, params = { alpha = 0.5 }, set = { alpha = 2.0 } },
+  Lasso = { bad = { alpha = -1 }, params = { alpha = 0.01 }, set = { alpha = 0.1 } },
+  ElasticNet = { bad = { l1_ratio = 2 }, params = { alpha = 0.01 }, set = { l1_ratio = 0.3 } },
+  LogisticRegression = { bad = { C = -1 }, set = { C = 0.5 } },
+  LinearSVC = { bad = { C = -1 }, params = { random_state = 0 }, set = { C = 0.5 } },
+  SVC = { bad = { C = -1 }, params = { probability = true, random_state = 0 }, set = { C = 2.0 } },
+  SVR = { bad = { epsilon = -1 }, set = { C = 2.0 } },
+  DecisionTreeClassifier = { bad = { max_depth = 0 }, params = { random_state = 0 }, set = { max_depth = 3 } },
+  DecisionTreeRegressor = { bad = { min_samples_split = 0 }, params = { random_state = 0 }, set = { max_depth = 3 } },
+  RandomForestClassifier = { bad = { n_estimators = 0 }, params = { n_estimators = 10, random_state = 0 }, set = { max_depth = 3 } },
+  RandomForestRegressor = { bad = { n_estimators = 0 }, params = { n_estimators = 10, random_state = 0 }, set = { max_depth = 3 } },
+  ExtraTreesClassifier = { bad = { n_estimators = 0 }, params = { n_estimators = 10, random_state = 0 }, set = { max_depth = 3 } },
+  ExtraTreesRegressor = { bad = { n_estimators = 0 }, params = { n_estimators = 10, random_state = 0 }, set = { max_depth = 3 } },
+  HistGradientBoostingClassifier = { bad = { learning_rate = 0 }, params = { max_iter = 10, random_state = 0 }, set = { learning_rate = 0.2 },
     dense_only = true, nonfinite_ok = true },
-  HistGradientBoostingRegressor = { params = { max_iter = 10, random_state = 0 }, set = { learning_rate = 0.2 },
+  HistGradientBoostingRegressor = { bad = { max_iter = 0 }, params = { max_iter = 10, random_state = 0 }, set = { learning_rate = 0.2 },
     dense_only = true, nonfinite_ok = true },
-  KNeighborsClassifier = { set = { n_neighbors = 3 }, k = "n_neighbors" },
-  KNeighborsRegressor = { set = { n_neighbors = 3 }, k = "n_neighbors" },
-  GaussianNB = { set = { var_smoothing = 1e-8 }, dense_only = true },
-  MultinomialNB = { set = { alpha = 0.5 } },
-  BernoulliNB = { params = { binarize = 1.0 }, set = { alpha = 0.5 } },
-  ComplementNB = { set = { alpha = 0.5 } },
-  DummyClassifier = { set = { strategy = "most_frequent" }, ignores_X = true, single_class_ok = true },
-  DummyRegressor = { set = { strategy = "median" }, ignores_X = true },
-  KMeans = { params = { n_clusters = 3, n_init = 2, random_state = 0 }, set = { max_iter = 50 }, k = "n_clusters" },
-  PCA = { params = { n_components = 2 }, set = { whiten = true }, dense_only = true, n_components = true },
-  TruncatedSVD = { params = { n_components = 2, random_state = 0 }, set = { n_iter = 7 }, n_components = true },
+  KNeighborsClassifier = { bad = { n_neighbors = 0 }, set = { n_neighbors = 3 }, k = "n_neighbors" },
+  KNeighborsRegressor = { bad = { weights = "nope" }, set = { n_neighbors = 3 }, k = "n_neighbors" },
+  GaussianNB = { bad = { var_smoothing = -1 }, set = { var_smoothing = 1e-8 }, dense_only = true },
+  MultinomialNB = { bad = { alpha = -1 }, set = { alpha = 0.5 } },
+  BernoulliNB = { bad = { alpha = -1 }, params = { binarize = 1.0 }, set = { alpha = 0.5 } },
+  ComplementNB = { bad = { alpha = -1 }, set = { alpha = 0.5 } },
+  DummyClassifier = { bad = { strategy = "nope" }, set = { strategy = "most_frequent" }, ignores_X = true, single_class_ok = true },
+  DummyRegressor = { bad = { strategy = "nope" }, set = { strategy = "median" }, ignores_X = true },
+  KMeans = { bad = { n_clusters = 0 }, params = { n_clusters = 3, n_init = 2, random_state = 0 }, set = { max_iter = 50 }, k = "n_clusters" },
+  PCA = { bad = { n_components = -1 }, params = { n_components = 2 }, set = { whiten = true }, dense_only = true, n_components = true },
+  TruncatedSVD = { bad = { n_components = 0 }, params = { n_components = 2, random_state = 0 }, set = { n_iter = 7 }, n_components = true },
 }
 
 -- Known bugs in estimators (owners fix them): "<Class>:<check>" -> what is wrong. The check still
@@ -228,6 +229,16 @@ describe("tide.models contract", function()
             assert.same(q, m:get_params())
             c = m:clone()
             assert_fails(function() c[main_call(name)](c, X) end, name, main_call(name), "not fitted")
+          end)
+        end)
+
+        it("an invalid parameter value is an error naming the class and the parameter", function()
+          checked(name .. ":bad_param", function()
+            local pname = next(st.bad)
+            -- refused by the constructor / set_params (Tide) or at fit (as scikit-learn does)
+            assert_fails(function() fit(name, M[name](st.bad)) end, name, { "", "fit" }, pname)
+            local m = make(name)
+            assert_fails(function() m:set_params(st.bad); fit(name, m) end, name, { "", "fit" }, pname)
           end)
         end)
 
@@ -590,20 +601,34 @@ describe("breast cancer, digits, wine: accuracy within 1 point of scikit-learn 1
     table.sort(names)
     for _, name in ipairs(names) do
       local want = ref.accuracy[name]
-      it(string.format("%s on %s (scikit-learn %.4f)", name, key, want), function()
+      it(string.format("%s on %s (scikit-learn %.4f); save and load", name, key, want), function()
         if not H.exists(SK_DATA .. file) then
           pending(SK_DATA .. file .. " is absent (python3-sklearn's data)")
           return
         end
+        local m, xq
         checked(name .. ":accuracy:" .. key, function()
           local d = data()
-          local m = M[name](RANDOM[name] and { random_state = 0 } or {})
+          m = M[name](RANDOM[name] and { random_state = 0 } or {})
           local a, b = d.Xtr, d.Xte
           if SCALED[name] then a, b = d.Str, d.Ste end
+          xq = b
           m:fit(a, d.ytr)
           local acc = m:score(b, d.yte)
           assert(acc >= want - 0.01 - 1e-12,
             string.format("%s on %s: accuracy %.4f, scikit-learn %.4f (more than 1 point lower)", name, key, acc, want))
+        end)
+        -- the fitted model (full-size trees, boosting stages, support vectors) saves and loads exactly
+        checked(name .. ":save:" .. key, function()
+          local path = H.tmpname() .. ".safetensors"
+          local ok, err = pcall(function()
+            m:save(path)
+            local back = M.load(path)
+            local a, b = outputs(name, m, xq), outputs(name, back, xq)
+            for call, v in pairs(a) do assert_identical(v, b[call], name .. "." .. call .. " after load") end
+          end)
+          os.remove(path)
+          if not ok then error(err, 0) end
         end)
       end)
     end
