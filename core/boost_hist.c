@@ -93,16 +93,18 @@ static TIDE_HOT void hist_column2(const uint8_t *c0, const uint8_t *c1, const ui
     }
 }
 
-/* The histograms hist [nf, nb] of one block of nf <= 64 features from rows idx[0 .. m) of the
- * block's bins L [n, 64]: one cache line per row instead of one per row and feature. Four
- * features per pass keep their histograms in L1; each bin sums its samples in node order. */
+/* The histograms hist [nf, nb] of one block of nf <= 64 features for the node's m rows of
+ * the block's bins L [n, 64]: the rows are gathered once into rows [m, 64] (one cache line
+ * each), then read in order four features per pass, so those four histograms stay in L1;
+ * each bin sums its samples in node order. */
 static TIDE_HOT void hist_block(const uint8_t *L, const uint32_t *idx, int64_t m, const float *gh, int64_t nf,
-                                int64_t nb, hbin *hist) {
+                                int64_t nb, hbin *hist, uint8_t *rows) {
+    for (int64_t i = 0; i < m; i++) memcpy(rows + i * 64, L + (int64_t)idx[i] * 64, 64);
     memset(hist, 0, (size_t)(nf * nb) * sizeof(hbin));
     for (int64_t q0 = 0; q0 < nf; q0 += 4) {
         int64_t q1 = q0 + 4 < nf ? q0 + 4 : nf;
         for (int64_t i = 0; i < m; i++) {
-            const uint8_t *row = L + (int64_t)idx[i] * 64;
+            const uint8_t *row = rows + i * 64;
             double gi = gh[2 * i], hi = gh[2 * i + 1];
             for (int64_t q = q0; q < q1; q++) {
                 hbin *b = hist + q * nb + row[q];
@@ -146,10 +148,20 @@ void boost_hist_build(grower *G, int64_t start, int64_t stop, int root, hbin *hi
     } else {
         int64_t nblk = (d + 63) / 64;
         if (nth > nblk) nth = (int)nblk;
-#pragma omp parallel for num_threads(nth) if (nth > 1) schedule(dynamic, 1)
-        for (int64_t blk = 0; blk < nblk; blk++) {
-            int64_t f0 = blk * 64, nf = d - f0 < 64 ? d - f0 : 64;
-            hist_block(G->blocks + blk * n * 64, idx, m, gh, nf, nb, hist + f0 * nb);
+#pragma omp parallel num_threads(nth) if (nth > 1)
+        {
+            uint8_t *rows = malloc((size_t)m * 64);
+            if (!rows) {
+#pragma omp atomic write
+                G->failed = 1;
+            }
+#pragma omp for schedule(dynamic, 1)
+            for (int64_t blk = 0; blk < nblk; blk++) {
+                if (!rows) continue;
+                int64_t f0 = blk * 64, nf = d - f0 < 64 ? d - f0 : 64;
+                hist_block(G->blocks + blk * n * 64, idx, m, gh, nf, nb, hist + f0 * nb, rows);
+            }
+            free(rows);
         }
     }
 }
