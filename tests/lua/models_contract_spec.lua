@@ -398,6 +398,39 @@ describe("tide.models contract", function()
           end)
         end)
 
+        it("leaves X and y unchanged (dense and CSR)", function()
+          checked(name .. ":inputs", function()
+            for _, y in ipairs(all_targets(name)) do
+              local Xc = X:clone()
+              local yc = tide.is_tensor(y) and y:clone() or { unpack(y) }
+              local m = fit(name, make(name), X, y)
+              outputs(name, m, X)
+              assert(X:equal(Xc), "fit / predict changed X")
+              if tide.is_tensor(y) then assert(y:equal(yc), "fit changed y") else assert.same(yc, y) end
+              if not st.dense_only then
+                local data, idx, ptr = Xs.data:clone(), Xs.indices:clone(), Xs.indptr:clone()
+                outputs(name, fit(name, make(name), Xs, y), Xs)
+                assert(Xs.data:equal(data) and Xs.indices:equal(idx) and Xs.indptr:equal(ptr), "fit / predict changed the CSR X")
+              end
+            end
+          end)
+        end)
+
+        if M[name]._defaults.random_state ~= nil then
+          it("random_state = None draws from tide.manual_seed's generator", function()
+            checked(name .. ":seed", function()
+              local function run()
+                tide.manual_seed(7)
+                local m = fit(name, make(name, { random_state = B.NONE }))
+                assert.equals(B.NONE, m:get_params().random_state)
+                return outputs(name, m, X)
+              end
+              local a, b = run(), run()
+              for call, v in pairs(a) do assert_identical(v, b[call], name .. "." .. call .. " after the same manual_seed") end
+            end)
+          end)
+        end
+
         it("integer X works like its float64 copy", function()
           checked(name .. ":dtype", function()
             local Xi = (X * 10):floor():to("int32")
