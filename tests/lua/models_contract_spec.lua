@@ -83,6 +83,13 @@ local SETTINGS = {
   TruncatedSVD = { bad = { n_components = 0 }, params = { n_components = 2, random_state = 0 }, set = { n_iter = 7 }, n_components = true },
 }
 
+-- scikit-learn's fit takes no sample_weight
+local NO_WEIGHTS = { KNeighborsClassifier = true, KNeighborsRegressor = true, PCA = true, TruncatedSVD = true }
+-- deterministic fits where integer weights equal repeated rows exactly (up to rounding)
+local DUPLICATES = { LinearRegression = true, Ridge = true, GaussianNB = true, MultinomialNB = true, BernoulliNB = true,
+  ComplementNB = true, DummyClassifier = true, DummyRegressor = true, LogisticRegression = true, Lasso = true,
+  ElasticNet = true }
+
 -- Known bugs in estimators (owners fix them): "<Class>:<check>" -> what is wrong. The check still
 -- runs; only when it fails is it reported pending with this message.
 local BUGS = {
@@ -427,6 +434,38 @@ describe("tide.models contract", function()
               end
               local a, b = run(), run()
               for call, v in pairs(a) do assert_identical(v, b[call], name .. "." .. call .. " after the same manual_seed") end
+            end)
+          end)
+        end
+
+        if not NO_WEIGHTS[name] then
+          it("sample_weight: unit weights change nothing; bad weights are errors", function()
+            checked(name .. ":weights", function()
+              for _, y in ipairs(all_targets(name)) do
+                local a = outputs(name, fit(name, make(name), X, y), X)
+                local b = outputs(name, make(name):fit(X, y, { sample_weight = tide.ones(N, "float64") }), X)
+                for call, v in pairs(a) do assert_close(v, b[call], name .. "." .. call .. " with unit weights", 1e-8) end
+              end
+              for _, w in ipairs({ tide.full({ N }, -1, "float64"), tide.full({ N }, 0 / 0, "float64"), tide.ones(N - 1, "float64") }) do
+                assert_fails(function() make(name):fit(X, targets(name), { sample_weight = w }) end, name, "fit", "sample_weight")
+              end
+            end)
+          end)
+        end
+
+        if DUPLICATES[name] then
+          it("integer sample weights act as repeated rows", function()
+            checked(name .. ":weights_dup", function()
+              local w, rows = {}, {}
+              for i = 1, N do
+                w[i] = (i % 3) + 1
+                for _ = 1, w[i] do rows[#rows + 1] = i end
+              end
+              local idx = tide.tensor(rows, "int64")
+              local y = targets(name)
+              local a = outputs(name, make(name):fit(X, y, { sample_weight = tide.tensor(w, "float64") }), X)
+              local b = outputs(name, make(name):fit(X:index_select(1, idx), y:index_select(1, idx)), X)
+              for call, v in pairs(a) do assert_close(v, b[call], name .. "." .. call .. " weighted vs repeated", 1e-8) end
             end)
           end)
         end
