@@ -470,6 +470,29 @@ describe("tide.models contract", function()
           end)
         end
 
+        it("a single feature; a constant feature: finite outputs", function()
+          checked(name .. ":shapes", function()
+            local extra = st.n_components and { n_components = 1 } or nil
+            local X1 = X:narrow(2, 1, 1):contiguous()
+            local Xc = X:clone()
+            Xc:select(2, 3):fill_(2.5)
+            for _, Xq in ipairs({ X1, Xc }) do
+              for _, y in ipairs(all_targets(name)) do
+                local m = make(name, extra):fit(Xq, y)
+                local out = outputs(name, m, Xq)
+                for call, v in pairs(out) do
+                  if tide.is_tensor(v) and (v.dtype == "float64" or v.dtype == "float32") then
+                    assert(v:isfinite():all(), name .. "." .. call .. " gives NaN or infinity on a " ..
+                      (Xq == X1 and "single feature" or "constant feature"))
+                  end
+                  local n = tide.is_tensor(v) and v.shape[1] or #v
+                  assert.equals(N, n)
+                end
+              end
+            end
+          end)
+        end)
+
         it("integer X works like its float64 copy", function()
           checked(name .. ":dtype", function()
             local Xi = (X * 10):floor():to("int32")
