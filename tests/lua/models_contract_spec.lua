@@ -493,6 +493,32 @@ describe("tide.models contract", function()
           end)
         end)
 
+        if kind == "classifier" or kind == "regressor" then
+          it("in a Pipeline after a scaler (fit, predict, save / load) and cross_val_score", function()
+            checked(name .. ":pipeline", function()
+              local y = targets(name)
+              -- the count models need non-negative features: a MinMaxScaler for them
+              local Scaler = (name == "MultinomialNB" or name == "ComplementNB") and tide.preprocess.MinMaxScaler
+                or tide.preprocess.StandardScaler
+              local pipe = M.Pipeline({ { "scale", Scaler() }, { "model", make(name) } })
+              pipe:fit(X, y)
+              local Z = Scaler():fit(X):transform(X)
+              local direct = make(name):fit(Z, y):predict(Z)
+              assert_close(pipe:predict(X), direct, name .. " in a pipeline", 1e-12)
+              local path = H.tmpname() .. ".safetensors"
+              local ok, err = pcall(function()
+                pipe:save(path)
+                assert_identical(pipe:predict(X), M.load(path):predict(X), name .. " pipeline after load")
+              end)
+              os.remove(path)
+              if not ok then error(err, 0) end
+              local cv = tide.evaluate.cross_val_score(make(name), X, y, { cv = 3 })
+              assert.same({ 3 }, cv.shape)
+              assert(cv:isfinite():all(), name .. ": cross_val_score gave a non-finite score")
+            end)
+          end)
+        end
+
         it("integer X works like its float64 copy", function()
           checked(name .. ":dtype", function()
             local Xi = (X * 10):floor():to("int32")
