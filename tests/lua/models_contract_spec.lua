@@ -774,6 +774,35 @@ describe("breast cancer, digits, wine: accuracy within 1 point of scikit-learn 1
         end)
       end)
     end
+    -- the thread count changes nothing: 1 and 3 threads fit and predict the same (on digits, the
+    -- largest of the three)
+    for _, name in ipairs(key == "digits" and names or {}) do
+      it(string.format("%s on %s: 1 and 3 threads give the same model", name, key), function()
+        if not H.exists(SK_DATA .. file) then
+          pending(SK_DATA .. file .. " is absent (python3-sklearn's data)")
+          return
+        end
+        checked(name .. ":threads:" .. key, function()
+          local d = data()
+          local a, b = d.Xtr, d.Xte
+          if SCALED[name] then a, b = d.Str, d.Ste end
+          local params = RANDOM[name] and { random_state = 0 } or {}
+          local saved = tide.threads()
+          local ok, res = pcall(function()
+            local out = {}
+            for i, t in ipairs({ 1, 3 }) do
+              tide.threads(t)
+              out[i] = outputs(name, M[name](params):fit(a, d.ytr), b)
+            end
+            return out
+          end)
+          tide.threads(saved)
+          if not ok then error(res, 0) end
+          assert_identical(res[1].predict, res[2].predict, name .. ".predict with 1 and 3 threads")
+          for call, v in pairs(res[1]) do assert_close(v, res[2][call], name .. "." .. call .. " with 1 and 3 threads", 1e-12) end
+        end)
+      end)
+    end
     -- the same models fitted on CSR copies (where they accept sparse input) predict the same
     for _, name in ipairs(names) do
       if not SETTINGS[name].dense_only then
