@@ -540,12 +540,22 @@ describe("tide.models contract", function()
           end)
         end
 
-        it("integer X works like its float64 copy", function()
+        it("integer X works like its float64 copy; float32 X; a non-contiguous X", function()
           checked(name .. ":dtype", function()
             local Xi = (X * 10):floor():to("int32")
             local a = outputs(name, fit(name, make(name), Xi), Xi)
             local b = outputs(name, fit(name, make(name), Xi:to("float64")), Xi:to("float64"))
             for call2, v in pairs(b) do assert_identical(v, a[call2], name .. "." .. call2 .. " on int32 X") end
+            -- float32 X: some models keep float32 (as scikit-learn): same shapes, finite values
+            local X32 = X:to("float32")
+            local f = outputs(name, fit(name, make(name), X32), X32)
+            for call2, v in pairs(b) do
+              assert(f[call2] ~= nil, name .. "." .. call2 .. " fails on float32 X")
+              assert.same(v.shape, f[call2].shape)
+              if f[call2].dtype == "float32" or f[call2].dtype == "float64" then
+                assert(f[call2]:isfinite():all(), name .. "." .. call2 .. " not finite on float32 X")
+              end
+            end
             local Xv = X:t():contiguous():t() -- a transposed (non-contiguous) view of the same values
             assert.is_false(Xv:is_contiguous())
             local c = outputs(name, fit(name, make(name), Xv), Xv)
