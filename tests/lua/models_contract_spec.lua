@@ -119,6 +119,16 @@ local BUGS = {
     "empty input: X has no rows"),
   ["LinearSVC:features"] = wrong_call("LinearSVC", "predict", "decision_function", WIDE, WIDE_MSG),
   ["LinearSVC:features_calls"] = wrong_call("LinearSVC", "predict", "decision_function", WIDE, WIDE_MSG),
+  -- KNeighborsClassifier.predict validates X (and n_neighbors) inside predict_proba
+  ["KNeighborsClassifier:nonfinite"] = wrong_call("KNeighborsClassifier", "predict", "predict_proba",
+    "X with NaN / inf", "X contains NaN or infinity"),
+  ["KNeighborsClassifier:empty"] = wrong_call("KNeighborsClassifier", "predict", "predict_proba", "X with 0 rows",
+    "empty input: X has no rows"),
+  ["KNeighborsClassifier:features"] = wrong_call("KNeighborsClassifier", "predict", "predict_proba", WIDE, WIDE_MSG),
+  ["KNeighborsClassifier:features_calls"] = wrong_call("KNeighborsClassifier", "predict", "predict_proba", WIDE,
+    WIDE_MSG),
+  ["KNeighborsClassifier:k"] = wrong_call("KNeighborsClassifier", "predict", "predict_proba",
+    "X, fitted on 40 rows with n_neighbors = 45", "Expected n_neighbors <= n_samples_fit, ..."),
   -- the naive Bayes models' predict_proba validates X inside predict_log_proba
   ["GaussianNB:features_calls"] = wrong_call("GaussianNB", "predict_proba", "predict_log_proba", WIDE, WIDE_MSG),
   ["MultinomialNB:features_calls"] = wrong_call("MultinomialNB", "predict_proba", "predict_log_proba", WIDE, WIDE_MSG),
@@ -202,7 +212,9 @@ local function assert_fails(fn, name, calls, ...)
   local err = H.assert_error(fn, ...)
   if type(calls) == "string" then calls = { calls } end
   for _, call in ipairs(calls) do
-    if err:find(name .. "." .. call, 1, true) or err:find(name .. ":" .. call, 1, true) then return err end
+    -- a whole word: "SVC.fit" is not found inside "LinearSVC.fit"
+    local want = (call == "" and name .. ":" or name .. "." .. call):gsub("%p", "%%%0")
+    if err:find("%f[%w_]" .. want .. (call == "" and "" or "%f[^%w_]")) then return err end
   end
   error("error message '" .. err .. "' does not name " .. name .. "." .. table.concat(calls, " / "), 0)
 end
