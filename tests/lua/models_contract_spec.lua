@@ -105,36 +105,8 @@ local DUPLICATES = { LinearRegression = true, Ridge = true, GaussianNB = true, M
 
 -- Known bugs in estimators (owners fix them): "<Class>:<check>" -> what is wrong. The check still
 -- runs; only when it fails is it reported pending with this message.
--- "<Class>.<call>(<input>) raises '<Class>.<inner>: ...'; the message must name <Class>.<call>"
-local function wrong_call(cls, call, inner, input, msg)
-  return string.format("%s.%s(%s) raises '%s.%s: %s'; the message must name %s.%s", cls, call, input, cls, inner,
-    msg, cls, call)
-end
-local WIDE, WIDE_MSG = "X with 5 features, fitted with 4", "X has 5 features, but ... was fitted with 4 features"
-local BUGS = {
-  -- LinearSVC.predict validates X inside decision_function, so its errors name the wrong call
-  ["LinearSVC:nonfinite"] = wrong_call("LinearSVC", "predict", "decision_function", "X with NaN / inf",
-    "X contains NaN or infinity"),
-  ["LinearSVC:empty"] = wrong_call("LinearSVC", "predict", "decision_function", "X with 0 rows",
-    "empty input: X has no rows"),
-  ["LinearSVC:features"] = wrong_call("LinearSVC", "predict", "decision_function", WIDE, WIDE_MSG),
-  ["LinearSVC:features_calls"] = wrong_call("LinearSVC", "predict", "decision_function", WIDE, WIDE_MSG),
-  -- KNeighborsClassifier.predict validates X (and n_neighbors) inside predict_proba
-  ["KNeighborsClassifier:nonfinite"] = wrong_call("KNeighborsClassifier", "predict", "predict_proba",
-    "X with NaN / inf", "X contains NaN or infinity"),
-  ["KNeighborsClassifier:empty"] = wrong_call("KNeighborsClassifier", "predict", "predict_proba", "X with 0 rows",
-    "empty input: X has no rows"),
-  ["KNeighborsClassifier:features"] = wrong_call("KNeighborsClassifier", "predict", "predict_proba", WIDE, WIDE_MSG),
-  ["KNeighborsClassifier:features_calls"] = wrong_call("KNeighborsClassifier", "predict", "predict_proba", WIDE,
-    WIDE_MSG),
-  ["KNeighborsClassifier:k"] = wrong_call("KNeighborsClassifier", "predict", "predict_proba",
-    "X, fitted on 40 rows with n_neighbors = 45", "Expected n_neighbors <= n_samples_fit, ..."),
-  -- the naive Bayes models' predict_proba validates X inside predict_log_proba
-  ["GaussianNB:features_calls"] = wrong_call("GaussianNB", "predict_proba", "predict_log_proba", WIDE, WIDE_MSG),
-  ["MultinomialNB:features_calls"] = wrong_call("MultinomialNB", "predict_proba", "predict_log_proba", WIDE, WIDE_MSG),
-  ["BernoulliNB:features_calls"] = wrong_call("BernoulliNB", "predict_proba", "predict_log_proba", WIDE, WIDE_MSG),
-  ["ComplementNB:features_calls"] = wrong_call("ComplementNB", "predict_proba", "predict_log_proba", WIDE, WIDE_MSG),
-}
+local BUGS = {} -- (none open: LinearSVC.predict, KNeighborsClassifier.predict and the naive Bayes
+                -- predict_proba used to name their inner call; fixed)
 
 -- Run fn as the check `key` ("<Class>:<check>"): a failure of a listed bug turns pending.
 local function checked(key, fn)

@@ -85,8 +85,8 @@ end
 
 -- Signed distances to the hyperplanes: float64 [n] for two classes (positive: classes_[2]),
 -- [n, n_classes] otherwise.
-function LinearSVC:decision_function(X)
-  local op = "LinearSVC.decision_function"
+function LinearSVC:decision_function(X, op)
+  op = op or "LinearSVC.decision_function"
   self:check_fitted("decision_function")
   X = B.features(op, X, { sparse = true, n_features = self.state.n_features_in_ })
   local s = self.state
@@ -104,7 +104,7 @@ end
 -- Class labels (as given to fit: an int64 / float64 tensor, or a Lua array of strings).
 function LinearSVC:predict(X)
   self:check_fitted("predict")
-  local scores = self:decision_function(X)
+  local scores = self:decision_function(X, "LinearSVC.predict")
   local idx
   if scores:dim() == 1 then
     idx = scores:gt(0):to("int64")

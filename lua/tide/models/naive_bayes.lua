@@ -79,9 +79,9 @@ function Base:predict(X)
 end
 
 -- log of the normalised posterior: jll - logsumexp(jll) per row (scipy's formula)
-function Base:predict_log_proba(X)
+function Base:predict_log_proba(X, op)
   self:check_fitted("predict_log_proba")
-  local jll = self:_jll(self._name .. ".predict_log_proba", X)
+  local jll = self:_jll(op or (self._name .. ".predict_log_proba"), X)
   local amax = jll:max(2, true)
   amax:masked_fill_(amax:isfinite():logical_not(), 0)
   local lse = (jll - amax):exp():sum(2, true):log() + amax
@@ -90,7 +90,7 @@ end
 
 function Base:predict_proba(X)
   self:check_fitted("predict_proba")
-  return self:predict_log_proba(X):exp()
+  return self:predict_log_proba(X, self._name .. ".predict_proba"):exp()
 end
 
 local function install(cls)

@@ -167,8 +167,8 @@ function KNeighborsClassifier:fit(X, y)
 end
 
 -- predict_proba(X): float64 [m, n_classes], columns in the order of classes_.
-function KNeighborsClassifier:predict_proba(X)
-  local op = "KNeighborsClassifier.predict_proba"
+function KNeighborsClassifier:predict_proba(X, op)
+  op = op or "KNeighborsClassifier.predict_proba"
   self:check_fitted("predict_proba")
   local dist, idx = self:_search(op, X)
   local proba = tensor.empty({ idx.shape[1], #self.state.classes_ }, "float64")
@@ -180,7 +180,7 @@ end
 -- predict(X): the class with the largest (weighted) vote; ties go to the first class.
 function KNeighborsClassifier:predict(X)
   self:check_fitted("predict")
-  local _, am = self:predict_proba(X):max(2)
+  local _, am = self:predict_proba(X, "KNeighborsClassifier.predict"):max(2)
   return B.decode_labels(self.state.classes_, am - 1)
 end
 
