@@ -452,6 +452,26 @@ function B.seed(self)
   return tensor.randint(0, 2 ^ 31 - 1, { 1 }):item()
 end
 
+-- ---------------------------------------------------------------- warnings
+-- B.warn(message): a warning on stderr (convergence and the like), as Python's default filter
+-- shows it: each distinct message once per process. tide.models.warnings(false) silences them,
+-- tide.models.warnings(true) turns them back on (and shows repeats again); the environment
+-- variable TIDE_WARNINGS=0 starts silenced.
+local warn_on, warned = os.getenv("TIDE_WARNINGS") ~= "0", {}
+function B.warn(message)
+  if not warn_on or warned[message] then return end
+  warned[message] = true
+  io.stderr:write(message, "\n")
+end
+
+function B.warnings(on)
+  if on ~= nil then
+    warn_on = on and true or false
+    warned = {}
+  end
+  return warn_on
+end
+
 -- ---------------------------------------------------------------- parameter checks
 function B.check_number(name, what, v, lo, hi, open_lo)
   if type(v) ~= "number" or v ~= v then raise(format("%s: %s must be a number, got %s", name, what, value_str(v))) end

@@ -50,6 +50,10 @@ function M.class_of(name)
   return require(mod)[name]
 end
 
+-- warnings(false) silences the models' warnings (convergence ...), warnings(true) restores them;
+-- each distinct warning is shown once per process
+function M.warnings(on) return require("tide.models.base").warnings(on) end
+
 function M.load(path)
   return require("tide.models.base").load(path)
 end

@@ -95,7 +95,7 @@ local function solve(self, X, y, sw, coef0, l2, l1)
   local st = tonumber(res.status)
   -- scikit-learn's ConvergenceWarning (as tide.models.SVC reports it), and verbose's summary
   if st == 0 or st == 3 then
-    io.stderr:write(format("%s.fit: warning: %s failed to converge (%s); increase max_iter or scale the data (e.g. StandardScaler)\n",
+    B.warn(format("%s.fit: warning: %s failed to converge (%s); increase max_iter or scale the data (e.g. StandardScaler)",
       NAME, p.solver, st == 0 and format("max_iter=%d reached", p.max_iter) or "the line search made no progress"))
   end
   if p.verbose > 0 then

@@ -124,7 +124,7 @@ end
 -- scikit-learn's ConvergenceWarning, and the verbose summary
 local function report(self, op, status, nsv)
   if status == 1 then
-    io.stderr:write(format("%s: warning: the solver stopped at max_iter=%d before converging; consider scaling the features (e.g. StandardScaler)\n",
+    B.warn(format("%s: warning: the solver stopped at max_iter=%d before converging; consider scaling the features (e.g. StandardScaler)",
       op, self.params.max_iter))
   end
   if self.params.verbose then io.stderr:write(format("%s: %d support vectors\n", op, nsv)) end
