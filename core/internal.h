@@ -37,6 +37,9 @@ static inline char *tide_elem_ptr(const tide_tensor *t) {
 double tide_load_as_double(const void *p, int dtype);
 void tide_store_from_double(void *p, int dtype, double v);
 
+/* NumPy's pairwise sum of a[0..n) (reduce_kernels.c): its order and rounding exactly. */
+double tide_pairwise_sum(const double *a, int64_t n);
+
 /* Parallelism: a loop is split across threads when its work exceeds this many elements. */
 #define TIDE_PARALLEL_GRAIN 32768
 int tide_threads_for(int64_t work);

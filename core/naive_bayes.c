@@ -46,28 +46,6 @@ static int check_codes(const char *op, const tide_tensor *codes, int64_t n, int6
     return 0;
 }
 
-/* NumPy's pairwise sum of a[0..n) (numpy/core/src/umath/loops_utils.h.src). */
-static double pairwise_sum(const double *a, int64_t n) {
-    if (n < 8) {
-        double res = 0.;
-        for (int64_t i = 0; i < n; i++) res += a[i];
-        return res;
-    }
-    if (n <= 128) {
-        double r[8];
-        for (int j = 0; j < 8; j++) r[j] = a[j];
-        int64_t i;
-        for (i = 8; i < n - (n % 8); i += 8)
-            for (int j = 0; j < 8; j++) r[j] += a[i + j];
-        double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        for (; i < n; i++) res += a[i];
-        return res;
-    }
-    int64_t n2 = n / 2;
-    n2 -= n2 % 8;
-    return pairwise_sum(a, n2) + pairwise_sum(a + n2, n - n2);
-}
-
 /* Moments of the cnt rows rows[0..cnt) of x [., d] into m [d], v [d] (zeroed here): np.mean /
  * np.var, or with weights np.average of x and of (x - mean)^2. Returns the row count or the
  * summed weights (0 for no rows). */
@@ -87,7 +65,7 @@ static TIDE_HOT double class_moments(const double *restrict x, int64_t d, const 
 #pragma omp simd
             for (int64_t j = 0; j < d; j++) m[j] += xi[j] * wi;
         }
-        if (wk) total = pairwise_sum(wk, cnt);
+        if (wk) total = tide_pairwise_sum(wk, cnt);
         free(wk);
 #pragma omp simd
         for (int64_t j = 0; j < d; j++) m[j] /= total;
@@ -186,7 +164,7 @@ int tide_gaussian_nb_jll(const tide_tensor *X, const tide_tensor *theta, const t
     double *logv = norm + c;
     for (int64_t k = 0; k < c; k++) {
         for (int64_t j = 0; j < d; j++) logv[j] = log(2.0 * M_PI * va[k * d + j]);
-        norm[k] = -0.5 * pairwise_sum(logv, d);
+        norm[k] = -0.5 * tide_pairwise_sum(logv, d);
     }
     int nth = tide_threads_for(m * c * d);
 #pragma omp parallel num_threads(nth) if (nth > 1)
@@ -204,7 +182,7 @@ int tide_gaussian_nb_jll(const tide_tensor *X, const tide_tensor *theta, const t
                         double e = xi[j] - tk[j];
                         t[j] = e * e / vk[j];
                     }
-                    s = pairwise_sum(t, d);
+                    s = tide_pairwise_sum(t, d);
                 } else {
                     s = 0;
                     for (int64_t j = 0; j < d; j++) {

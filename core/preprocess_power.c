@@ -7,29 +7,6 @@
 #include <math.h>
 #include <stdlib.h>
 
-/* NumPy's pairwise summation (add.reduce over a contiguous double array): eight accumulators
- * in blocks of up to 128, halves above. Same order, same rounding. */
-static double pairwise_sum(const double *a, int64_t n) {
-    if (n < 8) {
-        double r = 0.;
-        for (int64_t i = 0; i < n; i++) r += a[i];
-        return r;
-    }
-    if (n <= 128) {
-        double r[8];
-        for (int j = 0; j < 8; j++) r[j] = a[j];
-        int64_t i;
-        for (i = 8; i < n - (n % 8); i += 8)
-            for (int j = 0; j < 8; j++) r[j] += a[i + j];
-        double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        for (; i < n; i++) res += a[i];
-        return res;
-    }
-    int64_t n2 = n / 2;
-    n2 -= n2 % 8;
-    return pairwise_sum(a, n2) + pairwise_sum(a + n2, n - n2);
-}
-
 static double yj(double x, double l) {
     if (x >= 0) return fabs(l) < DBL_EPSILON ? log1p(x) : (pow(x + 1, l) - 1) / l;
     if (fabs(l - 2) > DBL_EPSILON) return -(pow(-x + 1, 2 - l) - 1) / (2 - l);
@@ -52,12 +29,12 @@ typedef struct {
 /* scikit-learn's _neg_log_likelihood */
 static double yj_nll(const yj_problem *p, double l) {
     for (int64_t i = 0; i < p->m; i++) p->t[i] = yj(p->x[i], l);
-    double mean = pairwise_sum(p->t, p->m) / (double)p->m;
+    double mean = tide_pairwise_sum(p->t, p->m) / (double)p->m;
     for (int64_t i = 0; i < p->m; i++) {
         double dv = p->t[i] - mean;
         p->t[i] = dv * dv;
     }
-    double var = pairwise_sum(p->t, p->m) / (double)p->m;
+    double var = tide_pairwise_sum(p->t, p->m) / (double)p->m;
     if (var < DBL_MIN) return INFINITY;
     double loglike = -(double)p->m / 2 * log(var);
     loglike += (l - 1) * p->sign_log;
@@ -182,7 +159,7 @@ int tide_preprocess_yeojohnson_lambdas(const tide_tensor *x, double *lambdas) {
         if (m == 0) { lambdas[j] = NAN; continue; }
         double *t = buf + n;
         for (int64_t i = 0; i < m; i++) t[i] = buf[i] > 0 ? log1p(fabs(buf[i])) : (buf[i] < 0 ? -log1p(fabs(buf[i])) : 0.0);
-        yj_problem p = {buf, m, t, pairwise_sum(t, m)};
+        yj_problem p = {buf, m, t, tide_pairwise_sum(t, m)};
         double a, b, c, fa, fb, fc;
         if (bracket(&p, -2, 2, &a, &b, &c, &fa, &fb, &fc)) {
             status = TIDE_FAIL("yeojohnson_lambdas: no minimum bracketed for column %lld", (long long)j);

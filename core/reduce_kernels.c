@@ -329,3 +329,27 @@ const rowd_fn tide_rowd[TIDE_NDTYPES] = {rowd_f32, rowd_f64, rowd_i32, rowd_i64,
 const rowi_fn tide_rowi[TIDE_NDTYPES] = {rowi_f32, rowi_f64, rowi_i32, rowi_i64, rowi_u8, rowi_b8};
 const cold_fn tide_cold[TIDE_NDTYPES] = {cold_f32, cold_f64, cold_i32, cold_i64, cold_u8, cold_b8};
 const coli_fn tide_coli[TIDE_NDTYPES] = {coli_f32, coli_f64, coli_i32, coli_i64, coli_u8, coli_b8};
+
+/* NumPy's pairwise summation (add.reduce over a contiguous double array, numpy/core/src/umath/
+ * loops_utils.h.src): eight accumulators in blocks of up to 128, halves above. Same order, same
+ * rounding, for the kernels that must reproduce NumPy's sums bit for bit. */
+double tide_pairwise_sum(const double *a, int64_t n) {
+    if (n < 8) {
+        double r = 0.;
+        for (int64_t i = 0; i < n; i++) r += a[i];
+        return r;
+    }
+    if (n <= 128) {
+        double r[8];
+        for (int j = 0; j < 8; j++) r[j] = a[j];
+        int64_t i;
+        for (i = 8; i < n - (n % 8); i += 8)
+            for (int j = 0; j < 8; j++) r[j] += a[i + j];
+        double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for (; i < n; i++) res += a[i];
+        return res;
+    }
+    int64_t n2 = n / 2;
+    n2 -= n2 % 8;
+    return tide_pairwise_sum(a, n2) + tide_pairwise_sum(a + n2, n - n2);
+}
