@@ -11,10 +11,12 @@ cd "$(dirname "$0")"
 JOBS=$(nproc 2>/dev/null || echo 2)
 
 BUILD_DEPS=(build-essential cmake pkg-config luajit libluajit-5.1-dev libopenblas-dev libreadline-dev
-  libpng-dev zlib1g-dev libcairo2-dev lua-cjson dataset-fashion-mnist curl)
+  libpng-dev zlib1g-dev libcairo2-dev lua-cjson dataset-fashion-mnist curl
+  libutf8proc-dev libpcre2-dev libstemmer-dev wordnet-base liblingua-stopwords-perl)
 # python3-sklearn ships the breast cancer / digits / wine tables the classical-model tests read;
 # chromium opens the EDA report in the headless-browser check (tests/check/eda_report_chromium.sh)
-TEST_DEPS=(lua-busted python3 python3-numpy python3-sklearn chromium)
+# snowball-data holds the Snowball project's reference vocabularies and stems (stemmer tests)
+TEST_DEPS=(lua-busted python3 python3-numpy python3-sklearn chromium snowball-data)
 BENCH_DEPS=(python3-numpy python3-torch python3-sklearn python3-pandas bc)
 
 install_missing() {
