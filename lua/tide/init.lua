@@ -66,7 +66,8 @@ local PARTS = { nn = "tide.nn", optim = "tide.optim", io = "tide.io", data = "ti
   datasets = "tide.datasets", metrics = "tide.metrics", plot = "tide.plot", progress = "tide.progress",
   csv = "tide.csv", frame = "tide.frame", preprocess = "tide.preprocess", stats = "tide.stats",
   eda = "tide.eda", models = "tide.models", sparse = "tide.sparse",
-  feature_selection = "tide.feature_selection", distributions = "tide.distributions", evaluate = "tide.evaluate" }
+  feature_selection = "tide.feature_selection", distributions = "tide.distributions", evaluate = "tide.evaluate",
+  text = "tide.text" }
 tide._parts = PARTS
 setmetatable(tide, { __index = function(t, k)
   local m = PARTS[k]
