@@ -87,6 +87,10 @@ REGISTRY["sentiment-labelled-sentences"] = locator("sentiment-labelled-sentences
   imdb = { "imdb_labelled.txt", "a5851cfed830b68d4b18fa11f7e9fa85debee7566be0933c9a679ce747c86d67" },
   yelp = { "yelp_labelled.txt", "c76468b7b5c6e56a0804d728345c5f84aa2142ddb214420f61cc9cfd4c00d2ea" },
 }, "UCI (cite Kotzias et al. 2015)")
+-- a byte-for-byte public copy of the UCI files (see ../shared/data/sentiment-labelled-sentences/SOURCE.md);
+-- tide.text.corpora.sentiment_sentences reads them
+REGISTRY["sentiment-labelled-sentences"].url = "https://raw.githubusercontent.com/Shubhammawa/Sentiment-analysis-cnn/"
+  .. "a698f9843338fab51afab9a23680ed08e5edde3b/Datasets/sentiment%20labelled%20sentences"
 REGISTRY["twitter-airline-sentiment"] = locator("twitter-airline-sentiment",
   "Twitter US airline sentiment: 14,640 tweets x 15 columns, 3 classes (gzipped CSV)", {
   data = { "Tweets.csv.gz", "0b1da7a22dcf4a35fe4fd7a93b48a7b29795da7482ef3129fcdb0044c95b0621" },

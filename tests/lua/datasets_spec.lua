@@ -309,6 +309,17 @@ describe("file locators (TIDE_DATA)", function()
     H.assert_error(function() return D.load("titanic", { split = "valid" }) end, "no file 'valid'", "test, train")
   end)
 
+  it("verify the text sets read by tide.text.corpora", function()
+    if not shared() then
+      pending("TIDE_DATA does not point at the shared data folder")
+      return
+    end
+    assert.is_true(D.verify("sentiment-labelled-sentences"))
+    assert.is_true(D.verify("twitter-airline-sentiment"))
+    assert.matches("^https://", D.info("sentiment-labelled-sentences").url)
+    assert.equals("imdb_labelled.txt", D.info("sentiment-labelled-sentences").files.imdb.name)
+  end)
+
   it("load the MNIST PNG subset as ImageFolders", function()
     local dir = shared()
     if not dir then

@@ -124,7 +124,7 @@ describe("Lemmatizer", function()
     local lem = L.Lemmatizer()
     H.assert_error(function() return L.Lemmatizer({ path = "/nonexistent/wordnet" }) end, "Lemmatizer",
       "/nonexistent/wordnet/index.", "wordnet-base")
-    H.assert_error(function() return L.Lemmatizer({ dir = "x" }) end, "Lemmatizer", "unknown option 'dir'")
+    H.assert_error(function() return L.Lemmatizer({ dir = "x" }) end, "Lemmatizer: unknown option 'dir'")
     H.assert_error(function() return L.Lemmatizer("x") end, "Lemmatizer", "options must be a table")
     H.assert_error(function() return lem:lemmatize(42) end, "lemmatize: word must be a string, got number")
     H.assert_error(function() return lem:lemmatize("") end, "lemmatize: word is an empty string")

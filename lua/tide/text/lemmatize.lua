@@ -17,12 +17,14 @@
 -- (DT, IN, PRP, RP, CD, punctuation ...) -> n, the lemmatiser's default — the mapping commonly
 -- paired with NLTK's pos_tag, whose tags NLTK's lemmatiser itself does not accept.
 local core = require("tide._core")
+local args = require("tide._args")
 local raise = core.raise
 local find, sub, byte, format = string.find, string.sub, string.byte, string.format
 
 local M = {}
 
 local DEFAULT_PATH = "/usr/share/wordnet"
+local LEMMATIZER_OPTS = args.set({ "path" })
 local POS_FILES = { n = "noun", v = "verb", a = "adj", r = "adv" }
 
 -- NLTK's MORPHOLOGICAL_SUBSTITUTIONS, in its order (the order of the candidates).
@@ -200,11 +202,7 @@ Lemmatizer.__index = Lemmatizer
 -- Lemmatizer{path = dir}: reads (once per process and folder) the WordNet database in dir,
 -- default /usr/share/wordnet (Debian's wordnet-base).
 function M.Lemmatizer(opts)
-  opts = opts or {}
-  if type(opts) ~= "table" then raise("Lemmatizer: options must be a table like {path = \"/usr/share/wordnet\"}") end
-  for k in pairs(opts) do
-    if k ~= "path" then raise(format("Lemmatizer: unknown option '%s' (known: path)", tostring(k))) end
-  end
+  opts = args.options("Lemmatizer", opts, LEMMATIZER_OPTS)
   local path = opts.path or DEFAULT_PATH
   if type(path) ~= "string" or path == "" then raise("Lemmatizer: path must be a folder name, got " .. tostring(path)) end
   path = path:gsub("(.)/+$", "%1")
