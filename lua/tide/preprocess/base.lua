@@ -111,6 +111,10 @@ function B.from_table(t, op)
   op = op or "from_json"
   if type(t) ~= "table" or type(t.class) ~= "string" then raise(op .. ": not a saved transformer") end
   local cls = B.registry[t.class]
+  if not cls then -- a class of a part not loaded yet (the text transformers)
+    local text = require("tide.text")
+    if text._module_of[t.class] then cls = text[t.class] end
+  end
   if not cls then raise(op .. ": unknown transformer class '" .. t.class .. "'") end
   if cls.from_table then return cls.from_table(t) end
   local self = cls.new(t.params or {})

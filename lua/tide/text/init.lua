@@ -15,6 +15,7 @@ local FILES = {
   vectorize = { "CountVectorizer", "TfidfTransformer", "TfidfVectorizer", "HashingVectorizer" },
   fasttext = { "FastTextClassifier" },
   pipeline = { "Preprocessor", "TextPipeline" },
+  corpora = { "sentiment_sentences", "airline_tweets" },
 }
 
 local MODULE_OF = {}
