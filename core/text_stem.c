@@ -89,7 +89,7 @@ void tide_stemmer_free(tide_stemmer *s) {
 
 /* Make room for need bytes in s->buf. */
 static int reserve(tide_stemmer *s, int64_t need, const char *op) {
-    if (need <= s->cap) return 0;
+    if (s->buf && need <= s->cap) return 0;
     int64_t cap = s->cap < 4096 ? 4096 : s->cap;
     while (cap < need) cap *= 2;
     char *p = realloc(s->buf, (size_t)cap);
