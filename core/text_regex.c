@@ -174,6 +174,8 @@ static int find_with(thread_state *st, const tide_regex *re, const char *s, int6
                 return TIDE_FAIL("regex: invalid UTF-8 in the subject at byte %lld: %s",
                                  (long long)pcre2_get_startchar(st->md) + 1, (const char *)msg);
             }
+            if (rc == PCRE2_ERROR_BADUTFOFFSET)
+                return TIDE_FAIL("regex: start %lld is inside a character", (long long)start);
             return match_failed(rc, s, len);
         }
         /* rc == 0: more groups than the two pairs of md; pairs 0 and 1 are set all the same */

@@ -565,6 +565,20 @@ static int kind_of_char(uint32_t c) {
     int cat = tide_category(c);
     return (cat >= UTF8PROC_CATEGORY_PC && cat <= UTF8PROC_CATEGORY_PO) ? TIDE_TOKEN_PUNCT : TIDE_TOKEN_SYMBOL;
 }
+/* A \w+ token: a word when it has a letter, a number when digits, punctuation when only
+ * underscores (connectors), else a symbol (a lone combining mark or joiner). */
+static int wrun_kind(const uint32_t *c, int64_t a, int64_t b) {
+    int digit = 0, connector = 0;
+    for (int64_t k = a; k < b; k++) {
+        int cat = c[k] < 0x80 ? (is_alpha_ascii(c[k]) ? UTF8PROC_CATEGORY_LL : 0) : tide_category(c[k]);
+        if ((cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) || cat == UTF8PROC_CATEGORY_NL)
+            return TIDE_TOKEN_WORD;
+        if (is_d(c[k])) digit = 1;
+        else if (c[k] == '_' || cat == UTF8PROC_CATEGORY_PC) connector = 1;
+    }
+    return digit ? TIDE_TOKEN_NUMBER : connector ? TIDE_TOKEN_PUNCT : TIDE_TOKEN_SYMBOL;
+}
+
 /* A run of one punctuation mark is one token (NLTK: one token per character). */
 static int runs_together(uint32_t c) {
     if (c < 0x80) return c > ' ' && c < 0x7F && !is_alnum_ascii(c);
@@ -716,12 +730,7 @@ int64_t tide_word_tokenize(const char *s, int64_t len, const tide_word_tokenizer
         } else if ((e = m_number(c, n, p))) {
             kind = TIDE_TOKEN_NUMBER;
         } else if ((e = m_wrun(c, n, p)) > p) {
-            kind = TIDE_TOKEN_NUMBER;
-            for (int64_t k = p; k < e; k++)
-                if (!is_d(c[k])) {
-                    kind = TIDE_TOKEN_WORD;
-                    break;
-                }
+            kind = wrun_kind(c, p, e);
         } else if ((e = m_ellipsis(c, n, p))) {
             kind = TIDE_TOKEN_PUNCT;
         } else {
