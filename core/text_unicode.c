@@ -219,7 +219,8 @@ static int normalize_segment(const unsigned char *s, int64_t a, int64_t e, const
         int32_t c;
         int k = utf8_decode(s, i, e, &c);
         if (k < 0) {
-            if (o->invalid == TIDE_INVALID_ERROR) return TIDE_FAIL("%s: invalid UTF-8 at byte %lld", o->op, (long long)i + 1);
+            if (o->invalid == TIDE_INVALID_ERROR)
+                return TIDE_FAIL("%s: invalid UTF-8 at byte %lld", o->op, (long long)i + 1);
             i += -k;
             if (o->invalid == TIDE_INVALID_DROP) continue;
             c = 0xFFFD;

@@ -31,7 +31,9 @@ local function known_list()
 end
 
 local function language(op, lang)
-  if type(lang) ~= "string" then raise(format("%s: the language must be a name such as \"english\" or \"en\", got %s", op, type(lang))) end
+  if type(lang) ~= "string" then
+    raise(format("%s: the language must be a name such as \"english\" or \"en\", got %s", op, type(lang)))
+  end
   local name = NAME_OF[lang:lower()]
   if not name then raise(format("%s: no stop words for '%s' (known: %s)", op, lang, known_list())) end
   return name
@@ -46,7 +48,8 @@ local function list_of(op, name)
   if lists[path] then return lists[path] end
   local f = io.open(path, "rb")
   if not f then
-    raise(format("%s: cannot read %s, the %s stop words: install the Debian package liblingua-stopwords-perl", op, path, name))
+    raise(format("%s: cannot read %s, the %s stop words: install the Debian package liblingua-stopwords-perl",
+      op, path, name))
   end
   local src = f:read("*a")
   f:close()
@@ -87,10 +90,13 @@ StopWords.__index = StopWords
 -- a string or a list of strings -> a list, every word a non-empty string
 local function word_list(op, what, words)
   if type(words) == "string" then words = { words } end
-  if type(words) ~= "table" then raise(format("%s: %s must be a word or a list of words, got %s", op, what, type(words))) end
+  if type(words) ~= "table" then
+    raise(format("%s: %s must be a word or a list of words, got %s", op, what, type(words)))
+  end
   for i, w in ipairs(words) do
     if type(w) ~= "string" or w == "" then
-      raise(format("%s: %s: word %d must be a non-empty string, got %s", op, what, i, type(w) == "string" and "\"\"" or type(w)))
+      local got = type(w) == "string" and "\"\"" or type(w)
+      raise(format("%s: %s: word %d must be a non-empty string, got %s", op, what, i, got))
     end
     if not valid_utf8(w) then raise(format("%s: %s: word %d is not valid UTF-8", op, what, i)) end
   end
@@ -136,7 +142,9 @@ local function construct(opts)
   end
   local langs = opts.lang
   if langs == nil then langs = {} elseif type(langs) == "string" then langs = { langs } end
-  if type(langs) ~= "table" then raise(format("%s: lang must be a language or a list of languages, got %s", op, type(langs))) end
+  if type(langs) ~= "table" then
+    raise(format("%s: lang must be a language or a list of languages, got %s", op, type(langs)))
+  end
   local self = new({}, {})
   for _, l in ipairs(langs) do
     local name = language(op, l)
@@ -210,7 +218,9 @@ end
 -- StopWords.from_table(t) -> the StopWords sw:to_table() described.
 local function from_table(t)
   local op = "StopWords.from_table"
-  if type(t) ~= "table" or type(t.words) ~= "table" then raise(op .. ": expected a table with a list of words (to_table's form)") end
+  if type(t) ~= "table" or type(t.words) ~= "table" then
+    raise(op .. ": expected a table with a list of words (to_table's form)")
+  end
   local set = {}
   for _, w in ipairs(word_list(op, "words", t.words)) do set[w] = true end
   local langs = {}
