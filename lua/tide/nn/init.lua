@@ -11,7 +11,7 @@ local nn = {
 }
 
 for _, part in ipairs({ "container", "linear", "conv", "pooling", "normalization", "dropout", "embedding",
-  "flatten", "activation", "loss" }) do
+  "embedding_bag", "flatten", "activation", "loss" }) do
   for name, cls in pairs(require("tide.nn." .. part)) do
     if nn[name] ~= nil then error("tide.nn: " .. name .. " is defined twice", 0) end
     nn[name] = cls

@@ -1,6 +1,6 @@
 -- tide.nn.functional (F): the differentiable neural-network ops, one table merged from the part
 -- files of this folder. Each part returns a table of functions; a name defined twice is an error.
-local PARTS = { "linear", "conv", "pool", "activation", "norm", "embedding", "loss" }
+local PARTS = { "linear", "conv", "pool", "activation", "norm", "embedding", "embedding_bag", "loss" }
 
 local F = {}
 for _, part in ipairs(PARTS) do
