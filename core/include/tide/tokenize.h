@@ -61,11 +61,15 @@ int tide_tokens_push(tide_tokens *t, const char *s, int64_t len, int kind, const
  *     runs of 4 or more are first cut to 3, as NLTK does;
  *   - U+2019 (’) counts as an apostrophe inside words ("don’t" one token; NLTK: "don" "’" "t");
  *   - unknown HTML entities (&foo;) and numeric ones that are no character are kept as written
- *     (NLTK deletes them); known ones (HTML 4's names, &#39;, &#x27;) are decoded as NLTK does;
+ *     (NLTK deletes them); known ones (HTML 4's names, &#39;, &#x27;) are decoded as NLTK does,
+ *     numbers read as Python's int() reads them but with ASCII digits only;
  *   - lowercasing (preserve_case = 0) maps each code point by utf8proc's simple lowercase, so
  *     final sigma and dotted I differ from Python's str.lower ("ΟΔΟΣ" -> "οδοσ", not "οδος");
  *   - split_contractions: Penn Treebank's contractions (see tide_word_tokenizer_opts).
- * Letters, digits and spaces are Unicode's (utf8proc categories), as NLTK's regex module has them. */
+ * Letters, digits and spaces are Unicode's (utf8proc categories), as NLTK's regex module has them.
+ * Measured: equal to NLTK + these differences on all 14,640 airline tweets and on 120,000 random
+ * strings of URL / emoticon / entity / number pieces; 93% of the tweets tokenise exactly as NLTK.
+ * A URL is looked for within its first 4,096 characters. */
 typedef struct tide_word_tokenizer_opts {
     int32_t preserve_case;      /* 0: lowercase every token but emoticons (NLTK's preserve_case=False) */
     int32_t reduce_len;         /* 1: cut runs of one character to 3 ("sooooo" -> "sooo") */
