@@ -18,15 +18,17 @@ function M.args()
   return tonumber(arg and arg[1]) or 2, tonumber(arg and arg[2]) or 5
 end
 
--- Start the peer script with `threads` threads; bench names the benchmark in error messages.
+-- Start the peer script with `threads` threads (and the extra arguments, a shell-quoted string,
+-- when given); bench names the benchmark in error messages.
 -- p.header: the peer's first line; p:ask(case, pattern): the captures of pattern in the peer's
 -- answer (exits, showing the peer's output, when it does not match); p:close().
-function M.start(bench, script, threads)
+function M.start(bench, script, threads, extra)
   local python = os.getenv("TIDE_PYTHON") or "/usr/bin/python3"
   local fifo = os.tmpname()
   os.remove(fifo)
   assert(os.execute("mkfifo " .. fifo) == 0 or true)
-  local proc = io.popen(string.format("%s %s/%s %d --serve %s 2>&1", python, M.dir, script, threads, fifo))
+  local proc = io.popen(string.format("%s %s/%s %d %s--serve %s 2>&1", python, M.dir, script, threads,
+    extra and (extra .. " ") or "", fifo))
   local cmd = assert(io.open(fifo, "w"))
   local p = { header = proc:read("*l") }
   function p.ask(_, case, pattern)

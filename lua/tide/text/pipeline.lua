@@ -23,7 +23,7 @@ local format = string.format
 local M = {}
 
 local TOKENIZERS = { word = true, whitespace = true, regex = true }
-local KINDS = { word = true, number = true, url = true, email = true, mention = true, hashtag = true,
+local KINDS = { word = true, number = true, url = true, email = true, mention = true, hashtag = true, symbol = true,
   emoticon = true, punct = true }
 
 local function check(self)
