@@ -4,6 +4,7 @@
 -- work on whole columns: factorized int64 key codes, tensor gathers and the kernels of
 -- core/frame_ops.c. Reference with examples: docs/frame.md.
 local core = require("tide._core")
+require("tide") -- the tensor methods the columns use (sum, ...) are installed by tide's init
 local colmod = require("tide.frame.column")
 local raise = core.raise
 local format = string.format
