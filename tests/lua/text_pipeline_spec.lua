@@ -95,3 +95,64 @@ describe("text.Preprocessor", function()
     assert.are.equal("running|dogs|barking|mailmen", joined(p:process(doc)))
   end)
 end)
+
+describe("text.TextPipeline", function()
+  local docs = { "great food, lovely staff", "awful service", "lovely place, great wine",
+    "cold food and awful staff", "great great great", "awful, never again", "lovely lovely", "never, awful" }
+  local labels = { "pos", "neg", "pos", "neg", "pos", "neg", "pos", "neg" }
+
+  local function pipeline(model)
+    return text.TextPipeline{
+      { "prep", text.Preprocessor{ stop_words = "english", stemmer = "english" } },
+      { "tfidf", text.TfidfVectorizer{ ngram_range = { 1, 2 } } },
+      { "clf", model or tide.models.LogisticRegression{ C = 10 } },
+    }
+  end
+
+  it("fits, saves, loads and classifies new strings identically", function()
+    for _, model in ipairs({ tide.models.LogisticRegression{ C = 10 }, tide.models.MultinomialNB{},
+      tide.models.ComplementNB{}, tide.models.LinearSVC{} }) do
+      local pipe = pipeline(model):fit(docs, labels)
+      local path = H.tmpname()
+      pipe:save(path)
+      local back = tide.models.load(path)
+      os.remove(path)
+      local new = { "what a lovely, great evening", "awful awful food, never", "" }
+      local a, b = pipe:predict(new), back:predict(new)
+      assert.are.same({ "pos", "neg" }, { a[1], a[2] })
+      assert.are.same(a, b)
+      local method = pipe.steps[3][2].predict_proba and "predict_proba" or "decision_function"
+      local pa, pb = pipe[method](pipe, new), back[method](back, new)
+      assert.are.same(H.flat(pa), H.flat(pb))
+    end
+  end)
+
+  it("ignores words never seen in fit (a document of only those gets the model's prior)", function()
+    local pipe = pipeline():fit(docs, labels)
+    local p = pipe:predict_proba({ "zzz qqq xylophone", "" })
+    -- nothing known: both rows are the intercept's probabilities, equal to each other
+    assert.are.same(H.flat(p[1]), H.flat(p[2]))
+  end)
+
+  it("names the step and document that is wrong", function()
+    local pipe = pipeline():fit(docs, labels)
+    H.assert_error(function() pipe:predict({ "fine", "bad \255 bytes" }) end, "document 2", "invalid UTF-8",
+      "step 1 'prep'")
+    H.assert_error(function() pipeline():fit({ "the and of", "a the" }, { "x", "y" }) end, "empty vocabulary",
+      "step 2 'tfidf'")
+    H.assert_error(function() pipeline():fit(docs, { "pos", "neg" }) end, "clf")
+    H.assert_error(function() pipeline():predict(docs) end, "not fitted")
+  end)
+
+  it("is cloned unfitted with the same parameters, and cross-validates", function()
+    local pipe = pipeline()
+    local c = pipe:clone()
+    assert.are.same(pipe:get_params()["prep__stemmer"], c:get_params()["prep__stemmer"])
+    c:set_params({ tfidf__ngram_range = { 1, 1 } })
+    assert.are.same({ 1, 2 }, pipe:get_params()["tfidf__ngram_range"])
+    local ev = require("tide.evaluate")
+    local y = tide.tensor({ 2, 1, 2, 1, 2, 1, 2, 1 }, "int64")
+    local scores = ev.cross_val_score(pipeline(), docs, y, { cv = 2 })
+    assert.are.equal(2, #H.flat(scores))
+  end)
+end)
