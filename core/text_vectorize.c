@@ -63,7 +63,10 @@ static tide_tensor *new_indptr(int64_t rows, const char *op) {
     return t;
 }
 
-/* ---------------------------------------------------------------- counting */
+/* ---------------------------------------------------------------- counting
+ * The features of a document are first gathered with their hashes (prefetching the hash table
+ * slot each will probe), then looked up in order: the table and the term arena are larger than
+ * the cache, and a document's ~50 independent misses then overlap instead of queueing. */
 typedef struct count_ctx {
     tide_vocab *vocab;
     int grow;
@@ -71,11 +74,45 @@ typedef struct count_ctx {
     int64_t *mark, *pos; /* per term id: the last document it was seen in, its entry there */
     int64_t mark_cap;
     builder b;
+    /* the current document's features */
+    char *text;
+    int64_t text_len, text_cap;
+    int64_t *off; /* [n + 1] */
+    uint64_t *hash;
+    int64_t n, cap;
 } count_ctx;
 
-static int count_sink(void *p, const char *s, int64_t len) {
+static int gather_sink(void *p, const char *s, int64_t len) {
     count_ctx *c = p;
+    if (c->n + 1 >= c->cap) {
+        int64_t cap = c->cap ? c->cap * 2 : 256;
+        int64_t *o = realloc(c->off, sizeof(int64_t) * (size_t)(cap + 1));
+        if (!o) return tide_fail(TIDE_ENOMEM, "vectorizer: out of memory");
+        c->off = o;
+        uint64_t *h = realloc(c->hash, sizeof(uint64_t) * (size_t)cap);
+        if (!h) return tide_fail(TIDE_ENOMEM, "vectorizer: out of memory");
+        c->hash = h;
+        c->cap = cap;
+    }
+    if (c->text_len + len > c->text_cap) {
+        int64_t cap = c->text_cap ? c->text_cap * 2 : 4096;
+        while (cap < c->text_len + len) cap *= 2;
+        char *t = realloc(c->text, (size_t)cap);
+        if (!t) return tide_fail(TIDE_ENOMEM, "vectorizer: out of memory");
+        c->text = t;
+        c->text_cap = cap;
+    }
+    if (c->n == 0) c->off[0] = 0;
+    memcpy(c->text + c->text_len, s, (size_t)len);
+    c->text_len += len;
     uint64_t h = tide_text_hash_bytes(s, len);
+    tide_text_vocab_prefetch(c->vocab, h);
+    c->hash[c->n++] = h;
+    c->off[c->n] = c->text_len;
+    return 0;
+}
+
+static int count_one(count_ctx *c, const char *s, int64_t len, uint64_t h) {
     int64_t id = c->grow ? tide_text_vocab_add_hashed(c->vocab, s, len, h)
                          : tide_text_vocab_find_hashed(c->vocab, s, len, h);
     if (id < 0) return c->grow ? -1 : 0; /* transform: unseen features are ignored */
@@ -100,6 +137,16 @@ static int count_sink(void *p, const char *s, int64_t len) {
     return builder_push(&c->b, (int32_t)id, 1);
 }
 
+/* Count the gathered features of the current document, in their order. */
+static int count_gathered(count_ctx *c) {
+    for (int64_t k = 0; k < c->n; k++) tide_text_vocab_prefetch_term(c->vocab, c->hash[k]);
+    for (int64_t k = 0; k < c->n; k++)
+        if (count_one(c, c->text + c->off[k], c->off[k + 1] - c->off[k], c->hash[k])) return -1;
+    c->n = 0;
+    c->text_len = 0;
+    return 0;
+}
+
 int tide_text_count(const tide_docs *docs, const tide_analyzer_opts *a, tide_vocab *vocab, int grow, int binary,
                     tide_csr_result *out, const char *op) {
     if (!op) op = "CountVectorizer";
@@ -116,7 +163,7 @@ int tide_text_count(const tide_docs *docs, const tide_analyzer_opts *a, tide_voc
     for (int64_t i = 0; i < docs->n; i++) {
         c.doc = i;
         int64_t start = c.b.nnz;
-        if (tide_text_analyze_doc(w, docs, i, a, count_sink, &c, op)) goto done;
+        if (tide_text_analyze_doc(w, docs, i, a, gather_sink, &c, op) || count_gathered(&c)) goto done;
         ip[i + 1] = c.b.nnz;
         if (!grow && tide_text_sort_row(c.b.idx + start, c.b.val + start, c.b.nnz - start, &sc)) goto done;
     }
@@ -134,6 +181,9 @@ done:
     tide_text_ws_free(w);
     free(c.mark);
     free(c.pos);
+    free(c.text);
+    free(c.off);
+    free(c.hash);
     free(c.b.idx);
     free(c.b.val);
     free(sc.buf);

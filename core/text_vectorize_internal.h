@@ -18,6 +18,11 @@ uint64_t tide_text_hash_bytes(const char *s, int64_t len);
 int64_t tide_text_vocab_find_hashed(const tide_vocab *v, const char *s, int64_t len, uint64_t h);
 int64_t tide_text_vocab_add_hashed(tide_vocab *v, const char *s, int64_t len, uint64_t h);
 
+/* Prefetch the slot a lookup of hash h probes first; then (once that slot is cached) the
+ * offsets of the term it holds. */
+void tide_text_vocab_prefetch(const tide_vocab *v, uint64_t h);
+void tide_text_vocab_prefetch_term(const tide_vocab *v, uint64_t h);
+
 /* NumPy 1.24's argsort (default kind): tosort[0..num) = the permutation sorting v ascending. */
 void tide_text_numpy_argsort(const double *v, int64_t *tosort, int64_t num);
 

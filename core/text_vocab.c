@@ -93,6 +93,30 @@ const char *tide_vocab_term(const tide_vocab *v, int64_t id, int64_t *len) {
     return v->arena + v->off[id];
 }
 
+/* a[0..n) == b[0..n), inline for short terms (most are) */
+static inline int same_bytes(const char *a, const char *b, int64_t n) {
+    if (n >= 8) {
+        if (n > 16) return memcmp(a, b, (size_t)n) == 0;
+        uint64_t x0, y0, x1, y1;
+        memcpy(&x0, a, 8);
+        memcpy(&y0, b, 8);
+        memcpy(&x1, a + n - 8, 8);
+        memcpy(&y1, b + n - 8, 8);
+        return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+    }
+    if (n >= 4) {
+        uint32_t x0, y0, x1, y1;
+        memcpy(&x0, a, 4);
+        memcpy(&y0, b, 4);
+        memcpy(&x1, a + n - 4, 4);
+        memcpy(&y1, b + n - 4, 4);
+        return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+    }
+    for (int64_t i = 0; i < n; i++)
+        if (a[i] != b[i]) return 0;
+    return 1;
+}
+
 static inline int64_t lookup(const tide_vocab *v, const char *s, int64_t len, uint64_t h, uint64_t *pos) {
     uint64_t i = h & v->mask;
     uint32_t tag = (uint32_t)(h >> 32);
@@ -102,12 +126,19 @@ static inline int64_t lookup(const tide_vocab *v, const char *s, int64_t len, ui
         if (e.tag == tag) {
             int64_t id = (int64_t)e.id1 - 1;
             int64_t a = v->off[id];
-            if (v->off[id + 1] - a == len && memcmp(v->arena + a, s, (size_t)len) == 0) return id;
+            if (v->off[id + 1] - a == len && same_bytes(v->arena + a, s, len)) return id;
         }
         i = (i + 1) & v->mask;
     }
     *pos = i;
     return -1;
+}
+
+void tide_text_vocab_prefetch(const tide_vocab *v, uint64_t h) { __builtin_prefetch(&v->slots[h & v->mask]); }
+
+void tide_text_vocab_prefetch_term(const tide_vocab *v, uint64_t h) {
+    slot e = v->slots[h & v->mask];
+    if (e.id1) __builtin_prefetch(&v->off[e.id1 - 1]);
 }
 
 int64_t tide_text_vocab_find_hashed(const tide_vocab *v, const char *s, int64_t len, uint64_t h) {
@@ -372,18 +403,30 @@ void tide_text_numpy_argsort(const double *v, int64_t *tosort, int64_t num) {
     }
 }
 
-/* ---------------------------------------------------------------- sorting terms */
-/* Sort ids by their terms' bytes. A merge sort with the vocabulary at hand (thread-safe). */
-static void merge_sort_terms(const tide_vocab *v, int64_t *a, int64_t *tmp, int64_t n) {
+/* ---------------------------------------------------------------- sorting terms
+ * By bytes (memcmp, then length: Python's str order for UTF-8). Each term carries its first 16
+ * bytes as big-endian keys, so most comparisons never touch the arena. */
+typedef struct term_key {
+    uint64_t key, key2; /* bytes 0..7 and 8..15, big-endian, zero-padded */
+    int64_t id;
+} term_key;
+
+static inline int term_cmp(const tide_vocab *v, const term_key *x, const term_key *y) {
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
+    if (x->key2 != y->key2) return x->key2 < y->key2 ? -1 : 1;
+    int64_t lx = v->off[x->id + 1] - v->off[x->id], ly = v->off[y->id + 1] - v->off[y->id];
+    int c = memcmp(v->arena + v->off[x->id], v->arena + v->off[y->id], (size_t)(lx < ly ? lx : ly));
+    if (c) return c;
+    return lx < ly ? -1 : lx > ly;
+}
+
+static void merge_sort_keys(const tide_vocab *v, term_key *a, term_key *tmp, int64_t n) {
     if (n <= 16) {
         for (int64_t i = 1; i < n; i++) {
-            int64_t x = a[i], j = i;
-            while (j > 0) {
-                int64_t y = a[j - 1];
-                int64_t lx = v->off[x + 1] - v->off[x], ly = v->off[y + 1] - v->off[y];
-                int c = memcmp(v->arena + v->off[y], v->arena + v->off[x], (size_t)(lx < ly ? lx : ly));
-                if (c < 0 || (c == 0 && ly <= lx)) break;
-                a[j] = y;
+            term_key x = a[i];
+            int64_t j = i;
+            while (j > 0 && term_cmp(v, &a[j - 1], &x) > 0) {
+                a[j] = a[j - 1];
                 j--;
             }
             a[j] = x;
@@ -391,25 +434,77 @@ static void merge_sort_terms(const tide_vocab *v, int64_t *a, int64_t *tmp, int6
         return;
     }
     int64_t h = n / 2;
-    merge_sort_terms(v, a, tmp, h);
-    merge_sort_terms(v, a + h, tmp, n - h);
+    merge_sort_keys(v, a, tmp, h);
+    merge_sort_keys(v, a + h, tmp, n - h);
+    if (term_cmp(v, &a[h - 1], &a[h]) <= 0) return;
     int64_t i = 0, j = h, k = 0;
-    while (i < h && j < n) {
-        int64_t x = a[i], y = a[j];
-        int64_t lx = v->off[x + 1] - v->off[x], ly = v->off[y + 1] - v->off[y];
-        int c = memcmp(v->arena + v->off[x], v->arena + v->off[y], (size_t)(lx < ly ? lx : ly));
-        if (c < 0 || (c == 0 && lx <= ly)) tmp[k++] = a[i++];
-        else tmp[k++] = a[j++];
-    }
+    while (i < h && j < n) tmp[k++] = term_cmp(v, &a[j], &a[i]) < 0 ? a[j++] : a[i++];
     while (i < h) tmp[k++] = a[i++];
     while (j < n) tmp[k++] = a[j++];
-    memcpy(a, tmp, sizeof(int64_t) * (size_t)n);
+    memcpy(a, tmp, sizeof(term_key) * (size_t)n);
+}
+
+/* order[0..m) = the ids of v sorted by term. */
+static int sort_terms(const tide_vocab *v, int64_t *order) {
+    int64_t m = v->n;
+    term_key *a = malloc(sizeof(term_key) * ((size_t)m + 1)), *tmp = malloc(sizeof(term_key) * ((size_t)m + 1));
+    if (!a || !tmp) {
+        free(a);
+        free(tmp);
+        return -1;
+    }
+    for (int64_t id = 0; id < m; id++) {
+        const uint8_t *s = (const uint8_t *)v->arena + v->off[id];
+        int64_t len = v->off[id + 1] - v->off[id];
+        uint64_t key = 0, key2 = 0;
+        for (int k = 0; k < 8; k++) key = (key << 8) | (k < len ? s[k] : 0);
+        for (int k = 8; k < 16; k++) key2 = (key2 << 8) | (k < len ? s[k] : 0);
+        a[id].key = key;
+        a[id].key2 = key2;
+        a[id].id = id;
+    }
+    merge_sort_keys(v, a, tmp, m);
+    for (int64_t k = 0; k < m; k++) order[k] = a[k].id;
+    free(a);
+    free(tmp);
+    return 0;
 }
 
 /* ---------------------------------------------------------------- CSR rows */
-static int cmp_u64(const void *a, const void *b) {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
+
+/* ascending sort of 64-bit keys: quicksort (median of three), insertion sort below 24 */
+static void sort_u64(uint64_t *a, int64_t n) {
+    while (n > 24) {
+        uint64_t x = a[0], y = a[n / 2], z = a[n - 1];
+        uint64_t piv = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
+        int64_t i = 0, j = n - 1;
+        for (;;) {
+            while (a[i] < piv) i++;
+            while (a[j] > piv) j--;
+            if (i >= j) break;
+            uint64_t t = a[i];
+            a[i++] = a[j];
+            a[j--] = t;
+        }
+        /* a[0..j] <= piv <= a[j+1..n): recurse on the smaller side */
+        if (j + 1 < n - j - 1) {
+            sort_u64(a, j + 1);
+            a += j + 1;
+            n -= j + 1;
+        } else {
+            sort_u64(a + j + 1, n - j - 1);
+            n = j + 1;
+        }
+    }
+    for (int64_t i = 1; i < n; i++) {
+        uint64_t x = a[i];
+        int64_t j = i;
+        while (j > 0 && a[j - 1] > x) {
+            a[j] = a[j - 1];
+            j--;
+        }
+        a[j] = x;
+    }
 }
 
 int tide_text_sort_row(int32_t *idx, double *val, int64_t n, tide_text_scratch *sc) {
@@ -428,7 +523,7 @@ int tide_text_sort_row(int32_t *idx, double *val, int64_t n, tide_text_scratch *
         }
         return 0;
     }
-    /* key = column << 32 | position: a stable order, then the values follow their keys */
+    /* key = column << 32 | position: distinct keys, so the order is stable; values follow */
     size_t need = (size_t)n * (sizeof(uint64_t) + sizeof(double));
     if (need > sc->cap) {
         void *p = realloc(sc->buf, need);
@@ -439,7 +534,7 @@ int tide_text_sort_row(int32_t *idx, double *val, int64_t n, tide_text_scratch *
     uint64_t *key = sc->buf;
     double *tmp = (double *)(key + n);
     for (int64_t i = 0; i < n; i++) key[i] = ((uint64_t)(uint32_t)idx[i] << 32) | (uint64_t)i;
-    qsort(key, (size_t)n, sizeof(uint64_t), cmp_u64);
+    sort_u64(key, n);
     for (int64_t i = 0; i < n; i++) {
         idx[i] = (int32_t)(key[i] >> 32);
         tmp[i] = val[key[i] & 0xffffffffu];
@@ -473,8 +568,7 @@ int64_t tide_vocab_limit(tide_vocab *vocab, int64_t rows, int64_t *indptr, int32
         df[indices[k]]++;
         tf[indices[k]] += data[k];
     }
-    for (int64_t i = 0; i < m; i++) order[i] = i;
-    merge_sort_terms(vocab, order, tmp, m);
+    if (sort_terms(vocab, order)) goto nomem;
     /* mask over the terms in sorted order */
     int64_t n_kept = 0;
     for (int64_t k = 0; k < m; k++) {

@@ -492,7 +492,7 @@ function Shared:get_stop_words()
 end
 
 local function install(cls, methods)
-  for k, v in pairs(methods) do if cls[k] == nil then cls[k] = v end end
+  for k, v in pairs(methods) do if rawget(cls, k) == nil then cls[k] = v end end
 end
 
 -- attribute names read from the fitted state: name -> function(self) -> value
