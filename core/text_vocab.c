@@ -295,10 +295,10 @@ int32_t tide_murmurhash3_32(const char *s, int64_t len, uint32_t seed) {
 
 /* ---------------------------------------------------------------- NumPy's argsort
  * npy_aquicksort (numpy/core/src/npysort/quicksort.cpp, NumPy 1.24, the default kind for
- * argsort): introsort, median of three, insertion sort below 16 elements, heapsort past a depth
+ * argsort): introsort, median of three, insertion sort up to 16 elements, heapsort past a depth
  * of 2 log2(n). Not stable, so which of several equal totals max_features keeps depends on
  * exactly these steps; ported as written. */
-#define SMALL_QUICKSORT 16
+#define SMALL_QUICKSORT 15 /* partitions start at 17 elements, as NumPy 1.24's argsort does (checked against it) */
 #define PYA_QS_STACK 128
 
 static void aheapsort(const double *v, int64_t *tosort, int64_t n) {

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import sklearn
+import sklearn.utils
 from sklearn.feature_extraction.text import (CountVectorizer, HashingVectorizer, TfidfTransformer,
                                              TfidfVectorizer)
 
@@ -166,8 +167,12 @@ def generated_corpus():
 
 
 GEN = generated_corpus()
+# "akqlrggi" hashes to -2^31 (found by inverting MurmurHash3's steps): column 2^31 mod n_features
+INT32_MIN_TERM = "akqlrggi"
+assert sklearn.utils.murmurhash3_32(INT32_MIN_TERM, 0) == -2 ** 31
+INT32_MIN = ["akqlrggi akqlrggi ab akqlrggi", "zz akqlrggi", "no such term"]
 CORPORA = {"basic": BASIC, "basic_new": BASIC_NEW, "unicode": UNICODE, "unicode_new": UNICODE_NEW,
-           "bytes": BYTES, "gen": GEN}
+           "bytes": BYTES, "gen": GEN, "int32min": INT32_MIN}
 
 
 # ---------------------------------------------------------------- cases
@@ -298,6 +303,9 @@ def cases():
     H("hash_small_sum", {"n_features": 8, "norm": False, "ngram_range": [1, 2]}, "basic")
     H("hash_char_wb", {"n_features": 1024, "analyzer": "char_wb", "ngram_range": [2, 3]}, "unicode_new")
     H("hash_bigrams_2_20", {"ngram_range": [1, 2], "alternate_sign": True}, "unicode")
+    H("hash_int32_min_1000", {"n_features": 1000, "norm": False}, "int32min")
+    H("hash_int32_min_2_20", {"norm": False, "alternate_sign": False}, "int32min")
+    H("hash_int32_min_7", {"n_features": 7, "norm": "l1"}, "int32min")
     return out
 
 
