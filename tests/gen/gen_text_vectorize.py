@@ -170,9 +170,11 @@ GEN = generated_corpus()
 # "akqlrggi" hashes to -2^31 (found by inverting MurmurHash3's steps): column 2^31 mod n_features
 INT32_MIN_TERM = "akqlrggi"
 assert sklearn.utils.murmurhash3_32(INT32_MIN_TERM, 0) == -2 ** 31
+# equal totals everywhere: which terms max_features keeps is decided by NumPy's argsort alone
+TIES = [" ".join("t%02d" % i for i in range(45)), "t05 t17 t33", ""]
 INT32_MIN = ["akqlrggi akqlrggi ab akqlrggi", "zz akqlrggi", "no such term"]
 CORPORA = {"basic": BASIC, "basic_new": BASIC_NEW, "unicode": UNICODE, "unicode_new": UNICODE_NEW,
-           "bytes": BYTES, "gen": GEN, "int32min": INT32_MIN}
+           "bytes": BYTES, "gen": GEN, "int32min": INT32_MIN, "ties": TIES}
 
 
 # ---------------------------------------------------------------- cases
@@ -257,6 +259,8 @@ def cases():
     add("count_min_df_all", C, {"min_df": {"proportion": 1.0}, "ngram_range": [1, 1]}, "gen")
     for mf in (5, 17, 40, 100, 150):
         add("count_max_features_%d" % mf, C, {"max_features": mf}, "gen")
+    for mf in (16, 20, 30):
+        add("count_max_features_ties_%d" % mf, C, {"max_features": mf}, "ties")
     add("count_max_features_bigram", C, {"max_features": 60, "ngram_range": [1, 2]}, "gen")
     add("count_max_features_binary", C, {"max_features": 33, "binary": True}, "gen")
     add("count_binary", C, {"binary": True, "ngram_range": [1, 2]}, "basic", new="basic_new")
