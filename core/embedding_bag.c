@@ -234,6 +234,42 @@ static const int64_t *max_data(const char *op, const tide_tensor *mi, const bags
     return d;
 }
 
+/* ---------------------------------------------------------------- row kernels */
+
+/* The loops over one row's D values, vectorised, with hardware FMA where the CPU has it:
+ * fma/fmaf round once whichever clone runs, so results do not depend on the clone. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(TIDE_NO_CLONES)
+#define ROW_HOT __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"), noinline))
+#else
+#define ROW_HOT
+#endif
+
+#define DEFINE_ROW_KERNELS(T, SFX, FMA)                                                                                \
+    /* o += x */                                                                                                       \
+    static ROW_HOT void row_add_##SFX(T *restrict o, const T *restrict x, int64_t D) {                                 \
+        _Pragma("omp simd") for (int64_t d = 0; d < D; d++) o[d] += x[d];                                              \
+    }                                                                                                                  \
+    /* o = fma(s, x, o) */                                                                                             \
+    static ROW_HOT void row_axpy_##SFX(T *restrict o, const T *restrict x, T s, int64_t D) {                           \
+        _Pragma("omp simd") for (int64_t d = 0; d < D; d++) o[d] = FMA(s, x[d], o[d]);                                 \
+    }                                                                                                                  \
+    /* o = max(o, x) keeping the first maximum; m records x's row r where it wins */                                   \
+    static ROW_HOT void row_max_##SFX(T *restrict o, int64_t *restrict m, const T *restrict x, int64_t r, int64_t D) { \
+        if (m) {                                                                                                       \
+            for (int64_t d = 0; d < D; d++)                                                                            \
+                if (x[d] > o[d]) o[d] = x[d], m[d] = r;                                                                \
+        } else {                                                                                                       \
+            _Pragma("omp simd") for (int64_t d = 0; d < D; d++) o[d] = x[d] > o[d] ? x[d] : o[d];                      \
+        }                                                                                                              \
+    }                                                                                                                  \
+    static ROW_HOT T row_dot_##SFX(const T *restrict a, const T *restrict b, int64_t D) {                              \
+        T s = 0;                                                                                                       \
+        _Pragma("omp simd reduction(+ : s)") for (int64_t d = 0; d < D; d++) s += a[d] * b[d];                        \
+        return s;                                                                                                      \
+    }
+DEFINE_ROW_KERNELS(float, f32, fmaf)
+DEFINE_ROW_KERNELS(double, f64, fma)
+
 /* ---------------------------------------------------------------- forward */
 
 #define DEFINE_FORWARD(T, SFX)                                                                                          \
@@ -244,23 +280,21 @@ static const int64_t *max_data(const char *op, const tide_tensor *mi, const bags
             T *o = out + b * D;                                                                                        \
             int64_t *m = mi ? mi + b * D : NULL;                                                                       \
             int64_t cnt = 0;                                                                                           \
-            for (int64_t d = 0; d < D; d++) o[d] = 0;                                                                  \
+            memset(o, 0, sizeof(T) * (size_t)D);                                                                       \
             for (int64_t i = g->start[b]; i < g->start[b + 1]; i++) {                                                  \
                 int64_t r = row_at(g, i);                                                                              \
                 if (r == g->pad) continue;                                                                             \
                 const T *wr = w + r * ws;                                                                              \
-                if (g->mode == TIDE_BAG_MAX) {                                                                         \
-                    for (int64_t d = 0; d < D; d++) {                                                                  \
-                        if (cnt == 0 || wr[d] > o[d]) {                                                                \
-                            o[d] = wr[d];                                                                              \
-                            if (m) m[d] = r;                                                                           \
-                        }                                                                                              \
-                    }                                                                                                  \
+                if (g->mode == TIDE_BAG_MAX && cnt == 0) {                                                             \
+                    memcpy(o, wr, sizeof(T) * (size_t)D);                                                              \
+                    if (m)                                                                                             \
+                        for (int64_t d = 0; d < D; d++) m[d] = r;                                                      \
+                } else if (g->mode == TIDE_BAG_MAX) {                                                                  \
+                    row_max_##SFX(o, m, wr, r, D);                                                                     \
                 } else if (psw) {                                                                                      \
-                    const T s = psw[i];                                                                                \
-                    for (int64_t d = 0; d < D; d++) o[d] += s * wr[d];                                                 \
+                    row_axpy_##SFX(o, wr, psw[i], D);                                                                  \
                 } else {                                                                                               \
-                    for (int64_t d = 0; d < D; d++) o[d] += wr[d];                                                     \
+                    row_add_##SFX(o, wr, D);                                                                           \
                 }                                                                                                      \
                 cnt++;                                                                                                 \
             }                                                                                                          \
@@ -316,13 +350,24 @@ typedef struct contrib {
     int64_t row, pos, bag;
 } contrib;
 
-static int contrib_cmp(const void *a, const void *b) {
-    const contrib *x = a, *y = b;
-    if (x->row != y->row) return x->row < y->row ? -1 : 1;
-    return x->pos < y->pos ? -1 : x->pos > y->pos;
+/* Sort a[0..m) by row, stably (LSD radix sort, 8 bits a pass over the bits rows < V need);
+ * tmp has room for m entries. */
+static void sort_by_row(contrib *a, contrib *tmp, int64_t m, int64_t V) {
+    int bits = 0;
+    while (bits < 63 && ((int64_t)1 << bits) < V) bits++;
+    contrib *src = a, *dst = tmp;
+    for (int shift = 0; shift < bits; shift += 8) {
+        int64_t count[257] = {0};
+        for (int64_t k = 0; k < m; k++) count[((src[k].row >> shift) & 255) + 1]++;
+        for (int c = 0; c < 256; c++) count[c + 1] += count[c];
+        for (int64_t k = 0; k < m; k++) dst[count[(src[k].row >> shift) & 255]++] = src[k];
+        contrib *t = src;
+        src = dst, dst = t;
+    }
+    if (src != a) memcpy(a, src, sizeof(contrib) * (size_t)m);
 }
 
-/* The contributions of g (padding left out) sorted by (row, pos), the bag sizes (MEAN) and the
+/* The contributions of g (padding left out) sorted by row, in position order within a row, the bag sizes (MEAN) and the
  * group starts: group k is list[group[k] .. group[k + 1]), one row. NULL list on failure. */
 typedef struct sorted {
     contrib *list;
@@ -341,9 +386,11 @@ static void sorted_free(sorted *s) {
 static bool sorted_build(const char *op, const bags *g, sorted *s) {
     memset(s, 0, sizeof *s);
     s->list = malloc(sizeof(contrib) * (size_t)(g->n ? g->n : 1));
+    contrib *tmp = malloc(sizeof(contrib) * (size_t)(g->n ? g->n : 1));
     s->group = malloc(sizeof(int64_t) * (size_t)(g->n + 1));
     s->count = calloc((size_t)(g->B ? g->B : 1), sizeof(int64_t));
-    if (!s->list || !s->group || !s->count) {
+    if (!s->list || !tmp || !s->group || !s->count) {
+        free(tmp);
         sorted_free(s);
         memset(s, 0, sizeof *s);
         tide_fail(TIDE_ENOMEM, "%s: out of memory", op);
@@ -357,22 +404,20 @@ static bool sorted_build(const char *op, const bags *g, sorted *s) {
             s->count[b]++;
         }
     }
-    qsort(s->list, (size_t)s->m, sizeof(contrib), contrib_cmp);
+    sort_by_row(s->list, tmp, s->m, g->V);
+    free(tmp);
     for (int64_t k = 0; k < s->m; k++)
         if (k == 0 || s->list[k].row != s->list[k - 1].row) s->group[s->ngroups++] = k;
     s->group[s->ngroups] = s->m;
     return true;
 }
 
-/* acc[0..D) += scale * gr[0..D): one contribution (shared by backward and SGD so they round
- * alike). The scale of position i in bag b: SUM psw[i] (or 1), MEAN 1 / count[b]. */
+/* A contribution is row_axpy(acc, grad_output[bag], scale) in backward and SGD alike, so both
+ * round the same. The scale of position i in bag b: SUM psw[i] (or 1), MEAN 1 / count[b]. */
 #define DEFINE_ROWS(T, SFX, FMA)                                                                                       \
     static inline T scale_##SFX(const bags *g, const sorted *s, const contrib *c) {                                    \
         if (g->mode == TIDE_BAG_MEAN) return (T)1 / (T)s->count[c->bag];                                               \
         return g->psw ? ((const T *)g->psw)[c->pos] : (T)1;                                                            \
-    }                                                                                                                  \
-    static inline void add_##SFX(T *restrict acc, const T *restrict gr, T scale, int64_t D) {                          \
-        for (int64_t d = 0; d < D; d++) acc[d] = FMA(scale, gr[d], acc[d]);                                            \
     }                                                                                                                  \
     /* grad_weight rows (contiguous [V, D]) += the sorted contributions */                                             \
     static void backward_rows_##SFX(const bags *g, const sorted *s, const T *go, T *gw, int nt) {                      \
@@ -381,7 +426,7 @@ static bool sorted_build(const char *op, const bags *g, sorted *s) {
                                                                                       k++) {                           \
             for (int64_t j = s->group[k]; j < s->group[k + 1]; j++) {                                                  \
                 const contrib *c = &s->list[j];                                                                        \
-                add_##SFX(gw + c->row * D, go + c->bag * D, scale_##SFX(g, s, c), D);                                  \
+                row_axpy_##SFX(gw + c->row * D, go + c->bag * D, scale_##SFX(g, s, c), D);                                  \
             }                                                                                                          \
         }                                                                                                              \
     }                                                                                                                  \
@@ -396,10 +441,10 @@ static bool sorted_build(const char *op, const bags *g, sorted *s) {
                 for (int64_t d = 0; d < D; d++) acc[d] = 0;                                                            \
                 for (int64_t j = s->group[k]; j < s->group[k + 1]; j++) {                                              \
                     const contrib *c = &s->list[j];                                                                    \
-                    add_##SFX(acc, go + c->bag * D, scale_##SFX(g, s, c), D);                                          \
+                    row_axpy_##SFX(acc, go + c->bag * D, scale_##SFX(g, s, c), D);                                          \
                 }                                                                                                      \
                 T *wr = w + s->list[s->group[k]].row * ws;                                                             \
-                for (int64_t d = 0; d < D; d++) wr[d] = FMA(acc[d], nlr, wr[d]);                                       \
+                row_axpy_##SFX(wr, acc, nlr, D);                                                                       \
             }                                                                                                          \
         }                                                                                                              \
     }                                                                                                                  \
@@ -430,9 +475,7 @@ static bool sorted_build(const char *op, const bags *g, sorted *s) {
                 int64_t r = row_at(g, i);                                                                              \
                 if (r == g->pad) continue;                                                                             \
                 const T *wr = w + r * ws, *gr = go + b * D;                                                            \
-                T dot = 0;                                                                                             \
-                for (int64_t d = 0; d < D; d++) dot += gr[d] * wr[d];                                                  \
-                gp[i] += dot;                                                                                          \
+                gp[i] += row_dot_##SFX(gr, wr, D);                                                                     \
             }                                                                                                          \
         }                                                                                                              \
     }

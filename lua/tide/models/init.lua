@@ -27,6 +27,7 @@ local ELSEWHERE = {
   ["tide.preprocess.compose"] = { "Pipeline" },
   ["tide.feature_selection"] = { "VarianceThreshold", "CorrelationFilter", "SelectKBest", "SelectPercentile",
     "SelectFromModel", "RFE", "RFECV" },
+  ["tide.text.fasttext"] = { "FastTextClassifier" },
 }
 local LOADABLE = {}
 for mod, names in pairs(ELSEWHERE) do
