@@ -63,6 +63,39 @@ static tide_tensor *new_indptr(int64_t rows, const char *op) {
     return t;
 }
 
+/* ---------------------------------------------------------------- the document loop
+ * Every document through the analyser into sink; row_end closes its row (ctx's builder b holds
+ * the entries from `start`). binary: every stored value 1. The CSR goes to out (cols left 0). */
+typedef int (*row_end_fn)(void *ctx, int64_t start, tide_text_scratch *sc);
+
+static int vectorize(const tide_docs *docs, const tide_analyzer_opts *a, tide_text_sink sink, row_end_fn row_end,
+                     void *ctx, builder *b, int binary, tide_csr_result *out, const char *op) {
+    if (!out) return TIDE_FAIL("%s: output missing", op);
+    if (tide_text_check_input(docs, a, op)) return -1;
+    memset(out, 0, sizeof *out);
+    tide_text_ws *w = tide_text_ws_new();
+    tide_tensor *indptr = w ? new_indptr(docs->n, op) : NULL;
+    tide_text_scratch sc = { 0 };
+    int rc = -1;
+    if (!indptr) goto done;
+    int64_t *ip = indptr->storage->data;
+    for (int64_t i = 0; i < docs->n; i++) {
+        int64_t start = b->nnz;
+        if (tide_text_analyze_doc(w, docs, i, a, sink, ctx, op) || row_end(ctx, start, &sc)) goto done;
+        ip[i + 1] = b->nnz;
+    }
+    if (binary)
+        for (int64_t k = 0; k < b->nnz; k++) b->val[k] = 1;
+    if (finish(b, indptr, docs->n, 0, out, op)) goto done;
+    indptr = NULL;
+    rc = 0;
+done:
+    tide_tensor_free(indptr);
+    tide_text_ws_free(w);
+    free(sc.buf);
+    return rc;
+}
+
 /* ---------------------------------------------------------------- counting
  * The features of a document are first gathered with their hashes (prefetching the hash table
  * slot each will probe), then looked up in order: the table and the term arena are larger than
@@ -147,38 +180,21 @@ static int count_gathered(count_ctx *c) {
     return 0;
 }
 
+/* the end of a document's row: count what was gathered, sort the row (transform; fit's rows are
+ * renumbered and sorted by tide_vocab_limit) */
+static int count_row_end(void *p, int64_t start, tide_text_scratch *sc) {
+    count_ctx *c = p;
+    if (count_gathered(c)) return -1;
+    c->doc++;
+    return c->grow ? 0 : tide_text_sort_row(c->b.idx + start, c->b.val + start, c->b.nnz - start, sc);
+}
+
 int tide_text_count(const tide_docs *docs, const tide_analyzer_opts *a, tide_vocab *vocab, int grow, int binary,
                     tide_csr_result *out, const char *op) {
     if (!op) op = "CountVectorizer";
     if (!vocab || !out) return TIDE_FAIL("%s: vocabulary or output missing", op);
-    if (tide_text_check_input(docs, a, op)) return -1;
-    memset(out, 0, sizeof *out);
     count_ctx c = { .vocab = vocab, .grow = grow };
-    tide_text_ws *w = tide_text_ws_new();
-    tide_tensor *indptr = w ? new_indptr(docs->n, op) : NULL;
-    tide_text_scratch sc = { 0 };
-    int rc = -1;
-    if (!indptr) goto done;
-    int64_t *ip = indptr->storage->data;
-    for (int64_t i = 0; i < docs->n; i++) {
-        c.doc = i;
-        int64_t start = c.b.nnz;
-        if (tide_text_analyze_doc(w, docs, i, a, gather_sink, &c, op) || count_gathered(&c)) goto done;
-        ip[i + 1] = c.b.nnz;
-        if (!grow && tide_text_sort_row(c.b.idx + start, c.b.val + start, c.b.nnz - start, &sc)) goto done;
-    }
-    if (grow && tide_vocab_size(vocab) == 0) {
-        TIDE_FAIL("%s: empty vocabulary; perhaps the documents only contain stop words", op);
-        goto done;
-    }
-    if (binary)
-        for (int64_t k = 0; k < c.b.nnz; k++) c.b.val[k] = 1;
-    if (finish(&c.b, indptr, docs->n, tide_vocab_size(vocab), out, op)) goto done;
-    indptr = NULL;
-    rc = 0;
-done:
-    tide_tensor_free(indptr);
-    tide_text_ws_free(w);
+    int rc = vectorize(docs, a, gather_sink, count_row_end, &c, &c.b, binary, out, op);
     free(c.mark);
     free(c.pos);
     free(c.text);
@@ -186,8 +202,16 @@ done:
     free(c.hash);
     free(c.b.idx);
     free(c.b.val);
-    free(sc.buf);
-    return rc;
+    if (rc) return -1;
+    out->cols = tide_vocab_size(vocab);
+    if (grow && out->cols == 0) {
+        tide_tensor_free(out->indptr);
+        tide_tensor_free(out->indices);
+        tide_tensor_free(out->data);
+        memset(out, 0, sizeof *out);
+        return TIDE_FAIL("%s: empty vocabulary; perhaps the documents only contain stop words", op);
+    }
+    return 0;
 }
 
 /* ---------------------------------------------------------------- hashing */
@@ -205,50 +229,34 @@ static int hash_sink(void *p, const char *s, int64_t len) {
     return builder_push(&c->b, (int32_t)col, c->alternate_sign && h < 0 ? -1.0 : 1.0);
 }
 
+/* sum_duplicates: sort the row (stable), then add up equal columns; zeros stay */
+static int hash_row_end(void *p, int64_t start, tide_text_scratch *sc) {
+    hash_ctx *c = p;
+    if (tide_text_sort_row(c->b.idx + start, c->b.val + start, c->b.nnz - start, sc)) return -1;
+    int64_t k = start;
+    for (int64_t j = start; j < c->b.nnz;) {
+        int32_t col = c->b.idx[j];
+        double v = c->b.val[j++];
+        while (j < c->b.nnz && c->b.idx[j] == col) v += c->b.val[j++];
+        c->b.idx[k] = col;
+        c->b.val[k++] = v;
+    }
+    c->b.nnz = k;
+    return 0;
+}
+
 int tide_text_hash(const tide_docs *docs, const tide_analyzer_opts *a, int64_t n_features, int alternate_sign,
                    int binary, tide_csr_result *out, const char *op) {
     if (!op) op = "HashingVectorizer";
-    if (!out) return TIDE_FAIL("%s: output missing", op);
     if (n_features < 1 || n_features > INT32_MAX)
         return TIDE_FAIL("%s: n_features must be in [1, 2147483647], got %lld", op, (long long)n_features);
-    if (tide_text_check_input(docs, a, op)) return -1;
-    memset(out, 0, sizeof *out);
     hash_ctx c = { .n_features = n_features, .alternate_sign = alternate_sign };
-    tide_text_ws *w = tide_text_ws_new();
-    tide_tensor *indptr = w ? new_indptr(docs->n, op) : NULL;
-    tide_text_scratch sc = { 0 };
-    int rc = -1;
-    if (!indptr) goto done;
-    int64_t *ip = indptr->storage->data;
-    for (int64_t i = 0; i < docs->n; i++) {
-        int64_t start = c.b.nnz;
-        if (tide_text_analyze_doc(w, docs, i, a, hash_sink, &c, op)) goto done;
-        /* sum_duplicates: sort the row (stable), then add up equal columns; zeros stay */
-        int64_t n = c.b.nnz - start;
-        if (tide_text_sort_row(c.b.idx + start, c.b.val + start, n, &sc)) goto done;
-        int64_t k = start;
-        for (int64_t j = start; j < c.b.nnz;) {
-            int32_t col = c.b.idx[j];
-            double v = c.b.val[j++];
-            while (j < c.b.nnz && c.b.idx[j] == col) v += c.b.val[j++];
-            c.b.idx[k] = col;
-            c.b.val[k++] = v;
-        }
-        c.b.nnz = k;
-        ip[i + 1] = k;
-    }
-    if (binary)
-        for (int64_t k = 0; k < c.b.nnz; k++) c.b.val[k] = 1;
-    if (finish(&c.b, indptr, docs->n, n_features, out, op)) goto done;
-    indptr = NULL;
-    rc = 0;
-done:
-    tide_tensor_free(indptr);
-    tide_text_ws_free(w);
+    int rc = vectorize(docs, a, hash_sink, hash_row_end, &c, &c.b, binary, out, op);
     free(c.b.idx);
     free(c.b.val);
-    free(sc.buf);
-    return rc;
+    if (rc) return -1;
+    out->cols = n_features;
+    return 0;
 }
 
 /* ---------------------------------------------------------------- tf-idf */
