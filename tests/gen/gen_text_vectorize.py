@@ -428,22 +428,13 @@ def main():
         for k, v in CORPORA.items():
             f.write("    %s = %s,\n" % (k, lua(v)))
         f.write("  },\n")
-        f.write("  cases = {\n")
-        for c in all_cases:
-            f.write("    %s,\n" % lua(c))
-        f.write("  },\n")
-        f.write("  transformer = {\n")
-        for c in tfidf_transformer_cases():
-            f.write("    %s,\n" % lua(c))
-        f.write("  },\n")
-        f.write("  analyzers = {\n")
-        for c in analyzer_cases():
-            f.write("    %s,\n" % lua(c))
-        f.write("  },\n")
-        f.write("  data = {\n")
-        for c in data_cases():
-            f.write("    %s,\n" % lua(c))
-        f.write("  },\n")
+        sections = [("cases", all_cases), ("transformer", tfidf_transformer_cases()),
+                    ("analyzers", analyzer_cases()), ("data", data_cases())]
+        for name, items in sections:
+            f.write("  %s = {\n" % name)
+            for c in items:
+                f.write("    %s,\n" % lua(c))
+            f.write("  },\n")
         f.write("}\n")
     argsort_cases(os.path.join(FIXTURES, "text_vectorize_argsort.txt"))
     print("wrote", path)
