@@ -17,7 +17,7 @@ BUILD_DEPS=(build-essential cmake pkg-config luajit libluajit-5.1-dev libopenbla
 # chromium opens the EDA report in the headless-browser check (tests/check/eda_report_chromium.sh)
 # snowball-data holds the Snowball project's reference vocabularies and stems (stemmer tests)
 TEST_DEPS=(lua-busted python3 python3-numpy python3-sklearn chromium snowball-data)
-BENCH_DEPS=(python3-numpy python3-torch python3-sklearn python3-pandas bc)
+BENCH_DEPS=(python3-numpy python3-torch python3-sklearn python3-pandas python3-nltk bc)
 
 install_missing() {
   local missing=()
