@@ -134,6 +134,10 @@ describe("FastTextClassifier", function()
     local c = FastTextClassifier({ min_count = 2 }):fit({ { "rare1", "rare2" }, { "rare3", "rare4" } }, { 1, 2 })
     local p = c:predict_proba({ { "rare1", "rare2" }, { "rare3", "rare4" }, { "rare9" } })
     assert.is_true(p[1][1] > p[3][1] and p[2][2] > p[3][2])
+    -- empty documents in training (batches of nothing but empty bags) train the bias
+    local e = FastTextClassifier({ batch_size = 1, epoch = 30, lr = 0.5 }):fit({ "", "", "good day", "bad day", "" },
+      { 1, 2, 1, 2, 2 })
+    assert.same({ 2, 1, 2 }, H.flat(e:predict({ "", "good", "bad day" })))
   end)
 
   it("follows the estimator contract: params, clone, tostring, tide.models.load", function()

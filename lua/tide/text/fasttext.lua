@@ -355,7 +355,8 @@ function FastTextClassifier:_train(ids, starts, total, codes, cw, E, W, bias, se
   local n, K, dim = starts:numel() - 1, W.shape[1], p.dim
   local bs = math.min(p.batch_size, n)
   local params = PARAMS(BAG_MEAN, 0, -1)
-  local ip, sp, cp = ids:contiguous():data_ptr(), starts:data_ptr(), codes:contiguous():data_ptr()
+  ids, codes = ids:contiguous(), codes:contiguous() -- (kept alive by these locals while their pointers are used)
+  local ip, sp, cp = ids:data_ptr(), starts:data_ptr(), codes:data_ptr()
   -- per-batch buffers, the last (smaller) batch gets views of them
   local bids = tensor.empty({ math.max(total, 1) }, "int64")
   local boff, btgt = tensor.empty({ bs }, "int64"), tensor.empty({ bs }, "int64")
