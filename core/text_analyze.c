@@ -199,19 +199,13 @@ static inline int py_space(uint32_t c) {
            c == 0x202f || c == 0x205f || c == 0x3000;
 }
 
-static unsigned char word_ascii[128];
-static int word_ascii_ready;
-
-static void init_word_ascii(void) {
-    if (word_ascii_ready) return;
-    for (int c = 0; c < 128; c++)
-        word_ascii[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-    word_ascii_ready = 1;
+static inline int word_ascii(uint32_t c) {
+    return (c | 32) - 'a' < 26 || c - '0' < 10 || c == '_';
 }
 
 /* Python re's \w for str patterns: str.isalnum() (letters L*, numbers N*) or "_". */
 static inline int py_word(uint32_t c) {
-    if (c < 0x80) return word_ascii[c];
+    if (c < 0x80) return word_ascii(c);
     switch (utf8proc_category((utf8proc_int32_t)c)) {
     case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT: case UTF8PROC_CATEGORY_LM:
     case UTF8PROC_CATEGORY_LO: case UTF8PROC_CATEGORY_ND: case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_NO:
@@ -498,7 +492,6 @@ static int char_wb_ngrams(tide_text_ws *w, const char *p, int64_t len, int min_n
 /* ---------------------------------------------------------------- documents */
 
 int tide_text_check_input(const tide_docs *d, const tide_analyzer_opts *a, const char *op) {
-    init_word_ascii();
     if (!d || !a) return TIDE_FAIL("%s: documents or options missing", op);
     if (d->n < 0) return TIDE_FAIL("%s: negative document count %lld", op, (long long)d->n);
     if (d->kind < TIDE_DOCS_TEXT || d->kind > TIDE_DOCS_FEATURES) return TIDE_FAIL("%s: unknown document kind %d", op, d->kind);
@@ -630,7 +623,6 @@ int64_t tide_text_analyze(const tide_docs *docs, int64_t doc, const tide_analyze
 int64_t tide_text_preprocess(const char *s, int64_t len, const tide_analyzer_opts *a, tide_strings *out,
                              const char *op) {
     if (!op) op = "preprocess";
-    init_word_ascii();
     if (!a || !out || len < 0 || (!s && len > 0)) return TIDE_FAIL("%s: bad arguments", op);
     tide_text_ws *w = tide_text_ws_new();
     if (!w) return -1;
