@@ -315,17 +315,22 @@ end
 -- ---------------------------------------------------------------- shared methods
 local Shared = {}
 
+-- the features of the one document of d, as a Lua list
+local function features_of(d, opts, op)
+  local out = ffi.gc(C.tide_strings_new(), C.tide_strings_free)
+  if C.tide_text_analyze(d, 0, opts, out, op) < 0 then core.raise_c() end
+  local list, off = {}, out.offsets
+  for i = 0, tonumber(out.n) - 1 do list[i + 1] = ffi.string(out.text + off[i], off[i + 1] - off[i]) end
+  return list
+end
+
 function Shared:build_analyzer()
   local op = self._name .. ".build_analyzer"
   ready(self, op)
   local this = self
   return function(doc)
     local t = prepare(this, op, { doc })
-    local out = ffi.gc(C.tide_strings_new(), C.tide_strings_free)
-    if C.tide_text_analyze(t.d, 0, t.opts or this._ready.opts, out, op) < 0 then core.raise_c() end
-    local list = {}
-    for i = 0, tonumber(out.n) - 1 do list[i + 1] = ffi.string(out.text + out.offsets[i], out.offsets[i + 1] - out.offsets[i]) end
-    return list
+    return features_of(t.d, t.opts or this._ready.opts, op)
   end
 end
 
@@ -362,12 +367,7 @@ function Shared:build_tokenizer()
   end
   return function(doc)
     if type(doc) ~= "string" then raise(format("%s: expected a string, got %s", op, type(doc))) end
-    local t = text_docs({ doc }, 1)
-    local out = ffi.gc(C.tide_strings_new(), C.tide_strings_free)
-    if C.tide_text_analyze(t.d, 0, o, out, op) < 0 then core.raise_c() end
-    local list = {}
-    for i = 0, tonumber(out.n) - 1 do list[i + 1] = ffi.string(out.text + out.offsets[i], out.offsets[i + 1] - out.offsets[i]) end
-    return list
+    return features_of(text_docs({ doc }, 1).d, o, op)
   end
 end
 
