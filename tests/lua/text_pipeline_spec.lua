@@ -127,6 +127,24 @@ describe("text.TextPipeline", function()
     end
   end)
 
+  it("selects terms by chi-squared inside the pipeline, and saves the selector with it", function()
+    local pipe = text.TextPipeline{
+      { "prep", text.Preprocessor{} },
+      { "tfidf", text.TfidfVectorizer{ ngram_range = { 1, 2 } } },
+      { "chi2", tide.feature_selection.SelectKBest{ score_func = "chi2", k = 5 } },
+      { "clf", tide.models.LogisticRegression{ C = 10 } },
+    }
+    pipe:fit(docs, labels)
+    assert.are.equal(5, #pipe.steps[3][2]:get_support(true))
+    local path = H.tmpname()
+    pipe:save(path)
+    local back = tide.models.load(path)
+    os.remove(path)
+    local new = { "lovely great", "awful never", "staff" }
+    assert.are.same(H.flat(pipe:predict_proba(new)), H.flat(back:predict_proba(new)))
+    assert.are.same(pipe.steps[3][2]:get_support(true), back.steps[3][2]:get_support(true))
+  end)
+
   it("ignores words never seen in fit (a document of only those gets the model's prior)", function()
     local pipe = pipeline():fit(docs, labels)
     local p = pipe:predict_proba({ "zzz qqq xylophone", "" })

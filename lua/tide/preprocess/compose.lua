@@ -195,7 +195,9 @@ function Pipeline:save(path)
   local steps, tensors = {}, {}
   for i, s in ipairs(self.steps) do
     local est = s[2]
-    if i < #self.steps then
+    -- a transformer of tide.preprocess (or tide.text) is saved as its JSON table; a step of
+    -- tide.models' kind (the final model, a feature selector, PCA) with its arrays as tensors
+    if i < #self.steps and B.registry[est._name] == getmetatable(est) then
       steps[i] = { name = s[1], kind = "transformer", table = est:to_table() }
     else
       local plain, list = MB.split_state(op, est.state, "steps." .. i .. ".state.")
