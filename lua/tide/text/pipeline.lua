@@ -80,11 +80,13 @@ local function utf8_length(str)
   return #str - cont
 end
 
+local MEMO_MAX = 500000
+
 -- the stage objects (stemmer, stop words, lemmatiser, regex), built once
 local function stages(self)
   if self._ready then return self._ready end
   local p, text = self.params, require("tide.text")
-  local s = { drop = {} }
+  local s = { drop = {}, memo = {}, memo_n = 0 }
   for _, k in ipairs(p.drop) do s.drop[k] = true end
   if p.tokenizer == "regex" then s.regex = text.RegexTokenizer(p.pattern) end
   if p.stop_words then
@@ -154,14 +156,25 @@ local function run(self, doc, trace)
       local kind = kinds[i]
       if kind == nil or kind == "word" then idx[#idx + 1], words[#words + 1] = i, tok end
     end
-    local out
-    if s.lemmatizer then
-      out = {}
-      for j, w in ipairs(words) do out[j] = s.lemmatizer:lemmatize(w, s.pos) end
-    else
-      out = s.stemmer:stem_all(words)
+    -- each distinct word is lemmatised or stemmed once (a corpus repeats its words); the
+    -- memo is dropped when it grows past MEMO_MAX words
+    local memo, miss, missed = s.memo, {}, {}
+    for _, w in ipairs(words) do
+      if memo[w] == nil and not missed[w] then miss[#miss + 1], missed[w] = w, true end
     end
-    for j, i in ipairs(idx) do tokens[i] = out[j] end
+    if #miss > 0 then
+      if s.memo_n + #miss > MEMO_MAX then memo, s.memo_n = {}, 0; s.memo = memo end
+      local out
+      if s.lemmatizer then
+        out = {}
+        for j, w in ipairs(miss) do out[j] = s.lemmatizer:lemmatize(w, s.pos) end
+      else
+        out = s.stemmer:stem_all(miss)
+      end
+      for j, w in ipairs(miss) do memo[w] = out[j] end
+      s.memo_n = s.memo_n + #miss
+    end
+    for j, i in ipairs(idx) do tokens[i] = memo[words[j]] end
     note(s.lemmatizer and "lemmas" or "stems", tokens)
   end
   if p.min_length > 1 then
