@@ -301,34 +301,27 @@ int32_t tide_murmurhash3_32(const char *s, int64_t len, uint32_t seed) {
 #define SMALL_QUICKSORT 15 /* partitions start at 17 elements, as NumPy 1.24's argsort does (checked against it) */
 #define PYA_QS_STACK 128
 
+/* Move tmp down the 1-based heap a[1..n] from position i (the larger child climbs). */
+static void asift_down(const double *v, int64_t *a, int64_t i, int64_t n, int64_t tmp) {
+    for (int64_t j = i << 1; j <= n;) {
+        if (j < n && v[a[j]] < v[a[j + 1]]) j += 1;
+        if (v[tmp] < v[a[j]]) {
+            a[i] = a[j];
+            i = j;
+            j += j;
+        } else break;
+    }
+    a[i] = tmp;
+}
+
 static void aheapsort(const double *v, int64_t *tosort, int64_t n) {
     int64_t *a = tosort - 1; /* 1-based heap indexing */
-    int64_t i, j, l, tmp;
-    for (l = n >> 1; l > 0; --l) {
-        tmp = a[l];
-        for (i = l, j = l << 1; j <= n;) {
-            if (j < n && v[a[j]] < v[a[j + 1]]) j += 1;
-            if (v[tmp] < v[a[j]]) {
-                a[i] = a[j];
-                i = j;
-                j += j;
-            } else break;
-        }
-        a[i] = tmp;
-    }
+    for (int64_t l = n >> 1; l > 0; --l) asift_down(v, a, l, n, a[l]);
     for (; n > 1;) {
-        tmp = a[n];
+        int64_t tmp = a[n];
         a[n] = a[1];
         n -= 1;
-        for (i = 1, j = 2; j <= n;) {
-            if (j < n && v[a[j]] < v[a[j + 1]]) j++;
-            if (v[tmp] < v[a[j]]) {
-                a[i] = a[j];
-                i = j;
-                j += j;
-            } else break;
-        }
-        a[i] = tmp;
+        asift_down(v, a, 1, n, tmp);
     }
 }
 
