@@ -13,9 +13,9 @@
 -- output layer at zero. The defaults are fastText's but lr = 0.2 (fastText: 0.5) and the
 -- tokenizer, tuned on the airline tweets (stratified 80/20 split, seed 42): macro F1 0.756
 -- there (lr = 0.1: 0.761, 0.5: 0.750; TF-IDF 1-2 grams + logistic regression: 0.69 - 0.72), and
--- lr = 0.1 learnt too slowly on the 2,400 labelled sentences (macro F1 0.82, 0.2: 0.84). Documents go through the C kernels in mini-batches of batch_size (the
--- gradient of a batch is the sum of its documents', so lr keeps fastText's per-document
--- meaning); the input table is updated sparsely (F.embedding_bag_sgd_): a step costs the rows
+-- lr = 0.1 learnt too slowly on the 2,400 labelled sentences (macro F1 0.82, 0.2: 0.84).
+-- Documents go through the C kernels in mini-batches of batch_size (the gradient of a batch is
+-- the sum of its documents', so lr keeps fastText's per-document meaning); the input table is updated sparsely (F.embedding_bag_sgd_): a step costs the rows
 -- of the batch's ids, never the whole table.
 --
 -- Ids as fastText computes them: words seen at least min_count times in fit get a row each; an
@@ -32,8 +32,8 @@
 -- tokenizer: "simple" (lowercase (tide.text.lower), then split at white space and between runs
 -- of ASCII punctuation and the other characters, keeping the punctuation runs as tokens:
 -- "Great flight!! :)" -> great, flight, !!, :)), "word" (tide.text.word_tokenize, lowercased)
--- or a function(doc) -> list of tokens. A custom function cannot be saved: a loaded model needs it set again
--- (set_params{tokenizer = f}) before it reads strings; token lists work without it.
+-- or a function(doc) -> list of tokens. A custom function cannot be saved: a loaded model needs
+-- it set again (set_params{tokenizer = f}) before it reads strings; token lists work without it.
 local B = require("tide.models.base")
 local core = require("tide._core")
 local tensor = require("tide.tensor")
