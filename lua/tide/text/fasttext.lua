@@ -15,8 +15,9 @@
 -- there (lr = 0.1: 0.761, 0.5: 0.750; TF-IDF 1-2 grams + logistic regression: 0.69 - 0.72), and
 -- lr = 0.1 learnt too slowly on the 2,400 labelled sentences (macro F1 0.82, 0.2: 0.84).
 -- Documents go through the C kernels in mini-batches of batch_size (the gradient of a batch is
--- the sum of its documents', so lr keeps fastText's per-document meaning); the input table is updated sparsely (F.embedding_bag_sgd_): a step costs the rows
--- of the batch's ids, never the whole table.
+-- the sum of its documents', so lr keeps fastText's per-document meaning); the input table is
+-- updated sparsely (F.embedding_bag_sgd_): a step costs the rows of the batch's ids, never the
+-- whole table.
 --
 -- Ids as fastText computes them: words seen at least min_count times in fit get a row each; an
 -- n-gram of words w_i .. w_j (unseen words included) goes to bucket
