@@ -94,7 +94,10 @@ end
 -- min_df / max_df: a count (integer >= 1; {count = k}) or a proportion of the documents (in [0, 1];
 -- {proportion = p}); 1 means one document for min_df and every document for max_df.
 local function df_spec(name, what, v, one_is_count)
-  local function bad() raise(format("%s: %s must be an integer >= 1 (documents), a proportion in [0, 1], {count = k} or {proportion = p}, got %s", name, what, type(v) == "table" and json.encode(v, name, what) or str(v))) end
+  local function bad()
+    raise(format("%s: %s must be an integer >= 1 (documents), a proportion in [0, 1], {count = k} or "
+      .. "{proportion = p}, got %s", name, what, type(v) == "table" and json.encode(v, name, what) or str(v)))
+  end
   if type(v) == "table" then
     if type(v.count) == "number" and v.count >= 0 and v.count == math.floor(v.count) and v.proportion == nil then
       return { count = v.count }
@@ -468,8 +471,12 @@ local HashingVectorizer = B.class("HashingVectorizer", HASH_DEFAULTS, function(s
     or p.n_features > 2 ^ 31 - 1 then
     raise(format("HashingVectorizer: n_features must be an integer in [1, 2^31 - 1], got %s", str(p.n_features)))
   end
-  if type(p.alternate_sign) ~= "boolean" then raise("HashingVectorizer: alternate_sign must be true or false, got " .. str(p.alternate_sign)) end
-  if not is_none(p.norm) and not NORMS[p.norm] then raise(format("HashingVectorizer: norm must be \"l1\", \"l2\" or nil, got %s", str(p.norm))) end
+  if type(p.alternate_sign) ~= "boolean" then
+    raise("HashingVectorizer: alternate_sign must be true or false, got " .. str(p.alternate_sign))
+  end
+  if not is_none(p.norm) and not NORMS[p.norm] then
+    raise(format("HashingVectorizer: norm must be \"l1\", \"l2\" or nil, got %s", str(p.norm)))
+  end
 end)
 HashingVectorizer._optional = HASH_OPTIONAL
 M.HashingVectorizer = HashingVectorizer

@@ -237,7 +237,8 @@ local function collect(self, op, docs)
   for i = 1, n do
     local t = type(docs[i])
     if kind == "text" and t ~= "string" then
-      docs_error(op, format("document %d must be a string, got %s", i, t == "table" and "a token list (all documents must be of one kind)" or t))
+      docs_error(op, format("document %d must be a string, got %s", i,
+        t == "table" and "a token list (all documents must be of one kind)" or t))
     elseif kind == "tokens" and t ~= "table" then
       docs_error(op, format("document %d must be a token list like document 1, got %s", i, t))
     end
@@ -281,12 +282,16 @@ local function prepare(self, op, docs)
     else
       if not is_none(p.preprocessor) then
         doc = call(p.preprocessor, "preprocessor", i, doc)
-        if type(doc) ~= "string" then raise(format("%s: the preprocessor returned a %s for document %d, not a string", op, type(doc), i)) end
+        if type(doc) ~= "string" then
+          raise(format("%s: the preprocessor returned a %s for document %d, not a string", op, type(doc), i))
+        end
       else
         doc = c_pre(doc, callable(p.strip_accents) and lower or r.opts, i)
         if callable(p.strip_accents) then
           doc = call(p.strip_accents, "strip_accents function", i, doc)
-          if type(doc) ~= "string" then raise(format("%s: strip_accents returned a %s for document %d, not a string", op, type(doc), i)) end
+          if type(doc) ~= "string" then
+            raise(format("%s: strip_accents returned a %s for document %d, not a string", op, type(doc), i))
+          end
         end
       end
       out[i] = (word and not is_none(p.tokenizer)) and call(p.tokenizer, "tokenizer", i, doc) or doc
