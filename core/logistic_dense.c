@@ -39,7 +39,8 @@ LR_INLINE void st4(double *p, v4d v) { memcpy(p, &v, sizeof v); }
 LR_INLINE v4d bc4(double a) { return (v4d){a, a, a, a}; }
 
 /* Rows [i0, i1) -> rowloss, GT [d + 1, kp] += gradient (row d: the intercepts'). KV = kp / 4 is
- * a constant after inlining, so the 4 x KV accumulators live in registers. */
+ * a constant after inlining and the loops over it are unrolled, so the 4 x KV accumulators live in
+ * registers (without the unrolling GCC kept them on the stack: 1.6x slower on Fashion-MNIST). */
 LR_INLINE void fused_block(const lr_problem *P, const double *WT, const double *bias, int64_t i0, int64_t i1,
                            double *rowloss, double *GT, const int KV) {
     int64_t d = P->d, k = P->k, kp = 4 * KV;
@@ -49,10 +50,12 @@ LR_INLINE void fused_block(const lr_problem *P, const double *WT, const double *
         const double *x0 = P->x + i * d, *x1 = nr > 1 ? x0 + d : x0, *x2 = nr > 2 ? x0 + 2 * d : x0,
                      *x3 = nr > 3 ? x0 + 3 * d : x0;
         v4d a0[4], a1[4], a2[4], a3[4];
+        #pragma GCC unroll 4
         for (int v = 0; v < KV; v++) a0[v] = a1[v] = a2[v] = a3[v] = ld4(bias + 4 * v);
         for (int64_t j = 0; j < d; j++) {
             const double *w = WT + j * kp;
             v4d b0 = bc4(x0[j]), b1 = bc4(x1[j]), b2 = bc4(x2[j]), b3 = bc4(x3[j]);
+            #pragma GCC unroll 4
             for (int v = 0; v < KV; v++) {
                 v4d u = ld4(w + 4 * v);
                 a0[v] += b0 * u;
@@ -61,6 +64,7 @@ LR_INLINE void fused_block(const lr_problem *P, const double *WT, const double *
                 a3[v] += b3 * u;
             }
         }
+        #pragma GCC unroll 4
         for (int v = 0; v < KV; v++) {
             st4(z + 4 * v, a0[v]);
             st4(z + kp + 4 * v, a1[v]);
@@ -73,6 +77,7 @@ LR_INLINE void fused_block(const lr_problem *P, const double *WT, const double *
                 rowloss[i + r] = lr_row_grad(P, i + r, zr);
             for (int64_t q = r < nr ? k : 0; q < kp; q++) zr[q] = 0; /* padding: no gradient */
         }
+        #pragma GCC unroll 4
         for (int v = 0; v < KV; v++) {
             a0[v] = ld4(z + 4 * v);
             a1[v] = ld4(z + kp + 4 * v);
@@ -82,9 +87,12 @@ LR_INLINE void fused_block(const lr_problem *P, const double *WT, const double *
         for (int64_t j = 0; j < d; j++) {
             double *g = GT + j * kp;
             v4d b0 = bc4(x0[j]), b1 = bc4(x1[j]), b2 = bc4(x2[j]), b3 = bc4(x3[j]);
-            for (int v = 0; v < KV; v++) st4(g + 4 * v, ld4(g + 4 * v) + b0 * a0[v] + b1 * a1[v] + b2 * a2[v] + b3 * a3[v]);
+            #pragma GCC unroll 4
+            for (int v = 0; v < KV; v++)
+                st4(g + 4 * v, ld4(g + 4 * v) + b0 * a0[v] + b1 * a1[v] + b2 * a2[v] + b3 * a3[v]);
         }
         double *gb = GT + d * kp;
+        #pragma GCC unroll 4
         for (int v = 0; v < KV; v++) st4(gb + 4 * v, ld4(gb + 4 * v) + a0[v] + a1[v] + a2[v] + a3[v]);
     }
 }
