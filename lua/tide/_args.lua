@@ -51,4 +51,23 @@ function M.numbers(op, what, v)
   return tide.tensor(v, "float64")
 end
 
+-- A numeric argument as a tensor: a tensor as given (bool refused), a Lua array of numbers as
+-- float64 [n], a Lua array of equal-length rows of numbers as float64 [n, m].
+function M.numeric(op, what, v)
+  tide = tide or require("tide")
+  if type(v) == "table" and not is_tensor(v) then
+    if type(v[1]) == "table" then
+      local ok, t = pcall(tide.tensor, v, "float64")
+      if not ok then raise(format("%s: %s as a Lua array of rows must hold numbers in rows of equal length", op, what)) end
+      v = t
+    else
+      v = M.numbers(op, what, v)
+    end
+  elseif not is_tensor(v) then
+    raise(format("%s: %s must be a tensor or a Lua array, got %s", op, what, type(v)))
+  end
+  if v.dtype == "bool" then raise(format("%s: %s must hold numbers, got a bool tensor", op, what)) end
+  return v
+end
+
 return M

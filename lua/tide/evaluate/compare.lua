@@ -168,7 +168,7 @@ function M.compare(models, X, y, opts)
         sc[s.name][f] = v
       end
       if oof then
-        oof.pred = M._scatter(oof.pred, fold.test, out.predict, n)
+        oof.pred = cv_mod._scatter_rows(oof.pred, fold.test, out.predict, n)
         if out.proba and classes then
           local p = out.proba
           local mc = model.state and model.state.classes_
@@ -177,7 +177,7 @@ function M.compare(models, X, y, opts)
             for j, c in ipairs(mc) do full:select(2, L.position(classes, c)):copy_(p:select(2, j)) end
             p = full
           end
-          oof.proba = M._scatter(oof.proba, fold.test, p:to("float64"), n)
+          oof.proba = cv_mod._scatter_rows(oof.proba, fold.test, p:to("float64"), n)
         end
       end
       end
@@ -199,24 +199,6 @@ function M.compare(models, X, y, opts)
     if oof and not failed then self.oof[name] = oof end
   end
   return self
-end
-
--- rows [ids] of out <- values (tensor rows, or a Lua array of labels)
-function M._scatter(out, ids, values, n)
-  if is_tensor(values) then
-    if out == nil then
-      local shape = { n }
-      for d = 2, values.ndim do shape[d] = values.shape[d] end
-      out = tide.zeros(shape, values.dtype)
-    end
-    out:index_add_(1, ids, values:to(out.dtype))
-    return out
-  end
-  out = out or {}
-  ids = ids:contiguous() -- kept alive while p is read
-  local p = ids:data_ptr()
-  for i = 1, #values do out[tonumber(p[i - 1])] = values[i] end
-  return out
 end
 
 -- ---------------------------------------------------------------- the table

@@ -184,6 +184,7 @@ local function scatter_rows(out, ids, values, n)
   for i = 1, #values do out[tonumber(p[i - 1])] = values[i] end
   return out
 end
+M._scatter_rows = scatter_rows
 
 -- cross_val_predict(estimator, X, y, {cv = 5, method = "predict" | "predict_proba" |
 -- "decision_function", groups =}) -> each sample's prediction from the fold where it was in the

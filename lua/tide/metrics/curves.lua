@@ -24,18 +24,7 @@ local function set(...) return args.set({ ... }) end
 
 -- Scores as a contiguous float64 tensor: 1-d ([N] or [N, 1]), or 2-d when allow_2d.
 local function scores(op, name, s, allow_2d)
-  if type(s) == "table" and not is_tensor(s) then
-    if type(s[1]) == "table" then
-      local ok, t = pcall(tide.tensor, s, "float64")
-      if not ok then raise(format("%s: %s as a Lua array of rows must hold numbers in rows of equal length", op, name)) end
-      s = t
-    else
-      s = args.numbers(op, name, s)
-    end
-  elseif not is_tensor(s) then
-    raise(format("%s: %s must be a tensor or a Lua array, got %s", op, name, type(s)))
-  end
-  if s.dtype == "bool" then raise(format("%s: %s must hold numbers, got a bool tensor", op, name)) end
+  s = args.numeric(op, name, s)
   if s.ndim == 2 and s.shape[2] == 1 then s = s:reshape(s.shape[1]) end
   if s.ndim ~= 1 and not (allow_2d and s.ndim == 2) then
     raise(format("%s: %s must be 1-d%s, got %d dims", op, name, allow_2d and " or 2-d [N, K]" or "", s.ndim))

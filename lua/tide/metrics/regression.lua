@@ -21,19 +21,8 @@ local function set(...) return args.set({ ... }) end
 
 -- A target argument as a contiguous float64 [N, M] tensor.
 local function target(op, name, y)
-  if type(y) == "table" and not is_tensor(y) then
-    if #y == 0 then raise(format("%s: %s is empty", op, name)) end
-    if type(y[1]) == "table" then
-      local ok, t = pcall(tide.tensor, y, "float64")
-      if not ok then raise(format("%s: %s as a Lua array of rows must hold numbers in rows of equal length", op, name)) end
-      y = t
-    else
-      y = args.numbers(op, name, y)
-    end
-  elseif not is_tensor(y) then
-    raise(format("%s: %s must be a tensor or a Lua array, got %s", op, name, type(y)))
-  end
-  if y.dtype == "bool" then raise(format("%s: %s must hold numbers, got a bool tensor", op, name)) end
+  if type(y) == "table" and not is_tensor(y) and #y == 0 then raise(format("%s: %s is empty", op, name)) end
+  y = args.numeric(op, name, y)
   if y.ndim == 1 then y = y:reshape(y:numel(), 1)
   elseif y.ndim ~= 2 then raise(format("%s: %s must be 1-d or 2-d, got %d dims", op, name, y.ndim)) end
   if y.shape[1] == 0 then raise(format("%s: %s is empty", op, name)) end
