@@ -70,4 +70,22 @@ function M.numeric(op, what, v)
   return v
 end
 
+-- est:set_params(params) of the estimators and transformers (tide.models, tide.preprocess,
+-- tide.text): each key must be one of est._defaults (or est._optional); then est:_check().
+function M.set_params(est, params)
+  local name = est._name
+  if type(params) ~= "table" then raise(name .. ": parameters must be a table, got " .. type(params)) end
+  for k, v in pairs(params) do
+    if est._defaults[k] == nil and not (est._optional and est._optional[k]) then
+      local known = {}
+      for p in pairs(est._defaults) do known[#known + 1] = p end
+      table.sort(known)
+      raise(format("%s: unknown parameter '%s' (parameters: %s)", name, tostring(k), table.concat(known, ", ")))
+    end
+    est.params[k] = v
+  end
+  if est._check then est:_check() end
+  return est
+end
+
 return M

@@ -84,21 +84,7 @@ end
 
 function Estimator:get_params() return deep_copy(self.params) end
 
-function Estimator:set_params(params)
-  local name = self._name
-  if type(params) ~= "table" then raise(name .. ": parameters must be a table, got " .. type(params)) end
-  for k, v in pairs(params) do
-    if self._defaults[k] == nil then
-      local known = {}
-      for p in pairs(self._defaults) do known[#known + 1] = p end
-      table.sort(known)
-      raise(format("%s: unknown parameter '%s' (parameters: %s)", name, tostring(k), table.concat(known, ", ")))
-    end
-    self.params[k] = v
-  end
-  if self._check then self:_check() end
-  return self
-end
+Estimator.set_params = require("tide._args").set_params
 
 -- An unfitted estimator with the same parameters (scikit-learn's clone).
 function Estimator:clone()

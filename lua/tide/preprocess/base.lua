@@ -56,18 +56,7 @@ B.deep_copy = deep_copy
 
 function Base:get_params() return deep_copy(self.params) end
 
-function Base:set_params(params)
-  local name = self._name
-  if type(params) ~= "table" then raise(name .. ": parameters must be a table, got " .. type(params)) end
-  for k, v in pairs(params) do
-    if self._defaults[k] == nil and not (self._optional and self._optional[k]) then
-      raise(string.format("%s: unknown parameter '%s'", name, tostring(k)))
-    end
-    self.params[k] = v
-  end
-  if self._check then self:_check() end
-  return self
-end
+Base.set_params = require("tide._args").set_params
 
 -- An unfitted copy with the same parameters (scikit-learn's clone), for cross-validation.
 function Base:clone()
