@@ -9,12 +9,7 @@ local ref = H.fixture("evaluate")
 
 local function ids(t) return H.flat(t) end
 
-local function names_of(t)
-  local names = {}
-  for name in pairs(t) do names[#names + 1] = name end
-  table.sort(names)
-  return names
-end
+local names_of = H.sorted_keys
 
 local function check_partition(folds, n)
   local seen = {}
@@ -149,11 +144,7 @@ describe("splitters match scikit-learn", function()
 end)
 
 describe("splitter errors", function()
-  local function msg(f)
-    local ok, e = pcall(f)
-    assert(not ok, "expected an error")
-    return (tostring(e):gsub("^.-:%d+: ", ""))
-  end
+  local msg = H.error_message
 
   it("name the splitter and the problem", function()
     assert.equals("KFold: n_splits must be an integer >= 2, got 1", msg(function() return ev.KFold({ n_splits = 1 }) end))

@@ -10,18 +10,9 @@ local m = tide.metrics
 
 local TOL = 1e-12
 
-local function near(a, b, what)
-  assert(type(a) == "number", what .. ": expected a number, got " .. type(a))
-  assert(a == b or math.abs(a - b) <= TOL * math.max(1, math.abs(b)),
-    string.format("%s: got %.17g, expected %.17g", what, a, b))
-end
+local near = H.relative_near(TOL)
 
-local function names_of(t)
-  local names = {}
-  for name in pairs(t) do names[#names + 1] = name end
-  table.sort(names)
-  return names
-end
+local names_of = H.sorted_keys
 
 -- H.assert_matches with infinities allowed (r2 without force_finite gives -inf)
 local function matches(t, expected, what)
@@ -189,11 +180,7 @@ describe("regression metrics against scikit-learn", function()
 end)
 
 describe("score and regression metric errors", function()
-  local function msg(f)
-    local ok, e = pcall(f)
-    assert(not ok, "expected an error")
-    return (tostring(e):gsub("^.-:%d+: ", ""))
-  end
+  local msg = H.error_message
 
   it("name the function and the problem", function()
     assert.equals("roc_curve: y_true has 3 labels and the scores 2", msg(function() return m.roc_curve({ 0, 1, 1 }, { 1, 2 }) end))

@@ -10,18 +10,9 @@ local m = tide.metrics
 
 local TOL = 1e-12
 
-local function near(a, b, what)
-  assert(type(a) == "number", what .. ": expected a number, got " .. type(a))
-  assert(a == b or math.abs(a - b) <= TOL * math.max(1, math.abs(b)),
-    string.format("%s: got %.17g, expected %.17g", what, a, b))
-end
+local near = H.relative_near(TOL)
 
-local function names_of(t)
-  local names = {}
-  for name in pairs(t) do names[#names + 1] = name end
-  table.sort(names)
-  return names
-end
+local names_of = H.sorted_keys
 
 describe("metrics on label values against scikit-learn", function()
   for _, name in ipairs(names_of(ref)) do

@@ -8,18 +8,9 @@ local metrics = tide.metrics
 
 local TOL = 1e-12
 
-local function names_of(t)
-  local names = {}
-  for name in pairs(t) do names[#names + 1] = name end
-  table.sort(names)
-  return names
-end
+local names_of = H.sorted_keys
 
-local function near(a, b, what)
-  assert(type(a) == "number", what .. ": expected a number, got " .. type(a))
-  assert(a == b or math.abs(a - b) <= TOL * math.max(1, math.abs(b)),
-    string.format("%s: got %.17g, expected %.17g", what, a, b))
-end
+local near = H.relative_near(TOL)
 
 -- The options a fixture case implies (labels / num_classes / weights / zero_division).
 local function case_opts(c, extra)
@@ -229,11 +220,7 @@ describe("metrics inputs", function()
 end)
 
 describe("metrics errors", function()
-  local function msg(f)
-    local ok, e = pcall(f)
-    assert(not ok, "expected an error")
-    return (tostring(e):gsub("^.-:%d+: ", ""))
-  end
+  local msg = H.error_message
 
   it("name the function and the problem, at the caller's line", function()
     local ok, e = pcall(function() return metrics.accuracy({ 1, 2 }, { 1 }) end)

@@ -87,6 +87,31 @@ function H.assert_error(fn, ...)
   return err
 end
 
+-- near = H.relative_near(tol): near(a, b, what) asserts that a is a number within tol of b,
+-- relative to max(1, |b|) (exact equality, infinities included, always passes).
+function H.relative_near(tol)
+  return function(a, b, what)
+    assert(type(a) == "number", what .. ": expected a number, got " .. type(a))
+    assert(a == b or math.abs(a - b) <= tol * math.max(1, math.abs(b)),
+      string.format("%s: got %.17g, expected %.17g", what, a, b))
+  end
+end
+
+-- The keys of a table, sorted.
+function H.sorted_keys(t)
+  local names = {}
+  for name in pairs(t) do names[#names + 1] = name end
+  table.sort(names)
+  return names
+end
+
+-- The message of the error fn raises, without its "file:line: " prefix (fails when fn succeeds).
+function H.error_message(fn)
+  local ok, e = pcall(fn)
+  assert(not ok, "expected an error")
+  return (tostring(e):gsub("^.-:%d+: ", ""))
+end
+
 -- ---------------------------------------------------------------- processes and files
 function H.q(s) return "'" .. tostring(s):gsub("'", [['\'']]) .. "'" end
 
