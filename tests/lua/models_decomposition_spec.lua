@@ -194,10 +194,7 @@ describe("PCA and TruncatedSVD estimator contract", function()
     for _, m in ipairs({ M.PCA{ n_components = 3, whiten = true }, M.PCA{ n_components = 2, svd_solver = "randomized", random_state = 0 },
       M.TruncatedSVD{ n_components = 3, random_state = 0 } }) do
       m:fit(X)
-      local path = H.tmpname() .. ".safetensors"
-      m:save(path)
-      local back = tide.models.load(path)
-      os.remove(path)
+      local back = H.save_and_load(m)
       assert.is_true(back:transform(X):equal(m:transform(X)))
       assert.is_true(back:inverse_transform(m:transform(X)):equal(m:inverse_transform(m:transform(X))))
     end

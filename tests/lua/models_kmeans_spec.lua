@@ -138,10 +138,7 @@ describe("KMeans estimator contract", function()
 
   it("save -> tide.models.load -> identical predictions", function()
     local km = M.KMeans{ n_clusters = 4, random_state = 0 }:fit(X)
-    local path = H.tmpname() .. ".safetensors"
-    km:save(path)
-    local back = tide.models.load(path)
-    os.remove(path)
+    local back = H.save_and_load(km)
     assert.is_true(back:predict(X):equal(km:predict(X)))
     assert.is_true(back:transform(X):equal(km:transform(X)))
     assert.equals(km.inertia_, back.inertia_)
@@ -151,10 +148,7 @@ describe("KMeans estimator contract", function()
   it("save with an array init keeps the parameters JSON-able", function()
     local km = M.KMeans{ n_clusters = 4, init = rows(X, { 1, 2, 3, 4 }) }:fit(X)
     assert.equals("table", type(km:get_params().init))
-    local path = H.tmpname() .. ".safetensors"
-    km:save(path)
-    local back = tide.models.load(path)
-    os.remove(path)
+    local back = H.save_and_load(km)
     assert.is_true(back:clone():fit(X).labels_:equal(km.labels_))
   end)
 

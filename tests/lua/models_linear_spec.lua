@@ -238,10 +238,7 @@ describe("several targets", function()
     -- CSR input, and a save / load round trip of the 2-d state
     local rs = models.Ridge({ alpha = 0.5, tol = 1e-12 }):fit(sparse.from_dense(X), Y, sw("swA"))
     H.assert_matches(rs.coef_, R.ridge.coef, 1e-8, "multi ridge CSR coef_")
-    local path = H.tmpname() .. ".safetensors"
-    lasso:save(path)
-    local back = models.load(path)
-    os.remove(path)
+    local back = H.save_and_load(lasso)
     assert.is_true(back:predict(X):equal(lasso:predict(X)))
     H.assert_error(function() ols:score(X, y_of("yA"):reshape(60, 1)) end, "y has 1 targets, the model 2")
   end)
@@ -257,10 +254,7 @@ describe("linear regressors: the estimator contract", function()
     local X, y = X_of("XA"), y_of("yA")
     for _, s in ipairs(specs) do
       local m = models[s[1]](s[2]):fit(X, y)
-      local path = H.tmpname() .. ".safetensors"
-      m:save(path)
-      local back = models.load(path)
-      os.remove(path)
+      local back = H.save_and_load(m)
       assert.are.equal(s[1], back._name)
       assert.is_true(back:predict(X):equal(m:predict(X)), s[1] .. " predictions differ after load")
       assert.is_true(back.coef_:equal(m.coef_) and back.intercept_ == m.intercept_)

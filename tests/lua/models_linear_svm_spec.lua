@@ -134,10 +134,7 @@ describe("LinearSVC", function()
   it("save -> tide.models.load gives identical decisions", function()
     for _, labels in ipairs({ y2, y3 }) do
       local m = models.LinearSVC({ C = 0.3, random_state = 1 }):fit(X, labels)
-      local path = H.tmpname() .. ".safetensors"
-      m:save(path)
-      local back = models.load(path)
-      os.remove(path)
+      local back = H.save_and_load(m)
       assert.is_true(back:decision_function(Xt):equal(m:decision_function(Xt)))
       assert.is_true(back:predict(Xt):equal(m:predict(Xt)))
       assert.are.same(m.classes_, back.classes_)

@@ -229,10 +229,7 @@ describe("LogisticRegression estimator contract", function()
   it("save -> load -> identical predictions", function()
     for _, params in ipairs({ {}, { multi_class = "ovr" }, { solver = "newton-cd", penalty = "l1", C = 0.3 } }) do
       local m = LR(params):fit(X, y3)
-      local path = H.tmpname() .. ".safetensors"
-      m:save(path)
-      local m2 = tide.models.load(path)
-      os.remove(path)
+      local m2 = H.save_and_load(m)
       assert.are.equal("LogisticRegression", m2._name)
       assert.is_true(m:predict_proba(Xt):equal(m2:predict_proba(Xt)))
       assert.is_true(m:predict(Xt):equal(m2:predict(Xt)))

@@ -236,10 +236,7 @@ describe("SVC and SVR estimators", function()
   it("save -> load gives identical predictions (dense and CSR fits)", function()
     for _, X in ipairs({ X3, tide.sparse.from_dense(X3) }) do
       local m = M.SVC{ probability = true, random_state = 3 }:fit(X, y3)
-      local path = H.tmpname() .. ".safetensors"
-      m:save(path)
-      local l = tide.models.load(path)
-      os.remove(path)
+      local l = H.save_and_load(m)
       assert.are.equal("SVC", l._name)
       assert.is_true(l:predict(Xt):equal(m:predict(Xt)))
       assert.is_true(l:decision_function(Xt):equal(m:decision_function(Xt)))
@@ -247,10 +244,7 @@ describe("SVC and SVR estimators", function()
       assert.are.same(m.classes_, l.classes_)
     end
     local r = M.SVR{ C = 5 }:fit(X2, ys)
-    local path = H.tmpname() .. ".safetensors"
-    r:save(path)
-    local l = tide.models.load(path)
-    os.remove(path)
+    local l = H.save_and_load(r)
     assert.is_true(l:predict(Xt):equal(r:predict(Xt)))
   end)
 

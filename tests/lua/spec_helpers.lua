@@ -112,6 +112,16 @@ function H.error_message(fn)
   return (tostring(e):gsub("^.-:%d+: ", ""))
 end
 
+-- est:save to a temporary safetensors file, tide.models.load it back, remove the file: the copy.
+function H.save_and_load(est)
+  local path = H.tmpname() .. ".safetensors"
+  est:save(path)
+  local ok, back = pcall(require("tide.models").load, path)
+  os.remove(path)
+  assert(ok, back)
+  return back
+end
+
 -- ---------------------------------------------------------------- processes and files
 function H.q(s) return "'" .. tostring(s):gsub("'", [['\'']]) .. "'" end
 
