@@ -88,7 +88,13 @@ local function stages(self)
   local p, text = self.params, require("tide.text")
   local s = { drop = {}, memo = {}, memo_n = 0 }
   for _, k in ipairs(p.drop) do s.drop[k] = true end
-  if p.tokenizer == "regex" then s.regex = text.RegexTokenizer(p.pattern) end
+  s.normalize = { form = p.normalize or "none", casefold = p.lowercase, strip_accents = p.strip_accents,
+    invalid = p.invalid }
+  if p.tokenizer == "word" then
+    s.word = text.WordTokenizer{ kinds = true, contractions = p.contractions, reduce_len = p.reduce_len }
+  elseif p.tokenizer == "regex" then
+    s.regex = text.RegexTokenizer(p.pattern)
+  end
   if p.stop_words then
     if type(p.stop_words) == "string" then s.stop = text.StopWords{ lang = p.stop_words }
     else s.stop = text.StopWords{ lang = {}, add = p.stop_words } end
@@ -102,51 +108,54 @@ local function stages(self)
   return s
 end
 
+-- trace (explain's record, or nil) gets the stage's output; a list is copied, later stages edit it
+local function note(trace, stage, v)
+  if not trace then return end
+  if type(v) == "table" then v = { unpack(v) } end
+  trace[#trace + 1] = { stage = stage, value = v }
+end
+
+-- The tokens, with their kinds, for which keep(token, kind, arg) holds.
+local function filter(tokens, kinds, keep, arg)
+  local t, k, n = {}, {}, 0
+  for i = 1, #tokens do
+    local tok, kind = tokens[i], kinds[i]
+    if keep(tok, kind, arg) then
+      n = n + 1
+      t[n], k[n] = tok, kind
+    end
+  end
+  return t, k
+end
+local function kind_kept(_, kind, drop) return not drop[kind] end
+local function not_stop_word(tok, _, stop) return not stop:contains(tok) end
+local function long_enough(tok, _, min) return utf8_length(tok) >= min end
+
 -- One document through every stage. With trace (a table), each stage's output is recorded in
 -- it: trace[i] = {stage = name, value = string or token list} (the nlp-pipeline recipe shows it).
 local function run(self, doc, trace)
   local p, text = self.params, require("tide.text")
-  local s = stages(self)
-  local function note(stage, v)
-    if not trace then return end
-    if type(v) == "table" then v = { unpack(v) } end -- a snapshot: later stages edit the list
-    trace[#trace + 1] = { stage = stage, value = v }
-  end
-  note("input", doc)
-  if p.normalize then
-    doc = text.normalize(doc, { form = p.normalize, casefold = p.lowercase, strip_accents = p.strip_accents,
-      invalid = p.invalid })
-  else
-    doc = text.normalize(doc, { form = "none", casefold = p.lowercase, strip_accents = p.strip_accents,
-      invalid = p.invalid })
-  end
-  note("normalised", doc)
+  local s = self._ready or stages(self)
+  note(trace, "input", doc)
+  doc = text.normalize(doc, s.normalize)
+  note(trace, "normalised", doc)
   local tokens, kinds
-  if p.tokenizer == "word" then
-    tokens, kinds = text.word_tokenize(doc, { kinds = true, contractions = p.contractions, reduce_len = p.reduce_len })
+  if s.word then
+    tokens, kinds = s.word:tokenize(doc)
   elseif p.tokenizer == "whitespace" then
     tokens = text.whitespace_tokenize(doc)
   else
     tokens = s.regex:tokenize(doc)
   end
-  note("tokens", tokens)
+  note(trace, "tokens", tokens)
   kinds = kinds or {}
-  -- keep the tokens for which keep(token, kind) holds, with their kinds
-  local function filter(keep)
-    local t, k = {}, {}
-    for i, tok in ipairs(tokens) do
-      if keep(tok, kinds[i]) then t[#t + 1], k[#t + 1] = tok, kinds[i] end
-    end
-    tokens, kinds = t, k
-  end
   if next(s.drop) then
-    filter(function(_, kind) return not s.drop[kind] end)
-    note("kinds dropped", tokens)
+    tokens, kinds = filter(tokens, kinds, kind_kept, s.drop)
+    note(trace, "kinds dropped", tokens)
   end
   if s.stop then
-    local stop = s.stop
-    filter(function(tok) return not stop:contains(tok) end)
-    note("stop words removed", tokens)
+    tokens, kinds = filter(tokens, kinds, not_stop_word, s.stop)
+    note(trace, "stop words removed", tokens)
   end
   -- lemmas and stems of words only (a URL, @mention or emoticon stays as it is); a token of
   -- another tokeniser has no kind and counts as a word
@@ -175,11 +184,11 @@ local function run(self, doc, trace)
       s.memo_n = s.memo_n + #miss
     end
     for j, i in ipairs(idx) do tokens[i] = memo[words[j]] end
-    note(s.lemmatizer and "lemmas" or "stems", tokens)
+    note(trace, s.lemmatizer and "lemmas" or "stems", tokens)
   end
   if p.min_length > 1 then
-    filter(function(tok) return utf8_length(tok) >= p.min_length end)
-    note("short tokens dropped", tokens)
+    tokens = filter(tokens, kinds, long_enough, p.min_length)
+    note(trace, "short tokens dropped", tokens)
   end
   return tokens
 end
