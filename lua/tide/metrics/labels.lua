@@ -61,6 +61,17 @@ local function numeric(op, name, t)
   return t
 end
 
+-- codes[j] <- the piece of inv (the codes of all parts, concatenated) that belongs to part j
+local function split_codes(inv, pieces, codes)
+  local at = 1
+  for j, p in ipairs(pieces) do
+    local n = p:numel()
+    codes[j] = n > 0 and inv:narrow(1, at, n):contiguous() or tide.empty(0, "int64")
+    at = at + n
+  end
+  return codes
+end
+
 -- encode(op, parts) with parts = {{name, vector}, ...} (vectors from L.vector; a Lua array of
 -- label values may stand for extra classes, e.g. opts.labels) -> classes (sorted Lua array of
 -- the distinct values of all parts: numbers or strings), codes (one int64 tensor of 1-based
@@ -123,13 +134,7 @@ function L.encode(op, parts)
       local pp = present:data_ptr()
       for i = 1, present:numel() do classes[i] = tonumber(pp[i - 1]) + lo - 1 end
       local inv = lut:index_select(1, pos)
-      local at = 1
-      for j, p in ipairs(pieces) do
-        local n = p:numel()
-        codes[j] = n > 0 and inv:narrow(1, at, n):contiguous() or tide.empty(0, "int64")
-        at = at + n
-      end
-      return classes, codes
+      return classes, split_codes(inv, pieces, codes)
     end
   end
   local u, inv = all:unique({ return_inverse = true })
@@ -137,13 +142,7 @@ function L.encode(op, parts)
   if int then
     for i, v in ipairs(classes) do classes[i] = math.floor(v) end
   end
-  local at = 1
-  for j, p in ipairs(pieces) do
-    local n = p:numel()
-    codes[j] = n > 0 and inv:narrow(1, at, n):contiguous() or tide.empty(0, "int64")
-    at = at + n
-  end
-  return classes, codes
+  return classes, split_codes(inv, pieces, codes)
 end
 
 -- The 1-based position of value v in classes (or nil).
