@@ -7,6 +7,16 @@
 #include "tide/sparse.h"
 #include "tide/svm.h"
 
+/* libsvm's powi: base^times by squaring (the same rounding as scikit-learn's poly kernel). */
+static inline double svm_powi(double base, int times) {
+    double tmp = base, ret = 1.0;
+    for (int t = times; t > 0; t /= 2) {
+        if (t % 2 == 1) ret *= tmp;
+        tmp = tmp * tmp;
+    }
+    return ret;
+}
+
 /* Training rows: dense contiguous float64 [n, d] (x) or CSR (csr); exactly one is non-NULL. */
 typedef struct svm_data {
     const double *x;

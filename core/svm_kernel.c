@@ -24,16 +24,6 @@ void *svm_big_alloc(size_t bytes) {
     return p;
 }
 
-/* libsvm's powi: base^times by squaring (the same rounding as scikit-learn's poly kernel) */
-static inline double powi(double base, int times) {
-    double tmp = base, ret = 1.0;
-    for (int t = times; t > 0; t /= 2) {
-        if (t % 2 == 1) ret *= tmp;
-        tmp = tmp * tmp;
-    }
-    return ret;
-}
-
 /* a . b with four independent vector accumulators: one accumulator would wait on the
  * multiply-add latency at every step (the loop then runs at a quarter of its load rate) */
 typedef double v8d __attribute__((vector_size(64)));
@@ -78,7 +68,7 @@ static inline double dot_csr_dense(const tide_csr *x, int64_t r, const double *w
 /* the kernel from a dot product and (rbf) the two squared norms */
 static inline double kernel_from_dot(const svm_kernel *k, double dot, double sqi, double sqj) {
     switch (k->type) {
-    case TIDE_SVM_POLY: return powi(k->gamma * dot + k->coef0, k->degree);
+    case TIDE_SVM_POLY: return svm_powi(k->gamma * dot + k->coef0, k->degree);
     case TIDE_SVM_RBF: return exp(-k->gamma * (sqi + sqj - 2 * dot));
     case TIDE_SVM_SIGMOID: return tanh(k->gamma * dot + k->coef0);
     default: return dot;
@@ -312,7 +302,7 @@ double svm_kfun(const svm_data *da, int64_t a, const svm_data *db, int64_t b, co
     else
         s = mixed_pair(db->csr, b, da->x + a * d, d, rbf);
     switch (p->kernel) {
-    case TIDE_SVM_POLY: return powi(p->gamma * s + p->coef0, p->degree);
+    case TIDE_SVM_POLY: return svm_powi(p->gamma * s + p->coef0, p->degree);
     case TIDE_SVM_RBF: return exp(-p->gamma * s);
     case TIDE_SVM_SIGMOID: return tanh(p->gamma * s + p->coef0);
     default: return s;

@@ -12,15 +12,6 @@
 /* a kernel block holds at most this many doubles (32 MB) */
 #define BLOCK_DOUBLES (1 << 22)
 
-static inline double powi(double base, int times) {
-    double tmp = base, ret = 1.0;
-    for (int t = times; t > 0; t /= 2) {
-        if (t % 2 == 1) ret *= tmp;
-        tmp = tmp * tmp;
-    }
-    return ret;
-}
-
 static void row_norms(const svm_data *a, double *out) {
     int nth = tide_threads_for(a->x ? a->n * a->d : (a->csr->nnz + a->n));
 #pragma omp parallel for num_threads(nth) if (nth > 1) schedule(static)
@@ -91,7 +82,7 @@ static void transform_row(double *k, int64_t nsv, int64_t r, const double *xx, c
                           const tide_svm_params *p) {
     switch (p->kernel) {
     case TIDE_SVM_POLY:
-        for (int64_t s = 0; s < nsv; s++) k[s] = powi(p->gamma * k[s] + p->coef0, p->degree);
+        for (int64_t s = 0; s < nsv; s++) k[s] = svm_powi(p->gamma * k[s] + p->coef0, p->degree);
         break;
     case TIDE_SVM_RBF:
         for (int64_t s = 0; s < nsv; s++) {
